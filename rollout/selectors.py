@@ -1,0 +1,67 @@
+"""Reading for views, the API and commands (STYLE.md rule 2: selectors read, services write)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.db.models import QuerySet
+
+from rollout.domain.bundle import Bundle, parse_bundle
+from rollout.models import AuditEvent, Version
+
+MIN_PREFIX = 4
+
+
+class VersionNotFound(LookupError):
+    """No version has that id (or the prefix is ambiguous)."""
+
+
+def version_get(*, ref: str) -> Version:
+    """A version by id, or by a unique prefix of at least 4 characters (as git does)."""
+    ref = ref.strip().lower()
+    version = Version.objects.filter(id=ref).first()
+    if version is not None:
+        return version
+    if len(ref) < MIN_PREFIX:
+        raise VersionNotFound(f"no version '{ref}' (give at least {MIN_PREFIX} characters)")
+    matches = list(Version.objects.filter(id__startswith=ref)[:2])
+    if not matches:
+        raise VersionNotFound(f"no version '{ref}'")
+    if len(matches) > 1:
+        raise VersionNotFound(f"'{ref}' is ambiguous: it starts more than one version id")
+    return matches[0]
+
+
+def version_list(*, limit: int = 100, offset: int = 0) -> QuerySet[Version]:
+    return Version.objects.select_related("author", "parent").order_by("-created_at", "-id")[
+        offset : offset + limit
+    ]
+
+
+def version_files(*, version: Version) -> dict[str, str]:
+    """The version's files as text, by name, exactly as imported."""
+    return dict(version.files.values_list("name", "content"))
+
+
+def version_raw_files(*, version: Version) -> dict[str, bytes]:
+    return {name: text.encode("utf-8") for name, text in version_files(version=version).items()}
+
+
+def version_bundle(*, version: Version) -> Bundle | None:
+    """The typed bundle of a version (None when its files do not pass the schema).
+
+    Versions are immutable, so the parse is cached by id.
+    """
+    return _bundle_of(version.id, version.digest)
+
+
+@lru_cache(maxsize=16)
+def _bundle_of(version_id: str, digest: str) -> Bundle | None:
+    version = Version.objects.get(id=version_id, digest=digest)
+    return parse_bundle(version_raw_files(version=version)).bundle
+
+
+def audit_list(*, limit: int = 100, offset: int = 0) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.select_related("actor").order_by("-at", "-id")[
+        offset : offset + limit
+    ]

@@ -1,0 +1,97 @@
+"""Storing versions: content addressing, immutability, findings, parents, audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from rollout.models import AuditEvent, Version
+from rollout.services.versions import VersionRejected, bundle_digest, version_create
+from tests.factories import east_coast_files, user_factory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_version_create__valid_bundle__stores_files_findings_and_audit() -> None:
+    # Given the valid example bundle and an author
+    author = user_factory()
+    files = east_coast_files()
+
+    # When it is stored
+    result = version_create(files=files, message="East Coast, first cut", author=author)
+
+    # Then a valid version exists with its raw files, author and an audit event
+    version = result.version
+    assert result.created
+    assert version.valid and version.error_count == 0
+    assert version.id == bundle_digest(files)[:12]
+    assert version.author == author
+    assert version.layout == Version.Layout.DIRECTORY
+    assert {f.name: f.content.encode() for f in version.files.all()} == files
+    assert version.stats["zones"] == 11 and version.stats["regions"] == 3
+    event = AuditEvent.objects.get(action="version.created")
+    assert event.object_id == version.id and event.actor == author
+
+
+def test_version_create__same_content_twice__returns_existing_version() -> None:
+    first = version_create(files=east_coast_files(), message="one")
+    second = version_create(files=east_coast_files(), message="two")
+
+    assert not second.created
+    assert second.version.id == first.version.id
+    assert Version.objects.count() == 1
+    assert AuditEvent.objects.filter(action="version.created").count() == 1
+
+
+def test_version_create__comment_only_change__is_a_new_version() -> None:
+    # Comments are content: they are exported byte for byte.
+    first = version_create(files=east_coast_files(), message="one").version
+    files = east_coast_files(regions=("# Three regions.", "# Three regions, reviewed."))
+
+    second = version_create(files=files, message="comment").version
+
+    assert second.id != first.id
+    assert second.parent == first
+
+
+def test_version_create__invalid_bundle__is_stored_with_its_findings() -> None:
+    files = east_coast_files(network=("station: DS-ATL2", "station: DS-NOPE"))
+
+    version = version_create(files=files, message="broken on purpose").version
+
+    assert not version.valid
+    assert version.error_count == 1
+    [finding] = version.findings
+    assert finding["code"] == "E110" and finding["file"] == "network.yaml"
+    assert finding["line"] > 1 and finding["column"] > 1
+
+
+def test_version_create__not_utf8__is_rejected_and_nothing_is_stored() -> None:
+    files = east_coast_files()
+    files["network.yaml"] = files["network.yaml"] + b"\xff\xfe"
+
+    with pytest.raises(VersionRejected) as caught:
+        version_create(files=files, message="binary junk")
+
+    assert caught.value.findings[0].code == "E100"
+    assert Version.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["../network.yaml", ".hidden.yaml", "notes.txt", ""])
+def test_version_create__unusable_file_name__is_rejected(name: str) -> None:
+    with pytest.raises(VersionRejected):
+        version_create(files={name: b"network: {}\n"}, message="bad name")
+
+
+def test_version_create__empty_message__is_rejected() -> None:
+    with pytest.raises(VersionRejected):
+        version_create(files=east_coast_files(), message="   ")
+
+
+def test_version_create__crlf_and_bom__are_kept_byte_for_byte() -> None:
+    files = {name: b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n")
+             for name, raw in east_coast_files().items()}
+
+    version = version_create(files=files, message="windows line endings").version
+
+    assert version.valid
+    assert {f.name: f.content.encode() for f in version.files.all()} == files
