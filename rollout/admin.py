@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from rollout.models import AuditEvent, Version, VersionFile
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic over any model
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -23,7 +23,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic over
         return False
 
 
-class VersionFileInline(admin.StackedInline):  # type: ignore[type-arg]
+class VersionFileInline(admin.StackedInline):
     model = VersionFile
     extra = 0
     fields = ("name", "size", "sha256", "content")

@@ -8,6 +8,7 @@ Each section remembers where it lives (file and path prefix), so a finding that 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -111,15 +112,24 @@ def is_directory_form(files: Mapping[str, bytes]) -> bool:
     )
 
 
-def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedBundle:
+def parse_bundle(
+    files: Mapping[str, bytes],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timings: dict[str, float] | None = None,
+) -> ParsedBundle:
     """Load every file and validate every section against the schema."""
     parsed = ParsedBundle(files=dict(files))
+    started = time.perf_counter()
     for name, raw in files.items():
         document = load_yaml(name, raw, max_bytes=max_bytes)
         parsed.documents[name] = document
         parsed.findings.extend(document.errors)
+    if timings is not None:
+        timings["parse"] = time.perf_counter() - started
     if any(not doc.ok for doc in parsed.documents.values()):
         return parsed
+    started = time.perf_counter()
 
     section_data = _sections(parsed)
     models: dict[str, BaseModel] = {}
@@ -134,6 +144,8 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = DEFAULT_MAX_BYT
             routing=models["routing"],  # type: ignore[arg-type]
             demand=models.get("demand"),  # type: ignore[arg-type]
         )
+    if timings is not None:
+        timings["schema"] = time.perf_counter() - started
     return parsed
 
 

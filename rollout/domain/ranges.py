@@ -56,16 +56,21 @@ class ZoneIndex:
         self.position: dict[str, int] = {}
         for index, zone_id in enumerate(self.ids):
             self.position.setdefault(zone_id, index)
-        by_width: dict[int, list[tuple[int, int]]] = {}
-        for index, zone_id in enumerate(self.ids):
-            if zone_id.isdigit() and zone_id.isascii():
-                by_width.setdefault(len(zone_id), []).append((int(zone_id), index))
+        # Vectorised: 40,000 ids in a few ms instead of a Python loop with int() each.
+        array = np.array(self.ids, dtype=str) if self.ids else np.zeros(0, dtype="<U1")
+        numeric = np.char.isdigit(array) & (np.char.str_len(np.char.encode(array, "utf-8"))
+                                            == np.char.str_len(array))
+        widths = np.char.str_len(array)
         self._numeric: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for width, pairs in by_width.items():
-            pairs.sort()
-            values = np.fromiter((value for value, _ in pairs), dtype=np.int64, count=len(pairs))
-            indexes = np.fromiter((index for _, index in pairs), dtype=np.int64, count=len(pairs))
-            self._numeric[width] = (values, indexes)
+        numeric_positions = np.flatnonzero(numeric)
+        values_all = (array[numeric_positions].astype(np.int64) if len(numeric_positions)
+                      else np.zeros(0, dtype=np.int64))
+        for width in np.unique(widths[numeric_positions]).tolist():
+            in_width = widths[numeric_positions] == width
+            values = values_all[in_width]
+            indexes = numeric_positions[in_width]
+            order = np.lexsort((indexes, values))
+            self._numeric[width] = (values[order], indexes[order])
 
     def select_range(self, zone_range: ZoneRange) -> np.ndarray:
         """Positions of the existing zones inside the range, in id order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 
 from rollout.models import AuditEvent
 
@@ -20,7 +20,7 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) and actor.is_authenticated else None,
         action=action,
         object_type=object_type,
         object_id=object_id,

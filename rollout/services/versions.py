@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle, is_directory_form
@@ -69,7 +69,7 @@ def version_create(
     files: Mapping[str, bytes],
     message: str,
     author: AbstractBaseUser | None = None,
-    parent: Version | None | _Latest = LATEST,
+    parent: Version | _Latest | None = LATEST,
 ) -> VersionCreateResult:
     """Validate and store a bundle; storing the same content twice returns the existing version."""
     message = message.strip()
@@ -97,7 +97,7 @@ def version_create(
                 digest=digest,
                 parent=Version.objects.order_by("-created_at", "-id").first()
                 if isinstance(parent, _Latest) else parent,
-                author=author if author is not None and author.is_authenticated else None,
+                author=author if isinstance(author, User) and author.is_authenticated else None,
                 message=message,
                 layout=(Version.Layout.DIRECTORY if is_directory_form(files)
                         else Version.Layout.SINGLE),

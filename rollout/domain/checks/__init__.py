@@ -11,12 +11,12 @@ import time
 from collections import Counter
 
 from rollout.domain.bundle import Bundle
+
+# Importing the modules registers their checks, in catalogue order.
+from rollout.domain.checks import capacity, routes, structure  # noqa: F401
 from rollout.domain.checks.context import CheckContext
 from rollout.domain.checks.registry import REGISTRY, check
 from rollout.domain.findings import Finding
-
-# Importing the modules registers their checks, in catalogue order.
-from rollout.domain.checks import structure, routes, capacity  # noqa: E402,F401,I001
 
 #: Past this many findings of one code, one summary finding stands for the rest: a bundle with
 #: 40,000 unassigned zones needs the first few and a count, not 40,000 lines.

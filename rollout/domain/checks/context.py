@@ -5,6 +5,7 @@ Derived data is computed once, lazily, and only if a check asks for it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -121,7 +122,7 @@ class CheckContext:
             if via_rule_index >= 0:
                 hops = self.via_positions(via_rule_index)
                 path = [] if hops is None else [source, *hops, target]
-                lanes = [self.lane_of.get(pair) for pair in zip(path, path[1:], strict=False)]
+                lanes = [self.lane_of.get(pair) for pair in itertools.pairwise(path)]
                 if path and all(lane is not None for lane in lanes):
                     path_hours[index] = float(sum(net.lane_hours[lane] for lane in lanes
                                                   if lane is not None))

@@ -6,6 +6,7 @@ Route findings are reported per rule (and per candidate), not per zone: a rule t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -68,7 +69,7 @@ def via_lanes_exist(ctx: CheckContext) -> Iterator[Finding]:
                 yield finding("E140", f"no lane {net.facility_ids[fc]} -> "
                               f"{net.facility_ids[first_hop]} for the first via hop",
                               Ref("routing", ("routes", index, "via", 0)))
-        for j, (a, b) in enumerate(zip(hops, hops[1:], strict=False)):
+        for j, (a, b) in enumerate(itertools.pairwise(hops)):
             if (a, b) not in ctx.lane_of:
                 yield finding("E140", f"no lane {net.facility_ids[a]} -> {net.facility_ids[b]} "
                               "between via hops", Ref("routing", ("routes", index, "via", j + 1)))

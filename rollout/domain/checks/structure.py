@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import networkx as nx
 import numpy as np
 
-from rollout.domain.assignment import NO_REGION
 from rollout.domain.checks.context import CheckContext
 from rollout.domain.checks.registry import check
 from rollout.domain.findings import Finding, Ref, finding
@@ -27,7 +26,8 @@ def duplicate_ids(ctx: CheckContext) -> Iterator[Finding]:
         first: dict[str, int] = {}
         for index, value in enumerate(ids):
             if value in first:
-                yield finding("E102", f"duplicate {what} '{value}' (first at {key}[{first[value]}])",
+                yield finding("E102",
+                              f"duplicate {what} '{value}' (first at {key}[{first[value]}])",
                               Ref(section, (key, index, field_name)))
             else:
                 first[value] = index
@@ -137,11 +137,8 @@ def region_fulfilment(ctx: CheckContext) -> Iterator[Finding]:
                           Ref("regions", ("regions", region_index)),
                           hint="list at least one facility of type fc in its facilities")
             continue
-        members = assignment.region_facilities(region_index)
-        subgraph = graph.subgraph(net.facility_ids[m] for m in members.tolist())
-        reached: set[str] = set()
-        for fc in fcs.tolist():
-            reached |= nx.descendants(subgraph, net.facility_ids[fc])
+        members = {net.facility_ids[m] for m in assignment.region_facilities(region_index)}
+        reached = _reachable_within(graph, [net.facility_ids[fc] for fc in fcs], members)
         for j, facility_id in enumerate(region.facilities):
             facility = net.facility_position.get(facility_id)
             if facility is None or assignment.facility_region[facility] != region_index:
@@ -153,6 +150,19 @@ def region_fulfilment(ctx: CheckContext) -> Iterator[Finding]:
                               hint="add a lane into it from a sort centre or FC of the region")
 
 
-def region_of_zone(ctx: CheckContext, zone: int) -> int:
-    region = int(ctx.assignment.zone_region[zone])
-    return region if region != NO_REGION else -1
+def _reachable_within(graph: nx.DiGraph, sources: list[str], members: set[str]) -> set[str]:
+    """Facilities reachable from any source using only lanes between `members`.
+
+    One breadth-first search from all sources at once over the adjacency dicts: networkx's
+    per-source `descendants` on a subgraph view is ~20x slower at national scale.
+    """
+    successors = graph.succ
+    reached = set(sources)
+    frontier = list(sources)
+    while frontier:
+        node = frontier.pop()
+        for succ in successors[node]:
+            if succ in members and succ not in reached:
+                reached.add(succ)
+                frontier.append(succ)
+    return reached

@@ -44,6 +44,6 @@ class Command(BaseCommand):
         if semantic is None:
             broken = ", ".join(v.id for v, b in ((old, old_bundle), (new, new_bundle)) if b is None)
             self.stdout.write(f"(no semantic diff: {broken} does not pass the schema)")
-            self.stdout.write("".join(item.text for item in files))
+            self.stdout.write("".join(item.diff for item in files))
             return
         self.stdout.write(render_text(semantic, files))

@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.domain.bundle import BundleReadError, read_bundle_path
+from rollout.management.output import refused, unusable
 from rollout.models import Version
 from rollout.selectors import VersionNotFound, version_get
 from rollout.services.versions import LATEST, VersionRejected, version_create
-from rollout.management.output import refused, unusable
 
 
 class Command(BaseCommand):
