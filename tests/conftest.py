@@ -1,0 +1,66 @@
+"""Fixtures shared by every test."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+class OutboundConnectionError(RuntimeError):
+    """A test tried to open a connection off this machine.
+
+    A RuntimeError rather than an OSError, so that retry loops catching network errors cannot
+    swallow it and the test fails where the connection was attempted.
+    """
+
+
+def _is_local(sock: socket.socket, address: Any) -> bool:
+    if sock.family == getattr(socket, "AF_UNIX", None):
+        return True
+    if not isinstance(address, tuple) or not address:
+        return False
+    host = str(address[0]).strip("[]").lower()
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False  # any other host name would need a DNS answer from outside
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+@pytest.fixture(autouse=True)
+def _block_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests talk only to this machine: loopback addresses, localhost and Unix sockets.
+
+    Local PostgreSQL and Redis (the integration runs) and live test servers stay reachable;
+    anything else raises OutboundConnectionError.
+    """
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(sock: socket.socket, address: Any) -> None:
+        if not _is_local(sock, address):
+            raise OutboundConnectionError(
+                f"test tried to connect to {address!r}: outbound network is blocked in tests "
+                "(tests/conftest.py)"
+            )
+
+    def connect(self: socket.socket, address: Any) -> None:
+        guard(self, address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        guard(self, address)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield
