@@ -1,5 +1,6 @@
-"""The Django project. Importing it loads the Celery app so that `shared_task` binds to it."""
+"""The Django project.
 
-from regions_config.celery import app as celery_app
-
-__all__ = ("celery_app",)
+The Celery app lives in `regions_config.celery` (`celery -A regions_config` finds it there). It is
+not imported here, so management commands and web requests do not pay for loading Celery; task
+modules import the app explicitly and declare their tasks with `@app.task`.
+"""

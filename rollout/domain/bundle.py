@@ -8,8 +8,10 @@ Each section remembers where it lives (file and path prefix), so a finding that 
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -119,6 +121,26 @@ def parse_bundle(
     timings: dict[str, float] | None = None,
 ) -> ParsedBundle:
     """Load every file and validate every section against the schema."""
+    # Parsing and validating builds hundreds of thousands of small objects that all stay alive:
+    # the cyclic garbage collector would scan them again and again for nothing (~25% of the time).
+    with _gc_paused():
+        return _parse_bundle(files, max_bytes=max_bytes, timings=timings)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_bundle(
+    files: Mapping[str, bytes], *, max_bytes: int, timings: dict[str, float] | None
+) -> ParsedBundle:
     parsed = ParsedBundle(files=dict(files))
     started = time.perf_counter()
     for name, raw in files.items():

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 
 from rollout.domain.ranges import ZoneIndex
 from rollout.domain.schema import Network
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_array
+
+# scipy is imported inside the methods that use it: it costs ~0.4 s to import, which a CLI run
+# that never needs a shortest path (a bundle with schema errors, say) should not pay.
 
 EARTH_RADIUS_KM = 6371.0
 ROAD_FACTOR = 1.2
@@ -141,6 +146,8 @@ class NetworkIndex:
     @cached_property
     def lane_matrix_hours(self) -> csr_array:
         """Sparse facility x facility matrix of lane hours (the fastest of duplicate lanes)."""
+        from scipy.sparse import csr_array
+
         known = (self.lane_from >= 0) & (self.lane_to >= 0)
         n = self.n_facilities
         order = np.lexsort((-self.lane_hours[known], self.lane_to[known], self.lane_from[known]))
@@ -159,12 +166,16 @@ class NetworkIndex:
         """Boolean matrix [len(sources), n_facilities]: can source reach facility via lanes."""
         if len(sources) == 0:
             return np.zeros((0, self.n_facilities), dtype=bool)
+        from scipy.sparse.csgraph import dijkstra
+
         distances = dijkstra(self.lane_matrix_hours, directed=True, indices=sources,
                              unweighted=True)
         return np.isfinite(np.atleast_2d(distances))
 
     def fastest_paths_from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(hours, predecessors) of the fastest lane paths from each source to every facility."""
+        from scipy.sparse.csgraph import dijkstra
+
         hours, predecessors = dijkstra(self.lane_matrix_hours, directed=True, indices=sources,
                                        return_predecessors=True)
         return np.atleast_2d(hours), np.atleast_2d(predecessors)

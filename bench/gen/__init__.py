@@ -1,0 +1,1 @@
+"""Pieces of the synthetic national bundle: sites and zones, lanes, routes, YAML text."""

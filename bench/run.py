@@ -1,0 +1,222 @@
+"""The validation benchmark (`make bench`): national-scale bundle, phases, CLI, budgets.
+
+    python bench/run.py [--quick] [--keep DIR] [--runs N] [--profile] [--check]
+
+Generates the bundle into bench/data/ (reused while the generator parameters match), times the
+pipeline in-process phase by phase, then the real `manage.py validate` and `import_config`
+commands as subprocesses, prints each figure against its budget and writes bench/out/*.json.
+Timings are reported, never asserted in tests: machines differ, budgets are for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make `bench.*` importable from the repo root
+    sys.path.insert(0, str(REPO))
+
+try:
+    import rollout  # noqa: F401  # only probing that the project is installed
+except ImportError:
+    _venv = REPO / ".venv" / "bin" / "python"
+    if sys.prefix == sys.base_prefix and _venv.exists():  # a bare interpreter: use the project's
+        os.execv(_venv, [str(_venv), __file__, *sys.argv[1:]])
+    raise SystemExit("cannot import rollout: run `.venv/bin/pip install -e '.[dev]'`") from None
+
+from bench import commands, report  # noqa: E402  # after the import-path set-up above
+from bench.generate_bundle import DEFAULTS, generate_bundle, generator_fingerprint  # noqa: E402
+from bench.inprocess import PipelineTimings, measure_pipeline, profile_validate  # noqa: E402
+from rollout.domain.bundle import read_bundle_path  # noqa: E402
+
+DATA = REPO / "bench" / "data"
+OUT = REPO / "bench" / "out"
+NATIONAL = DEFAULTS
+QUICK = {"zones": 4_000, "facilities": 260, "lanes": 2_000, "regions": 8, "seed": 1}
+
+
+def ensure_bundle(name: str, params: dict[str, int]) -> tuple[Path, dict[str, int], bool]:
+    """The bundle directory, its counts, and whether a cached copy was reused."""
+    bundle_dir, manifest = DATA / name, DATA / f"{name}.json"
+    wanted = {"generator": generator_fingerprint(), "params": params}
+    if manifest.exists():
+        cached = json.loads(manifest.read_text())
+        sizes_match = all(
+            (bundle_dir / key.removeprefix("bytes:")).is_file()
+            and (bundle_dir / key.removeprefix("bytes:")).stat().st_size == value
+            for key, value in cached.get("counts", {}).items()
+            if key.startswith("bytes:")
+        )
+        if {k: cached.get(k) for k in wanted} == wanted and sizes_match:
+            return bundle_dir, cached["counts"], True
+    shutil.rmtree(bundle_dir, ignore_errors=True)
+    counts = generate_bundle(bundle_dir, **params)
+    manifest.write_text(json.dumps({**wanted, "counts": counts}, indent=2) + "\n")
+    return bundle_dir, counts, False
+
+
+@contextmanager
+def workdir(keep: Path | None) -> Iterator[Path]:
+    """Where subprocess logs and throwaway SQLite databases go; kept only with --keep."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix="rrm-bench-") as tmp:
+        yield Path(tmp)
+
+
+def bench_commands(bundle: str, work: Path, runs: int) -> dict[str, commands.CommandResult]:
+    py = commands.python()
+    validate = commands.time_command(
+        [py, "manage.py", "validate", bundle],
+        runs=runs,
+        env=commands.command_env(work / "var-validate"),
+        log_dir=work / "logs",
+    )
+    template = work / "var-migrated"
+    migrate_env = commands.command_env(template)
+    migrated, output = commands.migrate(migrate_env, work / "logs")
+    import_argv = [py, "manage.py", "import_config", bundle, "--message", "bench"]
+    if migrated:
+        imported = commands.time_command(
+            import_argv, runs=runs, env=migrate_env, log_dir=work / "logs", fresh_var=template
+        )
+    else:
+        imported = commands.CommandResult(
+            argv=import_argv, ok=False, note="manage.py migrate failed:\n" + output
+        )
+    return {"validate": validate, "import_config": imported}
+
+
+def print_pipeline(timings: PipelineTimings, runs: int) -> None:
+    report.section(f"validate, in-process (median of {runs})")
+    for name, value in timings.parse_s.items():
+        report.row(f"parse   {name} (loader.load_yaml)", report.seconds(value))
+    for name, value in timings.schema_s.items():
+        report.row(f"schema  {name} (model_validate)", report.seconds(value))
+    report.row("parse_bundle (parse + schema, all files)", report.seconds(timings.parse_bundle_s))
+    for key, value in timings.validate_phases_s.items():
+        report.row(f"validate_files phase '{key}'", report.seconds(value))
+    report.row("validate_files total", report.seconds(timings.validate_total_s))
+    report.row("check phase (run_checks alone)", report.seconds(timings.check_phase_s))
+    if timings.errors is not None:
+        report.row("findings", f"{timings.errors} errors", f"{timings.warnings} warnings")
+    for note in timings.notes:
+        print(f"  note: {note}")
+
+
+def print_commands(results: dict[str, commands.CommandResult]) -> None:
+    report.section("manage.py commands (subprocesses, fresh SQLite under a temp RRM_VAR_DIR)")
+    for name, result in results.items():
+        if not result.wall_s:
+            first, _, rest = result.note.partition("\n")
+            report.row(name, "-", first)
+            if rest:
+                print("    " + rest.replace("\n", "\n    "))
+            continue
+        runs = ", ".join(f"{t:.2f}" for t in result.wall_s)
+        report.row(f"{name} wall (median)", report.seconds(result.median_s), f"runs: {runs} s")
+        report.row(f"{name} peak RSS", f"{result.peak_rss_mb:,.0f} MB")
+        if result.note:
+            print("  " + result.note.replace("\n", "\n    "))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a 4,000-zone bundle: a smoke run")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep subprocess logs and the throwaway SQLite databases in DIR",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile validate_files once (bench/out/validate-*.prof)",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a budget is OVER")
+    args = parser.parse_args(argv)
+
+    name, params = ("quick", QUICK) if args.quick else ("national", NATIONAL)
+    load = os.getloadavg()[0]
+    cpus = os.cpu_count() or 1
+    print(f"machine: {cpus} CPUs, load average {load:.2f} at start", end="")
+    # Other work on the machine shows up directly in the wall times below.
+    print(" (busy: expect noisy timings)" if load > cpus / 2 else "")
+    bundle_dir, counts, reused = ensure_bundle(name, params)
+    bundle = str(bundle_dir.relative_to(REPO))
+    report.section(f"Bundle {bundle} ({'reused' if reused else 'generated'})")
+    for key, value in counts.items():
+        label = key.removeprefix("bytes:")
+        report.row(label, report.size(value) if key.startswith("bytes") else f"{value:,}")
+
+    files = read_bundle_path(bundle_dir)
+    timings = measure_pipeline(files, runs=args.runs)
+    print_pipeline(timings, args.runs)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        report.section("cProfile of validate_files (top by own time)")
+        print(profile_validate(files, OUT / f"validate-{name}.prof"))
+    with workdir(args.keep) as work:
+        results = bench_commands(bundle, work, args.runs)
+    print_commands(results)
+
+    validate, imported = results["validate"], results["import_config"]
+    figures = {
+        "validate_cli_s": validate.median_s if validate.ok else None,
+        "check_phase_s": timings.check_phase_s,
+        "validate_peak_rss_mb": validate.peak_rss_mb if validate.ok else None,
+        "import_config_cli_s": imported.median_s if imported.ok else None,
+    }
+    notes = {
+        "validate_cli_s": validate.note.split("\n")[0],
+        "validate_peak_rss_mb": validate.note.split("\n")[0],
+        "import_config_cli_s": imported.note.split("\n")[0],
+        "check_phase_s": "not available yet" if timings.check_phase_s is None else "",
+    }
+    items = report.verdicts(figures, notes)
+    report.print_verdicts(
+        items,
+        scale_note="national-scale budgets"
+        if not args.quick
+        else "quick run: budgets are for the national bundle",
+    )
+    out_file = OUT / ("validate.json" if not args.quick else "validate-quick.json")
+    out_file.write_text(
+        json.dumps(
+            {
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                    "cpus": cpus,
+                    "load_average_at_start": load,
+                },
+                "bundle": {"path": bundle, "params": params, "reused": reused, "counts": counts},
+                "inprocess": vars(timings),
+                "commands": {k: v.as_dict() for k, v in results.items()},
+                "budgets": [item.as_dict() for item in items],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nwrote {out_file.relative_to(REPO)}")
+    return 1 if args.check and any(item.status == "OVER" for item in items) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
