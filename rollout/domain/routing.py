@@ -16,6 +16,8 @@ from rollout.domain.schema import Route
 
 NEAREST = "nearest"
 NEAREST_IN_REGION = "nearest_in_region"
+#: Zones per batch when ordering FCs by distance: bounds the [FCs x zones] float matrix in memory.
+_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,43 @@ class ZoneRouter:
         position = self.net.facility_position
         return np.array([position[f] for f in fcs if f in position], dtype=np.int64)
 
+    def candidate_matrix(self, zones: np.ndarray | None = None) -> np.ndarray:
+        """Candidates of many zones at once, as facility positions (int64).
+
+        Rows are `zones` in the order given (every zone of the network when None); row i holds
+        exactly `self.candidates(zones[i])`, in order, from column 0, and is padded on the right
+        with -1. The width is the largest candidate count among the rows (0 when none has any),
+        so a zone without a rule, or `nearest_in_region` without a region, is a row of -1.
+        Rules are resolved in batches of zones (one distance matrix and stable argsort per
+        batch) instead of zone by zone.
+        """
+        net, assignment = self.net, self.assignment
+        if zones is None:
+            zones = np.arange(net.n_zones, dtype=np.int64)
+        rules, regions = assignment.zone_rule[zones], assignment.zone_region[zones]
+        # (rows of the result, their candidates): every row of a block has the same count.
+        blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        for rule, route in enumerate(self.routes):
+            rows = np.flatnonzero(rules == rule)
+            if len(rows) == 0:
+                continue
+            if route.fcs == NEAREST:
+                blocks.append((rows, self._nearest_first(net.fc_positions, zones[rows])))
+            elif route.fcs == NEAREST_IN_REGION:
+                row_regions = regions[rows]
+                for region in np.unique(row_regions[row_regions != NO_REGION]).tolist():
+                    in_region = rows[row_regions == region]
+                    fcs = assignment.region_fcs[region]
+                    blocks.append((in_region, self._nearest_first(fcs, zones[in_region])))
+            else:
+                known = [net.facility_position[f] for f in route.fcs if f in net.facility_position]
+                blocks.append((rows, np.tile(np.array(known, dtype=np.int64), (len(rows), 1))))
+        width = max((block.shape[1] for _, block in blocks), default=0)
+        out = np.full((len(zones), width), -1, dtype=np.int64)
+        for rows, block in blocks:
+            out[rows, : block.shape[1]] = block
+        return out
+
     def choice(self, zone: int) -> RouteChoice | None:
         rule = int(self.assignment.zone_rule[zone])
         if rule == NO_RULE:
@@ -96,3 +135,15 @@ class ZoneRouter:
 
     def _nearest_of(self, fcs: np.ndarray, zones: np.ndarray) -> np.ndarray:
         return self.net.nearest_facility(fcs, zones)
+
+    def _nearest_first(self, fcs: np.ndarray, zones: np.ndarray) -> np.ndarray:
+        """[len(zones), len(fcs)]: per zone, `fcs` (sorted by id) nearest first, id breaking
+        ties."""
+        out = np.empty((len(zones), len(fcs)), dtype=np.int64)
+        if len(fcs) == 0:
+            return out
+        for start in range(0, len(zones), _CHUNK):
+            chunk = zones[start : start + _CHUNK]
+            order = np.argsort(self.net.zone_distance_km(fcs, chunk), axis=0, kind="stable")
+            out[start : start + len(chunk)] = fcs[order].T
+        return out
