@@ -32,7 +32,7 @@ def east_coast_files(**replacements: tuple[str, str]) -> dict[str, bytes]:
 def user_factory(username: str = "planner", **fields: object) -> AbstractUser:
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username=username, defaults=fields)
-    return user  # type: ignore[return-value]  # the project's user model is AbstractUser
+    return user
 
 
 def version_factory(message: str = "test version", **replacements: tuple[str, str]) -> Version:

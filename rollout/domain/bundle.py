@@ -182,7 +182,8 @@ def _sections(parsed: ParsedBundle) -> dict[str, Any]:
                 data[section] = parsed.documents[name].data
             elif section in REQUIRED_SECTIONS:
                 parsed.findings.append(
-                    finding("E101", f"missing file {name}", Ref(section=""),
+                    Finding(code="E101", message=f"missing file {name}", file=name, line=1,
+                            column=1,
                             hint="a bundle directory holds network.yaml, regions.yaml and "
                                  "routing.yaml (and optionally demand.yaml)")
                 )
@@ -286,7 +287,7 @@ def _schema_finding(
         }[kind]
         if kind == "int_type" and error["loc"] and error["loc"][-1] == "int":
             expected = "a number"  # a Number field: int | float, pydantic reports the int arm
-        if isinstance(value, str) and kind in ("int_type", "float_type"):
+        if isinstance(value, str) and kind in ("int_type", "float_type") and _is_number(value):
             hint = "numbers are written without quotes"
         if isinstance(value, int | str) and kind == "string_type" and isinstance(value, int):
             hint = "quote ids that look like numbers"
@@ -304,6 +305,14 @@ def _schema_finding(
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     return finding("E101", f"{where}: {message}", Ref(section, path), hint)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _pattern_hint(path: Path) -> str:

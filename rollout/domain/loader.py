@@ -26,9 +26,9 @@ import yaml_rs
 from rollout.domain.findings import Finding, Path
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-#: yaml_rs refuses documents nested deeper than this (a real bundle is about 5 levels deep), so
-#: nothing downstream can exhaust Python's recursion limit.
-MAX_DEPTH = 255
+#: Deepest nesting accepted; a real bundle is about 5 levels deep. (yaml_rs itself stops flow
+#: collections at about 255 levels, but not block sequences.)
+MAX_DEPTH = 64
 #: Alias replay bound: far beyond any honest use of anchors, far below a billion laughs.
 MAX_ALIAS_EVENTS = 1_000_000
 
@@ -36,6 +36,9 @@ _ERROR_POSITION = re.compile(r"line (\d+), column (\d+)")
 _DUPLICATE_KEY = re.compile(r"duplicate mapping key: (.*)$", re.DOTALL)
 _ALIAS = re.compile(rb"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]")
 _DOC_SEPARATOR = re.compile(r"(?m)^---(?:\s|$)")
+#: Deep block nesting needs a long run of indentation or compact "- - -" indicators at the start
+#: of some line; without one (and with few flow brackets) the exact depth walk is skipped.
+_DEEP_BLOCK_LINE = re.compile(r"(?m)^[ \t?:-]{" + str(MAX_DEPTH) + ",}")
 
 
 @dataclass
@@ -49,6 +52,7 @@ class YamlDocument:
     errors: list[Finding] = field(default_factory=list)
     _positions: PositionIndex | None = field(default=None, repr=False)
 
+
     @property
     def ok(self) -> bool:
         return not self.errors
@@ -58,7 +62,12 @@ class YamlDocument:
         if self.text is None:
             return (1, 1)
         if self._positions is None:
-            self._positions = PositionIndex(self.raw)
+            try:
+                self._positions = PositionIndex(self.raw)
+            except Exception:  # ryml refuses what yaml_rs took (e.g. a mapping as a key)
+                self._positions = _NO_POSITIONS
+        if self._positions is _NO_POSITIONS:
+            return (1, 1)
         return self._positions.position(path, key=key)
 
 
@@ -103,8 +112,13 @@ def load_yaml(name: str, raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Y
     document = YamlDocument(name=name, raw=raw, text=text, data=data)
     if data is None:
         document.data = {}
-    elif isinstance(data, list) and len(_DOC_SEPARATOR.findall(text)) > 0:
-        second = list(_DOC_SEPARATOR.finditer(text))[-1].start()
+    elif _may_be_deep(text) and _depth_exceeds(data, MAX_DEPTH):
+        document.data = None
+        document.errors.append(
+            Finding(code="E100", message=f"nesting deeper than {MAX_DEPTH} levels", file=name,
+                    line=1, column=1, hint="a bundle is only a few levels deep")
+        )
+    elif isinstance(data, list) and (second := _second_document_start(text)) is not None:
         line, column = _line_column_of_char(text, second)
         document.data = None
         document.errors.append(
@@ -143,8 +157,12 @@ def _decode_error(name: str, raw: bytes, text: str, message: str) -> YamlDocumen
     # yaml_rs messages look like "YAML parse error at line L, column C\n<excerpt>\n<reason>":
     # the reason (last line) is what a person needs; the position goes in file:line:column.
     reason = message.strip().splitlines()[-1].strip() if message.strip() else "syntax error"
+    if "tab" in reason:
+        tab_line = _tab_line(text, line)
+        if tab_line != line:
+            line, column = tab_line, 1
     if reason == "recursion limit exceeded":
-        reason = f"nesting deeper than {MAX_DEPTH} levels"
+        reason = "nesting too deep (a bundle is only a few levels deep)"
     return _unusable(name, raw, f"YAML syntax error: {reason}", line=line, column=column,
                      text=text)
 
@@ -167,6 +185,50 @@ def _unusable(
         errors=[Finding(code="E100", message=message, file=name, line=line, column=column,
                         hint=hint)],
     )
+
+
+def _second_document_start(text: str) -> int | None:
+    """Offset of a '---' that starts a second document (a leading '---' that only follows
+    blank, comment or directive lines starts the first one)."""
+    separators = list(_DOC_SEPARATOR.finditer(text))
+    if not separators:
+        return None
+    before_first = text[: separators[0].start()].splitlines()
+    if all(not line.strip() or line.lstrip().startswith(("#", "%")) for line in before_first):
+        separators = separators[1:]
+    return separators[0].start() if separators else None
+
+
+def _tab_line(text: str, line: int) -> int:
+    """The first line at or after `line` whose indentation holds a tab (yaml_rs reports a tab
+    used for indentation at the end of the line before it)."""
+    lines = text.splitlines()
+    for number in range(max(line, 1), len(lines) + 1):
+        content = lines[number - 1]
+        indentation = content[: len(content) - len(content.lstrip(" \t"))]
+        if "\t" in indentation:
+            return number
+    return line
+
+
+def _may_be_deep(text: str) -> bool:
+    """Cheap gate (a few ms on 4 MB) before the exact walk (tens of ms)."""
+    return (text.count("[") + text.count("{") >= MAX_DEPTH
+            or _DEEP_BLOCK_LINE.search(text) is not None)
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Iterative depth probe (no recursion, so a deep document cannot overflow the stack)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
 
 
 def _line_column_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
@@ -286,6 +348,9 @@ class PositionIndex:
         line_start = self._line_starts[line_index]
         column = len(self._raw[line_start:offset].decode("utf-8", errors="replace")) + 1
         return line_index + 1, column
+
+
+_NO_POSITIONS = object.__new__(PositionIndex)  # marker: this file's positions are unknowable
 
 
 def _address(view: memoryview) -> int:

@@ -146,8 +146,9 @@ def _candidate_groups(
 def first_candidate_in_region(ctx: CheckContext) -> Iterator[Finding]:
     assignment = ctx.assignment
     zone_region = assignment.zone_region
-    fc_region = np.where(ctx.first_candidate >= 0,
-                         assignment.facility_region[np.maximum(ctx.first_candidate, 0)], NO_REGION)
+    # A trailing NO_REGION makes index -1 (no first candidate) read as "no region", and keeps
+    # the lookup valid when the network has no facilities at all.
+    fc_region = np.append(assignment.facility_region, NO_REGION)[ctx.first_candidate]
     outside = (ctx.first_candidate >= 0) & (zone_region != NO_REGION) & (fc_region != zone_region)
     for index, route in enumerate(ctx.bundle.routing.routes):
         if route.fcs == NEAREST_IN_REGION:
