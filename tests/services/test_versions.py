@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rollout.models import AuditEvent, Version
+from rollout.selectors import version_raw_files
 from rollout.services.versions import VersionRejected, bundle_digest, version_create
 from tests.factories import east_coast_files, user_factory
 
@@ -95,3 +101,38 @@ def test_version_create__crlf_and_bom__are_kept_byte_for_byte() -> None:
 
     assert version.valid
     assert {f.name: f.content.encode() for f in version.files.all()} == files
+
+
+# Comments, unicode, CRLF/CR line endings, trailing spaces, no final newline: whatever bytes a
+# planner's editor wrote must come back out of export exactly.
+_comment_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    comments=st.lists(_comment_text, min_size=1, max_size=4),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    final_newline=st.booleans(),
+)
+def test_version_create__any_text__export_gives_the_same_bytes(
+    comments: list[str], newline: str, final_newline: bool, django_db_blocker: Any
+) -> None:
+    # Given a bundle whose files carry arbitrary comments and line endings
+    files = {}
+    for name, raw in east_coast_files().items():
+        lines = [f"# {c}" for c in comments] + raw.decode().splitlines()
+        text = newline.join(lines) + (newline if final_newline else "")
+        files[name] = text.encode()
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        # When it is stored and read back out as export_config does
+        version = version_create(files=files, message="round trip").version
+        exported = version_raw_files(version=version)
+        transaction.set_rollback(True)
+
+    # Then every file is byte for byte what was stored
+    assert exported == files
