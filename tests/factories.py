@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 
 from rollout.domain.bundle import read_bundle_path
 from rollout.models import Version
@@ -29,7 +29,7 @@ def east_coast_files(**replacements: tuple[str, str]) -> dict[str, bytes]:
     return files
 
 
-def user_factory(username: str = "planner", **fields: object) -> AbstractUser:
+def user_factory(username: str = "planner", **fields: object) -> User:
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username=username, defaults=fields)
     return user
