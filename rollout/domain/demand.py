@@ -119,10 +119,11 @@ def read_orders_csv(data: bytes | str | Path, bundle: Bundle) -> Orders:
 
 def _text_of(data: bytes | str | Path) -> str:
     if isinstance(data, Path):
+        path = data
         try:
-            data = data.read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
-            raise OrdersError(f"cannot read {data}: {exc.strerror or exc}") from exc
+            raise OrdersError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if isinstance(data, bytes):
         try:
             return data.decode("utf-8-sig")
