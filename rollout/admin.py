@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from rollout.models import AuditEvent, Version, VersionFile
+from rollout.models import AuditEvent, KpiSnapshot, SimulationRun, Version, VersionFile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -75,3 +75,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "reason", "actor__username")
     date_hierarchy = "at"
+
+
+@admin.register(SimulationRun)
+class SimulationRunAdmin(ReadOnlyAdmin):
+    list_display = ("version", "demand_key", "duration_ms", "created_at")
+    readonly_fields = ("version", "demand_key", "demand", "result", "duration_ms", "created_at")
+
+
+@admin.register(KpiSnapshot)
+class KpiSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("taken_at", "region", "source", "kind", "version", "source_system")
+    list_filter = ("source", "kind", "region")
+    readonly_fields = ("region", "version", "source", "kind", "values", "taken_at",
+                       "recorded_by", "source_system")

@@ -144,8 +144,8 @@ def _free_id(digest: str) -> str:
     return digest[:length]
 
 
-def _stats(bundle: Bundle | None, files: Mapping[str, bytes]) -> dict[str, int]:
-    stats = {"bytes": sum(len(raw) for raw in files.values())}
+def _stats(bundle: Bundle | None, files: Mapping[str, bytes]) -> dict[str, object]:
+    stats: dict[str, object] = {"bytes": sum(len(raw) for raw in files.values())}
     if bundle is not None:
         stats.update(
             zones=len(bundle.network.zones),
@@ -153,5 +153,6 @@ def _stats(bundle: Bundle | None, files: Mapping[str, bytes]) -> dict[str, int]:
             lanes=len(bundle.network.lanes),
             regions=len(bundle.regions.regions),
             routes=len(bundle.routing.routes),
+            region_codes=[region.code for region in bundle.regions.regions],
         )
     return stats

@@ -1,0 +1,163 @@
+"""Simulated and observed KPIs: the cached simulation of a version, and KPI snapshots.
+
+The rollout engine calls `kpi_snapshot_record_simulated` before and after every activation;
+other systems post observed values through `kpi_observation_record`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db import IntegrityError, transaction
+
+from rollout.domain.demand import demand_settings, generate_orders, read_orders_csv
+from rollout.domain.schema import Demand
+from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS, simulate
+from rollout.models import KpiSnapshot, SimulationRun, Version
+from rollout.selectors import version_bundle
+from rollout.services.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+class SimulationRefused(Exception):
+    """The version cannot be simulated (its files do not pass the schema, or it has errors)."""
+
+
+class KpiValidationError(ValueError):
+    """Observed KPI values that are not acceptable; `problems` says which and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def simulation_run(
+    *, version: Version, demand: Demand | None = None, orders_csv: bytes | None = None
+) -> dict[str, Any]:
+    """{"total": KPIs, "regions": {CODE: KPIs}} of a version, computed once per demand."""
+    bundle = version_bundle(version=version)
+    if bundle is None or not version.valid:
+        raise SimulationRefused(
+            f"version {version.id} has {version.error_count} error(s); fix them before "
+            "simulating")
+    if orders_csv is not None:
+        key = hashlib.sha256(b"csv\x00" + orders_csv).hexdigest()
+        described: dict[str, Any] = {"orders_csv_sha256": key, "bytes": len(orders_csv)}
+    else:
+        settings = demand or demand_settings(bundle)
+        described = settings.model_dump()
+        key = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+    cached = SimulationRun.objects.filter(version=version, demand_key=key).first()
+    if cached is not None:
+        return cached.result  # type: ignore[no-any-return]  # JSONField holds our dict
+    started = time.perf_counter()
+    if orders_csv is not None:
+        orders = read_orders_csv(orders_csv, bundle)
+    else:
+        orders = generate_orders(bundle, demand=demand)
+    result = simulate(bundle, orders).as_dict()
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    try:
+        with transaction.atomic():
+            SimulationRun.objects.create(version=version, demand_key=key, demand=described,
+                                         result=result, duration_ms=duration_ms)
+    except IntegrityError:
+        pass  # computed concurrently by another process: same inputs, same result
+    logger.info("simulation.computed version_id=%s demand_key=%s duration_ms=%d", version.id,
+                key[:12], duration_ms)
+    return result
+
+
+def kpi_snapshot_record_simulated(
+    *,
+    version: Version,
+    region: str,
+    kind: str = KpiSnapshot.Kind.POINT,
+    actor: AbstractBaseUser | None = None,
+) -> KpiSnapshot:
+    """Store the region's simulated KPIs under `version` as a snapshot."""
+    result = simulation_run(version=version)
+    values = result["regions"].get(region)
+    if values is None:
+        raise KpiValidationError([f"version {version.id} has no region {region}"])
+    return KpiSnapshot.objects.create(
+        region=region, version=version, source=KpiSnapshot.Source.SIMULATION, kind=kind,
+        values=values, recorded_by=_user(actor),
+    )
+
+
+def kpi_observation_record(
+    *,
+    region: str,
+    values: Mapping[str, Any],
+    actor: AbstractBaseUser | None = None,
+    observed_at: datetime | None = None,
+    source_system: str = "",
+    version: Version | None = None,
+) -> KpiSnapshot:
+    """Store KPI values observed by another system, after checking every one of them."""
+    clean = validate_observation(region=region, values=values)
+    with transaction.atomic():
+        snapshot = KpiSnapshot.objects.create(
+            region=region, version=version, source=KpiSnapshot.Source.OBSERVED,
+            kind=KpiSnapshot.Kind.POINT, values=clean, recorded_by=_user(actor),
+            source_system=source_system[:64],
+            **({"taken_at": observed_at} if observed_at is not None else {}),
+        )
+        audit_record(actor=actor, action="kpi.observed", object_type="region", object_id=region,
+                     details={"values": clean, "source_system": source_system,
+                              "snapshot_id": snapshot.id})
+    return snapshot
+
+
+def validate_observation(*, region: str, values: Mapping[str, Any]) -> dict[str, float | int]:
+    """Known KPI names, finite numbers, in range: percentages 0-100, everything else >= 0 and
+    counts whole. Unknown regions are refused too. Raises `KpiValidationError`."""
+    problems: list[str] = []
+    if region not in known_region_codes():
+        problems.append(f"unknown region {region!r}")
+    if not values:
+        problems.append("no KPI values given")
+    clean: dict[str, float | int] = {}
+    for name, value in values.items():
+        if name not in KPI_NAMES:
+            problems.append(f"unknown KPI {name!r} (known: {', '.join(KPI_NAMES)})")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{name}: {value!r} is not a number")
+            continue
+        if not math.isfinite(value):
+            problems.append(f"{name}: {value!r} is not a finite number")
+            continue
+        if value < 0:
+            problems.append(f"{name}: {value} is negative")
+        elif name in PERCENT_KPIS and value > 100:
+            problems.append(f"{name}: {value} is over 100 (it is a percentage)")
+        elif name in COUNT_KPIS and value != int(value):
+            problems.append(f"{name}: {value} is not a whole number")
+        else:
+            clean[name] = int(value) if name in COUNT_KPIS else float(value)
+    if problems:
+        raise KpiValidationError(problems)
+    return clean
+
+
+def known_region_codes() -> set[str]:
+    """Region codes defined by any valid stored version."""
+    codes: set[str] = set()
+    for stats in Version.objects.filter(valid=True).values_list("stats", flat=True):
+        codes.update(stats.get("region_codes", []))
+    return codes
+
+
+def _user(actor: AbstractBaseUser | None) -> User | None:
+    return actor if isinstance(actor, User) and actor.is_authenticated else None

@@ -1,0 +1,111 @@
+"""Simulation cache and KPI snapshots: simulated per version, observed from other systems."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from rollout.domain.simulate import KPI_NAMES
+from rollout.models import AuditEvent, KpiSnapshot, SimulationRun
+from rollout.services.kpis import (
+    KpiValidationError,
+    SimulationRefused,
+    kpi_observation_record,
+    kpi_snapshot_record_simulated,
+    simulation_run,
+)
+from tests.factories import user_factory, version_factory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_simulation_run__twice__computed_once_and_cached() -> None:
+    version = version_factory()
+
+    first = simulation_run(version=version)
+    second = simulation_run(version=version)
+
+    assert first == second
+    assert SimulationRun.objects.filter(version=version).count() == 1
+    assert set(first["regions"]) == {"NE", "MA", "SE"}
+    assert set(first["total"]) == set(KPI_NAMES)
+    assert first["total"]["orders"] == 94_000  # the example zones' demand, summed
+
+
+def test_simulation_run__orders_csv__cached_separately_from_generated_demand() -> None:
+    version = version_factory()
+    csv = b"order_id,zone,sku\n1,021,5\n1,021,70000\n2,303,1\n"
+
+    replayed = simulation_run(version=version, orders_csv=csv)
+    generated = simulation_run(version=version)
+
+    assert replayed["total"]["orders"] == 2
+    assert generated["total"]["orders"] == 94_000
+    assert SimulationRun.objects.filter(version=version).count() == 2
+
+
+def test_simulation_run__invalid_version__refused() -> None:
+    version = version_factory("broken", network=("station: DS-ATL2", "station: DS-NOPE"))
+
+    with pytest.raises(SimulationRefused):
+        simulation_run(version=version)
+
+
+def test_kpi_snapshot_record_simulated__region__stores_its_kpis() -> None:
+    version = version_factory()
+
+    snapshot = kpi_snapshot_record_simulated(version=version, region="NE",
+                                             kind=KpiSnapshot.Kind.BEFORE)
+
+    assert snapshot.source == KpiSnapshot.Source.SIMULATION
+    assert snapshot.kind == KpiSnapshot.Kind.BEFORE
+    assert snapshot.values == simulation_run(version=version)["regions"]["NE"]
+
+
+def test_kpi_observation_record__valid_values__stored_and_audited() -> None:
+    version_factory()
+    operator = user_factory("monitor")
+
+    snapshot = kpi_observation_record(region="NE", values={"in_region_pct": 81.5, "trucks": 40},
+                                      actor=operator, source_system="monitoring")
+
+    assert snapshot.source == KpiSnapshot.Source.OBSERVED
+    assert snapshot.values == {"in_region_pct": 81.5, "trucks": 40}
+    assert isinstance(snapshot.values["trucks"], int)
+    event = AuditEvent.objects.get(action="kpi.observed")
+    assert event.object_id == "NE" and event.actor == operator
+
+
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        ({"in_region": 50}, "unknown KPI"),
+        ({"in_region_pct": "high"}, "not a number"),
+        ({"in_region_pct": True}, "not a number"),
+        ({"in_region_pct": math.nan}, "not a finite number"),
+        ({"avg_km": math.inf}, "not a finite number"),
+        ({"in_region_pct": 100.5}, "over 100"),
+        ({"trucks": -1}, "negative"),
+        ({"trucks": 2.5}, "not a whole number"),
+        ({}, "no KPI values"),
+    ],
+)
+def test_kpi_observation_record__bad_values__refused_and_nothing_stored(
+    values: dict[str, Any], complaint: str
+) -> None:
+    version_factory()
+
+    with pytest.raises(KpiValidationError) as caught:
+        kpi_observation_record(region="NE", values=values)
+
+    assert complaint in str(caught.value)
+    assert KpiSnapshot.objects.count() == 0
+
+
+def test_kpi_observation_record__unknown_region__refused() -> None:
+    version_factory()
+
+    with pytest.raises(KpiValidationError, match="unknown region"):
+        kpi_observation_record(region="XX", values={"trucks": 3})
