@@ -65,5 +65,5 @@ def render_kpis(after: dict[str, Any], before: dict[str, Any] | None = None) -> 
 def _format(kpi: str, value: float, *, signed: bool = False) -> str:
     sign = "+" if signed else ""
     if kpi in COUNT_KPIS:
-        return f"{int(round(value)):{sign},}"
+        return f"{round(value):{sign},}"
     return f"{value:{sign},.1f}" if kpi != "avg_hours" else f"{value:{sign},.2f}"
