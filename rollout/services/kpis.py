@@ -58,7 +58,7 @@ def simulation_run(
         key = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
     cached = SimulationRun.objects.filter(version=version, demand_key=key).first()
     if cached is not None:
-        return cached.result  # type: ignore[no-any-return]  # JSONField holds our dict
+        return cached.result
     started = time.perf_counter()
     if orders_csv is not None:
         orders = read_orders_csv(orders_csv, bundle)
