@@ -1,0 +1,32 @@
+"""The database's records. No behaviour hides here (STYLE.md rule 5): services write them."""
+
+from rollout.models.audit import AuditEvent
+from rollout.models.kpis import KpiSnapshot, SimulationRun
+from rollout.models.rollouts import (
+    Activation,
+    FreezeWindow,
+    Gate,
+    GateResult,
+    Phase,
+    Rollout,
+    RolloutEvent,
+)
+from rollout.models.versions import Version, VersionFile
+from rollout.models.webhooks import WebhookDelivery, WebhookSubscription
+
+__all__ = [
+    "Activation",
+    "AuditEvent",
+    "FreezeWindow",
+    "Gate",
+    "GateResult",
+    "KpiSnapshot",
+    "Phase",
+    "Rollout",
+    "RolloutEvent",
+    "SimulationRun",
+    "Version",
+    "VersionFile",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]
