@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -22,8 +23,10 @@ def stock_intervals(facility: Facility, catalog: int) -> list[tuple[int, int]]:
     if isinstance(spec, StockAll):
         return [(0, catalog)]
     if isinstance(spec, StockTop):
-        # SKU k is stocked iff k < P x catalog / 100 (DESIGN section 2).
-        return [(0, min(catalog, math.ceil(spec.percent * catalog / 100)))]
+        # SKU k is stocked iff k < P x catalog / 100 (DESIGN section 2), in exact arithmetic:
+        # in floats 16.1 x 1000 / 100 is 161.00000000000003, whose ceiling would stock SKU 161.
+        # str() of the float gives back the decimal the planner wrote.
+        return [(0, min(catalog, math.ceil(Fraction(str(spec.percent)) * catalog / 100)))]
     assert isinstance(spec, StockRanges)
     return [(max(0, low), min(catalog, high + 1)) for low, high in spec.ranges if low < catalog]
 
