@@ -121,6 +121,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The sweep re-enqueues rollouts whose next step is due: the bound on how late a phase can be
+# when its scheduled message was lost.
+RRM_SWEEP_SECONDS = env_int("RRM_SWEEP_SECONDS", 5)
+CELERY_BEAT_SCHEDULE = {
+    "rollout-sweep": {"task": "rollout.sweep", "schedule": float(RRM_SWEEP_SECONDS)},
+}
+CELERY_IMPORTS = ("rollout.tasks",)
 
 # Bundle limits: a file over this size is refused with a finding, never parsed.
 RRM_MAX_FILE_BYTES = env_int("RRM_MAX_FILE_BYTES", 50 * 1024 * 1024)

@@ -1,0 +1,230 @@
+"""The rollout engine: `rollout_advance` does at most the next step of a running rollout.
+
+It locks the rollout row, asks the state machine what is due (lifecycle.next_step), does that
+one step, records when to look again, and schedules itself for then. Run twice, or late, it
+finds the step already done (or not yet due) and does nothing more: the database alone decides,
+so a lost message, a killed worker or a broker outage delays a phase but never repeats or skips
+it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from rollout.domain.gates import judge
+from rollout.domain.lifecycle import (
+    Action,
+    FreezeView,
+    PhaseState,
+    PhaseView,
+    State,
+    Step,
+    StepKind,
+    next_step,
+    transition,
+)
+from rollout.models import (
+    FreezeWindow,
+    GateResult,
+    KpiSnapshot,
+    Phase,
+    Rollout,
+)
+from rollout.services.activations import activate, latest_activations
+from rollout.services.kpis import simulation_run
+from rollout.services.rollouts import _record, rollback_locked, schedule_advance
+from rollout.services.webhooks import webhook_event
+
+logger = logging.getLogger(__name__)
+
+
+def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
+    """Do the rollout's next due step, if any. Safe to call any number of times."""
+    _warm_simulations(rollout_id)  # slow the first time: done before taking the lock
+    with transaction.atomic():
+        rollout = Rollout.objects.select_for_update().filter(id=rollout_id).first()
+        if rollout is None:
+            return Step(StepKind.NONE, reason="no such rollout")
+        now = now or timezone.now()
+        phases = list(rollout.phases.select_for_update().order_by("index"))
+        step = next_step(
+            State(rollout.state),
+            [PhaseView(p.index, PhaseState(p.state), p.start_after, p.bake_until)
+             for p in phases],
+            now,
+            [FreezeView(f.starts_at, f.ends_at)
+             for f in FreezeWindow.objects.filter(ends_at__gt=now)],
+            frozenset(p.index for p in phases if p.freeze_override_reason),
+        )
+        if step.kind == StepKind.ACTIVATE:
+            assert step.phase is not None
+            _activate_phase(rollout, phases[step.phase], now)
+        elif step.kind == StepKind.EVALUATE:
+            assert step.phase is not None
+            _evaluate_phase(rollout, phases[step.phase], now)
+        elif step.kind == StepKind.COMPLETE:
+            rollout.state = transition(Action.COMPLETE, State(rollout.state)).value
+            rollout.finished_at, rollout.next_step_at = now, None
+            rollout.save(update_fields=["state", "finished_at", "next_step_at"])
+            _record(rollout, "completed", "every phase passed", None)
+        elif step.kind == StepKind.WAIT:
+            if rollout.next_step_at != step.due_at:
+                rollout.next_step_at = step.due_at
+                rollout.save(update_fields=["next_step_at"])
+                schedule_advance(rollout.id, eta=step.due_at)
+        else:
+            if rollout.next_step_at is not None and rollout.state != State.RUNNING.value:
+                rollout.next_step_at = None
+                rollout.save(update_fields=["next_step_at"])
+    logger.info("rollout.advance rollout_id=%s step=%s phase=%s", rollout_id, step.kind.value,
+                step.phase)
+    return step
+
+
+def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
+    """All regions of the phase go live in this one transaction, with before/after KPIs."""
+    latest = latest_activations()
+    for region in phase.regions:
+        _snapshot(region, latest[region].version if region in latest else None,
+                  KpiSnapshot.Kind.BEFORE, now)
+    activate(regions=phase.regions, version=rollout.version, kind="activate", actor=None,
+             reason=f"rollout {rollout.id} phase {phase.index + 1}", rollout=rollout,
+             phase=phase)
+    for region in phase.regions:
+        _snapshot(region, rollout.version, KpiSnapshot.Kind.AFTER, now)
+    phase.state = PhaseState.BAKING.value
+    phase.activated_at = now
+    phase.bake_until = now + timedelta(minutes=phase.bake_minutes)
+    phase.save(update_fields=["state", "activated_at", "bake_until"])
+    rollout.next_step_at = phase.bake_until
+    rollout.save(update_fields=["next_step_at"])
+    _record(rollout, "phase_activated",
+            f"phase {phase.index + 1} live: {', '.join(phase.regions)} on {rollout.version_id}",
+            None, {"phase": phase.index, "regions": phase.regions,
+                   "bake_until": phase.bake_until.isoformat()})
+    webhook_event("activation", {"rollout": rollout.id, "phase": phase.index + 1,
+                                 "regions": phase.regions, "version": rollout.version_id})
+    schedule_advance(rollout.id, eta=phase.bake_until)
+
+
+def _snapshot(region: str, version: object, kind: str, now: datetime) -> None:
+    """Simulated KPIs of the region on `version`, plus the latest observations (before only)."""
+    from rollout.models import Version
+
+    if isinstance(version, Version):
+        values = simulation_run(version=version)["regions"].get(region)
+        if values is not None:
+            KpiSnapshot.objects.create(region=region, version=version,
+                                       source=KpiSnapshot.Source.SIMULATION, kind=kind,
+                                       values=values, taken_at=now)
+    if kind == KpiSnapshot.Kind.BEFORE:
+        observed = _latest_observed(region, until=now)
+        if observed:
+            KpiSnapshot.objects.create(region=region, source=KpiSnapshot.Source.OBSERVED,
+                                       kind=kind, values=observed, taken_at=now)
+
+
+def _latest_observed(region: str, *, since: datetime | None = None,
+                     until: datetime | None = None) -> dict[str, float]:
+    """Latest observed value of each KPI for the region in the time window."""
+    rows = KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
+                                      kind=KpiSnapshot.Kind.POINT)
+    if since is not None:
+        rows = rows.filter(taken_at__gte=since)
+    if until is not None:
+        rows = rows.filter(taken_at__lte=until)
+    values: dict[str, float] = {}
+    for snapshot in rows.order_by("taken_at", "id"):
+        values.update(snapshot.values)
+    return values
+
+
+def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
+    """Judge every gate for every region of the phase; pass, or act on the failure."""
+    failures: list[str] = []
+    gates = list(rollout.gates.all())
+    assert phase.activated_at is not None  # a baking phase was activated
+    for region in phase.regions:
+        before = {s.source: s.values for s in KpiSnapshot.objects.filter(
+            region=region, kind=KpiSnapshot.Kind.BEFORE, taken_at=phase.activated_at)}
+        after_sim = KpiSnapshot.objects.filter(
+            region=region, kind=KpiSnapshot.Kind.AFTER, taken_at=phase.activated_at,
+            source=KpiSnapshot.Source.SIMULATION).first()
+        observed = _latest_observed(region, since=phase.activated_at)
+        for gate in gates:
+            after_value: object
+            before_value: object
+            if gate.kpi in observed:
+                source = "observed"
+                after_value = observed[gate.kpi]
+                before_value = before.get("observed", {}).get(
+                    gate.kpi, before.get("simulation", {}).get(gate.kpi))
+            else:
+                source = "simulation"
+                after_value = after_sim.values.get(gate.kpi) if after_sim else None
+                before_value = before.get("simulation", {}).get(gate.kpi)
+            if not before:
+                verdict_passed, regression, reason = True, None, (
+                    f"{region} was not live before this phase: nothing to regress against")
+            else:
+                verdict = judge(gate.kpi, gate.max_regression_pct, before_value, after_value)
+                verdict_passed, regression, reason = (verdict.passed, verdict.regression_pct,
+                                                      verdict.reason)
+            GateResult.objects.create(
+                phase=phase, region=region, kpi=gate.kpi, before=_number(before_value),
+                after=_number(after_value), regression_pct=_finite(regression),
+                max_regression_pct=gate.max_regression_pct, passed=verdict_passed,
+                source=source, reason=reason, evaluated_at=now)
+            if not verdict_passed:
+                failures.append(f"{region}: {reason}")
+    if not failures:
+        phase.state, phase.finished_at = PhaseState.PASSED.value, now
+        phase.save(update_fields=["state", "finished_at"])
+        rollout.next_step_at = now
+        rollout.save(update_fields=["next_step_at"])
+        _record(rollout, "gates_passed", f"phase {phase.index + 1} passed its gates", None)
+        schedule_advance(rollout.id)
+        return
+    summary = "; ".join(failures)
+    _record(rollout, "gates_failed", f"phase {phase.index + 1} failed: {summary}", None,
+            {"failures": failures})
+    if rollout.on_gate_failure == Rollout.OnGateFailure.ROLLBACK:
+        rollback_locked(rollout, actor=None, reason=f"gate failed in phase {phase.index + 1}: "
+                                                    f"{summary}")
+    else:
+        phase.state = PhaseState.FAILED.value
+        phase.save(update_fields=["state"])
+        rollout.state = transition(Action.PAUSE, State(rollout.state)).value
+        rollout.next_step_at = None
+        rollout.save(update_fields=["state", "next_step_at"])
+        _record(rollout, "paused", "paused after a gate failure", None)
+
+
+def _warm_simulations(rollout_id: int) -> None:
+    """Compute (and cache) the simulations a phase activation will read, outside any lock."""
+    rollout = Rollout.objects.filter(id=rollout_id, state=State.RUNNING.value).first()
+    if rollout is None:
+        return
+    try:
+        simulation_run(version=rollout.version)
+        for activation in latest_activations().values():
+            if activation.version is not None and activation.version.valid:
+                simulation_run(version=activation.version)
+    except Exception:  # a failure here must not stop the engine; the snapshot will retry
+        logger.warning("rollout.warm_failed rollout_id=%s", rollout_id, exc_info=True)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _finite(value: float | None) -> float | None:
+    import math
+
+    return value if value is not None and math.isfinite(value) else None

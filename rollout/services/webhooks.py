@@ -1,0 +1,97 @@
+"""Webhooks: activation and rollback events as HMAC-SHA256-signed JSON POSTs, retried.
+
+Deliveries are rows written in the same transaction as the change they announce, and only sent
+after it commits; the sweep re-sends any that are overdue, so a lost task never loses an event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from rollout.models import WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-RRM-Signature"
+MAX_ATTEMPTS = 6
+TIMEOUT_SECONDS = 10
+
+
+def webhook_event(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+    """Queue `event` for every active subscription that wants it (call inside the change's
+    transaction; sending starts only after the commit)."""
+    deliveries = [
+        WebhookDelivery.objects.create(subscription=subscription, event=event, payload=payload)
+        for subscription in WebhookSubscription.objects.filter(active=True)
+        if not subscription.events or event in subscription.events
+    ]
+    if deliveries:
+        ids = [d.id for d in deliveries]
+        transaction.on_commit(lambda: _enqueue(ids))
+    return deliveries
+
+
+def _enqueue(ids: list[int]) -> None:
+    from rollout.tasks import deliver_webhook
+
+    for delivery_id in ids:
+        deliver_webhook.delay(delivery_id)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
+    """Try to send one delivery once. Returns it, or None if it is gone or already settled."""
+    with transaction.atomic():
+        delivery = (WebhookDelivery.objects.select_for_update().select_related("subscription")
+                    .filter(id=delivery_id, status=WebhookDelivery.Status.PENDING).first())
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        body = json.dumps({"id": delivery.id, "event": delivery.event,
+                           "payload": delivery.payload}, sort_keys=True).encode()
+        request = urllib.request.Request(
+            delivery.subscription.url, data=body, method="POST",
+            headers={"Content-Type": "application/json",
+                     SIGNATURE_HEADER: signature(delivery.subscription.secret, body),
+                     "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id)})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                delivery.response_status = response.status
+            delivery.status = WebhookDelivery.Status.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            delivery.response_status = getattr(exc, "code", None)
+            delivery.last_error = str(exc)[:500]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = WebhookDelivery.Status.FAILED
+            else:
+                delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
+        delivery.save()
+    logger.info("webhook.attempt delivery_id=%s status=%s attempts=%d", delivery.id,
+                delivery.status, delivery.attempts)
+    return delivery
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 10 s, 20 s, 40 s, ... capped at 10 minutes."""
+    return timedelta(seconds=min(600, 10 * 2 ** (attempts - 1)))
+
+
+def due_deliveries() -> list[int]:
+    return list(WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now(),
+    ).values_list("id", flat=True)[:500])

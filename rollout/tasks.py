@@ -1,0 +1,56 @@
+"""Thin Celery tasks (STYLE.md rule 4): take an id, call a service, return.
+
+Duplicates and retries are harmless: the services lock the row and check the state, so a task
+that finds its step done (or not yet due) does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from regions_config.celery import app
+from rollout.domain.lifecycle import State
+
+logger = logging.getLogger(__name__)
+
+
+@app.task(name="rollout.advance", ignore_result=True)
+def advance(rollout_id: int) -> str:
+    from rollout.services.engine import rollout_advance
+
+    return rollout_advance(rollout_id=rollout_id).kind.value
+
+
+@app.task(name="rollout.sweep", ignore_result=True)
+def sweep() -> int:
+    """Re-enqueue every running rollout whose next step is due, and every overdue webhook.
+
+    This is what makes a lost message, a killed worker or a broker outage only a delay.
+    """
+    from rollout.models import Rollout
+    from rollout.services.webhooks import due_deliveries
+
+    due = list(Rollout.objects.filter(state=State.RUNNING.value,
+                                      next_step_at__lte=timezone.now())
+               .values_list("id", flat=True))
+    for rollout_id in due:
+        advance.delay(rollout_id)
+    for delivery_id in due_deliveries():
+        deliver_webhook.delay(delivery_id)
+    if due:
+        logger.info("rollout.sweep due=%s", ",".join(map(str, due)))
+    return len(due)
+
+
+@app.task(name="rollout.deliver_webhook", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    from rollout.services.webhooks import webhook_deliver
+
+    delivery = webhook_deliver(delivery_id=delivery_id)
+    if delivery is None:
+        return "settled"
+    if delivery.status == delivery.Status.PENDING:
+        deliver_webhook.apply_async((delivery_id,), eta=delivery.next_attempt_at)
+    return str(delivery.status)
