@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, User
@@ -57,14 +58,30 @@ def live_regions_from(latest: dict[str, Activation]) -> list[LiveRegion]:
     return live
 
 
-def ever_claimed_zones() -> set[str]:
-    """Zones any activation has ever made live."""
-    zones: set[str] = set()
+def claimed_history() -> dict[str, set[str]]:
+    """Per region, every zone any of its activations has ever made live."""
+    history: dict[str, set[str]] = {}
     pairs = Activation.objects.exclude(version=None).values_list("region", "version").distinct()
     for region, version_id in pairs:
         bundle = version_bundle(version=Version.objects.get(id=version_id))
         if bundle is not None:
-            zones.update(claimed_zones(bundle, region))
+            history.setdefault(region, set()).update(claimed_zones(bundle, region))
+    return history
+
+
+def ever_claimed_zones(live_codes: Iterable[str] | None = None,
+                       history: dict[str, set[str]] | None = None) -> set[str]:
+    """Zones that live regions have ever claimed: the ones whose loss is a coverage gap.
+
+    A region out of service (never live, or rolled back to "not live") leaves no gaps: its
+    zones are simply not live, as DESIGN section 5 wants for a rolled-back first rollout.
+    """
+    history = claimed_history() if history is None else history
+    if live_codes is None:
+        live_codes = [code for code, a in latest_activations().items() if a.version is not None]
+    zones: set[str] = set()
+    for code in live_codes:
+        zones |= history.get(code, set())
     return zones
 
 
@@ -90,7 +107,8 @@ def live_state() -> LiveState:
     with _cache_lock:
         if _cached is not None and _cached.at_activation == newest:
             return _cached
-        composite = compose(live_regions_from(latest_activations()), ever_claimed_zones())
+        live = live_regions_from(latest_activations())
+        composite = compose(live, ever_claimed_zones([r.code for r in live]))
         _cached = LiveState(at_activation=newest, composite=composite)
         return _cached
 
@@ -172,7 +190,7 @@ def _state_with(latest: dict[str, Activation], region: str,
         assert bundle is not None
         top = max((r.sequence for r in live), default=0) + 1
         live.append(LiveRegion(code=region, version_id=version.id, bundle=bundle, sequence=top))
-    return compose(live, ever_claimed_zones())
+    return compose(live, ever_claimed_zones([r.code for r in live]))
 
 
 def _activation_of(region: str, version: Version | None) -> Activation | None:

@@ -25,6 +25,7 @@ from rollout.models import Activation, Gate, Phase, Rollout, RolloutEvent, Versi
 from rollout.selectors import version_bundle
 from rollout.services.activations import (
     activate,
+    claimed_history,
     composite_findings,
     ever_claimed_zones,
     latest_activations,
@@ -84,7 +85,8 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
     latest = latest_activations()
     live = live_regions_from(latest)
-    ever = ever_claimed_zones()
+    history = claimed_history()
+    ever = ever_claimed_zones([r.code for r in live], history)
     findings = _labelled(composite_findings(compose(live, ever)),
                          "before the rollout (what a rollback restores)")
     sequence = max((a.id for a in latest.values()), default=0)
@@ -94,7 +96,8 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
             live = [r for r in live if r.code != region]
             live.append(LiveRegion(code=region, version_id=version.id, bundle=bundle,
                                    sequence=sequence))
-            ever |= set(claimed_zones(bundle, region))
+            history.setdefault(region, set()).update(claimed_zones(bundle, region))
+        ever = ever_claimed_zones([r.code for r in live], history)
         findings += _labelled(composite_findings(compose(live, ever)), f"after phase {index + 1}")
     return findings
 

@@ -1,0 +1,160 @@
+"""`manage.py rollout create|approve|start|pause|resume|cancel|rollback|status` (DESIGN 9).
+
+Every subcommand takes `--as USER` (the acting user) and `--format text|json`; exit 0 on
+success, 1 when the state machine or a check refuses, 2 for unusable arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandParser
+
+from rollout.domain.lifecycle import TransitionRefused
+from rollout.management.output import add_format_argument, refused, unusable, write_json
+from rollout.models import Rollout
+from rollout.selectors import VersionNotFound, version_get
+from rollout.services.roles import RoleRequired
+from rollout.services.rollouts import (
+    GatePlan,
+    PhasePlan,
+    RolloutNotFound,
+    RolloutRefused,
+    rollout_approve,
+    rollout_cancel,
+    rollout_create,
+    rollout_pause,
+    rollout_resume,
+    rollout_rollback,
+    rollout_start,
+)
+
+TRANSITIONS: dict[str, Callable[..., Rollout]] = {
+    "approve": rollout_approve,
+    "start": rollout_start,
+    "pause": rollout_pause,
+    "resume": rollout_resume,
+    "cancel": rollout_cancel,
+}
+
+
+class Command(BaseCommand):
+    help = "Create, move through its states, roll back and inspect rollouts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a draft rollout of a version")
+        create.add_argument("version")
+        create.add_argument("--phase", action="append", required=True,
+                            help="comma-separated region codes; repeat for each phase")
+        create.add_argument("--bake-minutes", type=float, default=60.0)
+        create.add_argument("--gate", action="append", default=[],
+                            help="KPI:MAX_REGRESSION_PCT, e.g. in_region_pct:2")
+        create.add_argument("--on-gate-failure", choices=("rollback", "pause"),
+                            default="rollback")
+        for name in (*TRANSITIONS, "status"):
+            action = sub.add_parser(name, help=f"{name} a rollout")
+            action.add_argument("id", type=int)
+        rollback = sub.add_parser("rollback", help="roll back every region the rollout touched")
+        rollback.add_argument("id", type=int)
+        rollback.add_argument("--reason", required=True)
+        for action_parser in sub.choices.values():
+            action_parser.add_argument("--as", dest="as_user", help="acting user")
+            add_format_argument(action_parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = self._actor(options.get("as_user"))
+        action = options["action"]
+        try:
+            if action == "create":
+                rollout = self._create(options, actor)
+            elif action == "rollback":
+                rollout = rollout_rollback(rollout_id=options["id"], actor=actor,
+                                           reason=options["reason"])
+            elif action == "status":
+                rollout = self._get(options["id"])
+            else:
+                rollout = TRANSITIONS[action](rollout_id=options["id"], actor=actor)
+        except RolloutNotFound as exc:
+            raise unusable(str(exc)) from exc
+        except RolloutRefused as exc:
+            for finding in exc.findings:
+                self.stderr.write(finding.as_text())
+            raise refused(str(exc)) from exc
+        except (TransitionRefused, RoleRequired) as exc:
+            raise refused(str(exc)) from exc
+        self._print(rollout, options["format"], last_line_id=action == "create")
+
+    def _create(self, options: dict[str, Any], actor: User | None) -> Rollout:
+        try:
+            version = version_get(ref=options["version"])
+        except VersionNotFound as exc:
+            raise unusable(str(exc)) from exc
+        phases = [PhasePlan(regions=[r.strip() for r in phase.split(",") if r.strip()],
+                            bake_minutes=options["bake_minutes"])
+                  for phase in options["phase"]]
+        gates = []
+        for text in options["gate"]:
+            kpi, _, limit = text.partition(":")
+            try:
+                gates.append(GatePlan(kpi=kpi.strip(), max_regression_pct=float(limit)))
+            except ValueError:
+                raise unusable(f"--gate {text!r}: expected KPI:MAX_REGRESSION_PCT") from None
+        return rollout_create(version=version, phases=phases, gates=gates,
+                              on_gate_failure=options["on_gate_failure"], actor=actor)
+
+    def _actor(self, username: str | None) -> User | None:
+        if username is None:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise unusable(f"no user {username!r}")
+        return user
+
+    def _get(self, rollout_id: int) -> Rollout:
+        rollout = Rollout.objects.filter(id=rollout_id).first()
+        if rollout is None:
+            raise RolloutNotFound(f"no rollout {rollout_id}")
+        return rollout
+
+    def _print(self, rollout: Rollout, output: str, *, last_line_id: bool) -> None:
+        status = rollout_status(rollout)
+        if output == "json":
+            write_json(self, status)
+            return
+        self.stdout.write(f"rollout {status['id']} of version {status['version']}: "
+                          f"{status['state']}")
+        for number, phase in enumerate(status["phases"], start=1):
+            self.stdout.write(f"  phase {number}: {','.join(phase['regions']):<24} "
+                              f"{phase['state']:<12} {phase['started_at'] or ''}")
+        if last_line_id:
+            self.stdout.write(str(rollout.id))
+
+
+def rollout_status(rollout: Rollout) -> dict[str, Any]:
+    """The status shape of DESIGN section 9 (the API's GET /rollouts/{id} reuses it)."""
+    rollout.refresh_from_db()
+    return {
+        "id": rollout.id,
+        "state": rollout.state,
+        "version": rollout.version_id,
+        "on_gate_failure": rollout.on_gate_failure,
+        "created_by": rollout.created_by.username,
+        "approved_by": rollout.approved_by.username if rollout.approved_by else None,
+        "phases": [
+            {"regions": p.regions, "state": p.state, "bake_minutes": p.bake_minutes,
+             "started_at": p.activated_at.isoformat() if p.activated_at else None,
+             "finished_at": p.finished_at.isoformat() if p.finished_at else None}
+            for p in rollout.phases.order_by("index")
+        ],
+        "gates": [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct}
+                  for g in rollout.gates.order_by("id")],
+        "events": [
+            {"at": e.at.isoformat(), "kind": e.kind, "message": e.message,
+             "actor": e.actor.username if e.actor else None}
+            for e in rollout.events.select_related("actor").order_by("at", "id")
+        ],
+    }
