@@ -99,12 +99,19 @@ def run_once(argv: list[str], env: dict[str, str], log: Path) -> Run:
 
 
 def time_command(
-    argv: list[str], *, runs: int, env: dict[str, str], log_dir: Path, fresh_var: Path | None = None
+    argv: list[str],
+    *,
+    runs: int,
+    env: dict[str, str],
+    log_dir: Path,
+    fresh_var: Path | None = None,
+    name: str | None = None,
 ) -> CommandResult:
     """Time `argv` `runs` times. With `fresh_var`, each run starts from a copy of that
-    directory (a migrated SQLite database), so an import never finds its own earlier version."""
+    directory (a migrated SQLite database), so an import never finds its own earlier version.
+    `name` names the log files (default: the management command's name)."""
     result = CommandResult(argv=argv)
-    name = argv[2] if len(argv) > 2 else "command"
+    name = name or (argv[2] if len(argv) > 2 else "command")
     peaks: list[float] = []
     for n in range(runs):
         run_env = env

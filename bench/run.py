@@ -1,11 +1,15 @@
-"""The validation benchmark (`make bench`): national-scale bundle, phases, CLI, budgets.
+"""The benchmarks (`make bench`): national-scale bundle, validation, simulation, budgets.
 
-    python bench/run.py [--quick] [--keep DIR] [--runs N] [--profile] [--check]
+    python bench/run.py [--quick] [--only validate|simulate] [--keep DIR] [--runs N]
+                        [--profile] [--check]
 
-Generates the bundle into bench/data/ (reused while the generator parameters match), times the
-pipeline in-process phase by phase, then the real `manage.py validate` and `import_config`
-commands as subprocesses, prints each figure against its budget and writes bench/out/*.json.
-Timings are reported, never asserted in tests: machines differ, budgets are for people.
+Generates the bundle into bench/data/ (reused while the generator parameters match). Validation:
+times the pipeline in-process phase by phase, then the real `manage.py validate` and
+`import_config` commands as subprocesses. Simulation (bench/run_simulate.py): the simulator's
+phases in-process, a 1M-row orders CSV replayed, `manage.py simulate` as subprocesses, the cached
+service, and a zones x orders scaling table. Prints each figure against its budget and writes
+bench/out/*.json. Timings are reported, never asserted in tests: machines differ, budgets are
+for people.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable from the repo root
@@ -34,35 +38,15 @@ except ImportError:
         os.execv(_venv, [str(_venv), __file__, *sys.argv[1:]])
     raise SystemExit("cannot import rollout: run `.venv/bin/pip install -e '.[dev]'`") from None
 
-from bench import commands, report  # noqa: E402  # after the import-path set-up above
-from bench.generate_bundle import DEFAULTS, generate_bundle, generator_fingerprint  # noqa: E402
+# After the import-path set-up above:
+from bench import commands, report, run_simulate, scaling  # noqa: E402
+from bench.bundles import NATIONAL, OUT, QUICK, ensure_bundle  # noqa: E402
+from bench.generate_bundle import generator_fingerprint  # noqa: E402
 from bench.inprocess import PipelineTimings, measure_pipeline, profile_validate  # noqa: E402
 from rollout.domain.bundle import read_bundle_path  # noqa: E402
 
-DATA = REPO / "bench" / "data"
-OUT = REPO / "bench" / "out"
-NATIONAL = DEFAULTS
-QUICK = {"zones": 4_000, "facilities": 260, "lanes": 2_000, "regions": 8, "seed": 1}
-
-
-def ensure_bundle(name: str, params: dict[str, int]) -> tuple[Path, dict[str, int], bool]:
-    """The bundle directory, its counts, and whether a cached copy was reused."""
-    bundle_dir, manifest = DATA / name, DATA / f"{name}.json"
-    wanted = {"generator": generator_fingerprint(), "params": params}
-    if manifest.exists():
-        cached = json.loads(manifest.read_text())
-        sizes_match = all(
-            (bundle_dir / key.removeprefix("bytes:")).is_file()
-            and (bundle_dir / key.removeprefix("bytes:")).stat().st_size == value
-            for key, value in cached.get("counts", {}).items()
-            if key.startswith("bytes:")
-        )
-        if {k: cached.get(k) for k in wanted} == wanted and sizes_match:
-            return bundle_dir, cached["counts"], True
-    shutil.rmtree(bundle_dir, ignore_errors=True)
-    counts = generate_bundle(bundle_dir, **params)
-    manifest.write_text(json.dumps({**wanted, "counts": counts}, indent=2) + "\n")
-    return bundle_dir, counts, False
+PARTS = ("validate", "simulate")
+CSV_ROWS, CSV_ROWS_QUICK = 1_000_000, 100_000  # item rows of the replayed orders CSV
 
 
 @contextmanager
@@ -132,46 +116,19 @@ def print_commands(results: dict[str, commands.CommandResult]) -> None:
             print("  " + result.note.replace("\n", "\n    "))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a 4,000-zone bundle: a smoke run")
-    parser.add_argument(
-        "--keep",
-        type=Path,
-        metavar="DIR",
-        help="keep subprocess logs and the throwaway SQLite databases in DIR",
-    )
-    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="also cProfile validate_files once (bench/out/validate-*.prof)",
-    )
-    parser.add_argument("--check", action="store_true", help="exit 1 when a budget is OVER")
-    args = parser.parse_args(argv)
-
-    name, params = ("quick", QUICK) if args.quick else ("national", NATIONAL)
-    load = os.getloadavg()[0]
-    cpus = os.cpu_count() or 1
-    print(f"machine: {cpus} CPUs, load average {load:.2f} at start", end="")
-    # Other work on the machine shows up directly in the wall times below.
-    print(" (busy: expect noisy timings)" if load > cpus / 2 else "")
-    bundle_dir, counts, reused = ensure_bundle(name, params)
+def run_validate(
+    args: argparse.Namespace, bundle_dir: Path, work: Path, header: dict[str, Any]
+) -> list[report.Verdict]:
+    """The validation section; writes bench/out/validate*.json."""
+    name = "quick" if args.quick else "national"
     bundle = str(bundle_dir.relative_to(REPO))
-    report.section(f"Bundle {bundle} ({'reused' if reused else 'generated'})")
-    for key, value in counts.items():
-        label = key.removeprefix("bytes:")
-        report.row(label, report.size(value) if key.startswith("bytes") else f"{value:,}")
-
     files = read_bundle_path(bundle_dir)
     timings = measure_pipeline(files, runs=args.runs)
     print_pipeline(timings, args.runs)
-    OUT.mkdir(parents=True, exist_ok=True)
     if args.profile:
         report.section("cProfile of validate_files (top by own time)")
         print(profile_validate(files, OUT / f"validate-{name}.prof"))
-    with workdir(args.keep) as work:
-        results = bench_commands(bundle, work, args.runs)
+    results = bench_commands(bundle, work, args.runs)
     print_commands(results)
 
     validate, imported = results["validate"], results["import_config"]
@@ -188,33 +145,104 @@ def main(argv: list[str] | None = None) -> int:
         "check_phase_s": "not available yet" if timings.check_phase_s is None else "",
     }
     items = report.verdicts(figures, notes)
-    report.print_verdicts(
-        items,
-        scale_note="national-scale budgets"
-        if not args.quick
-        else "quick run: budgets are for the national bundle",
-    )
+    report.print_verdicts(items, scale_note=_scale_note(args.quick, "validation"))
     out_file = OUT / ("validate.json" if not args.quick else "validate-quick.json")
-    out_file.write_text(
-        json.dumps(
-            {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                    "cpus": cpus,
-                    "load_average_at_start": load,
-                },
-                "bundle": {"path": bundle, "params": params, "reused": reused, "counts": counts},
-                "inprocess": vars(timings),
-                "commands": {k: v.as_dict() for k, v in results.items()},
-                "budgets": [item.as_dict() for item in items],
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    payload = {
+        **header,
+        "inprocess": vars(timings),
+        "commands": {k: v.as_dict() for k, v in results.items()},
+        "budgets": [item.as_dict() for item in items],
+    }
+    out_file.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"\nwrote {out_file.relative_to(REPO)}")
+    return items
+
+
+def run_simulation(
+    args: argparse.Namespace,
+    bundle_dir: Path,
+    params: dict[str, int],
+    work: Path,
+    header: dict[str, Any],
+) -> list[report.Verdict]:
+    """The simulation section; writes bench/out/simulate*.json and the scaling table."""
+    name = "quick" if args.quick else "national"
+    machine = header["machine"]
+    options = run_simulate.Options(
+        name=name,
+        bundle_dir=bundle_dir,
+        bundle_key={"generator": generator_fingerprint(), "params": params},
+        runs=args.runs,
+        work=work,
+        profile=args.profile,
+        csv_rows=CSV_ROWS_QUICK if args.quick else CSV_ROWS,
+        grid=scaling.QUICK_GRID if args.quick else scaling.FULL,
+        machine=f"{machine['cpus']} CPUs, Python {machine['python']}, {header['when'][:10]}",
+    )
+    items, payload = run_simulate.run(options)
+    report.print_verdicts(items, scale_note=_scale_note(args.quick, "simulation"))
+    out_file = OUT / ("simulate.json" if not args.quick else "simulate-quick.json")
+    run_simulate.write_json(out_file, header, payload)
+    print(f"\nwrote {out_file.relative_to(REPO)}")
+    return items
+
+
+def _scale_note(quick: bool, what: str) -> str:
+    if quick:
+        return f"{what}; quick run: budgets are for the national bundle"
+    return f"{what}; national-scale budgets"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a 4,000-zone bundle: a smoke run")
+    parser.add_argument("--only", choices=PARTS, help="run only this part (default: all)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep subprocess logs and the throwaway SQLite databases in DIR",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile validate_files, the simulation flow and the CSV read "
+        "(bench/out/*.prof)",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a budget is OVER")
+    args = parser.parse_args(argv)
+    parts = [args.only] if args.only else list(PARTS)
+
+    name, params = ("quick", QUICK) if args.quick else ("national", NATIONAL)
+    load = os.getloadavg()[0]
+    cpus = os.cpu_count() or 1
+    print(f"machine: {cpus} CPUs, load average {load:.2f} at start", end="")
+    # Other work on the machine shows up directly in the wall times below.
+    print(" (busy: expect noisy timings)" if load > cpus / 2 else "")
+    bundle_dir, counts, reused = ensure_bundle(name, params)
+    bundle = str(bundle_dir.relative_to(REPO))
+    report.section(f"Bundle {bundle} ({'reused' if reused else 'generated'})")
+    for key, value in counts.items():
+        label = key.removeprefix("bytes:")
+        report.row(label, report.size(value) if key.startswith("bytes") else f"{value:,}")
+    header = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": cpus,
+            "load_average_at_start": load,
+        },
+        "bundle": {"path": bundle, "params": params, "reused": reused, "counts": counts},
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    items: list[report.Verdict] = []
+    with workdir(args.keep) as work:
+        if "validate" in parts:
+            items += run_validate(args, bundle_dir, work, header)
+        if "simulate" in parts:
+            items += run_simulation(args, bundle_dir, params, work, header)
     return 1 if args.check and any(item.status == "OVER" for item in items) else 0
 
 

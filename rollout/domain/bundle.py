@@ -8,10 +8,8 @@ Each section remembers where it lives (file and path prefix), so a finding that 
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from rollout.domain.findings import Finding, Path, Ref, finding
+from rollout.domain.gcpause import gc_paused
 from rollout.domain.loader import DEFAULT_MAX_BYTES, YamlDocument, load_yaml
 from rollout.domain.schema import (
     OPTIONAL_SECTIONS,
@@ -123,19 +122,8 @@ def parse_bundle(
     """Load every file and validate every section against the schema."""
     # Parsing and validating builds hundreds of thousands of small objects that all stay alive:
     # the cyclic garbage collector would scan them again and again for nothing (~25% of the time).
-    with _gc_paused():
+    with gc_paused():
         return _parse_bundle(files, max_bytes=max_bytes, timings=timings)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse_bundle(
