@@ -2,8 +2,9 @@
 
 DESIGN section 5: a zone belongs to the region, among the live regions claiming it, that was
 activated most recently; its routes and facilities come from that region's version. A zone that
-was live once and that no live region claims now is a coverage gap (an error); a zone no
-activation ever claimed is simply not live yet.
+a live region once claimed, that is still in a live version's network, and that no live region
+claims now is a coverage gap (an error); a zone no activation ever claimed is simply not live
+yet, and a zone no live network has any more was retired.
 
 The composite is itself a `Bundle` (each live region's zones listed explicitly, each zone's
 routing rule re-expressed as a `zones:` rule), so the same check catalogue and the same
@@ -70,7 +71,9 @@ def compose(live: Iterable[LiveRegion], ever_claimed: Iterable[str] = ()) -> Com
     for region in regions:  # later activations overwrite earlier claims
         for zone in claimed_zones(region.bundle, region.code):
             owner[zone] = region
-    gaps = sorted(set(ever_claimed) - set(owner))
+    # A zone that no live version's network has any more was retired, not lost.
+    in_networks = {zone.id for region in regions for zone in region.bundle.network.zones}
+    gaps = sorted((set(ever_claimed) & in_networks) - set(owner))
     bundle = _composite_bundle(regions, owner)
     return CompositeState(
         bundle=bundle,

@@ -176,6 +176,46 @@ def rollout_plan(rollout: Rollout) -> tuple[list[PhasePlan], list[GatePlan]]:
     return phases, gates
 
 
+def rollout_update_plan(
+    *,
+    rollout_id: int,
+    phases: list[PhasePlan],
+    gates: list[GatePlan] | None = None,
+    on_gate_failure: str | None = None,
+    actor: AbstractBaseUser | None,
+) -> Rollout:
+    """Change a draft or approved plan. Any change voids the approval (it vouched for the old
+    plan's digest), so the rollout is a draft again and needs a new approval."""
+    user = require_role(actor, Role.EDITOR)
+    gates = gates or []
+    with transaction.atomic():
+        rollout = _locked(rollout_id)
+        new_state = transition(Action.EDIT, State(rollout.state))
+        failure_policy = on_gate_failure or rollout.on_gate_failure
+        _validate_plan(rollout.version, phases, gates, failure_policy)
+        errors = [f for f in plan_check(version=rollout.version, phases=phases)
+                  if f.severity == "error"]
+        if errors:
+            raise RolloutRefused("the plan check failed", errors)
+        rollout.phases.all().delete()
+        rollout.gates.all().delete()
+        Phase.objects.bulk_create(
+            Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
+                  start_after=p.start_after) for i, p in enumerate(phases))
+        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi,
+                                      max_regression_pct=g.max_regression_pct) for g in gates)
+        voided = rollout.state == State.APPROVED.value
+        rollout.state = new_state.value
+        rollout.on_gate_failure = failure_policy
+        rollout.plan_digest = plan_digest(rollout.version_id, phases, gates, failure_policy)
+        rollout.approved_by, rollout.approved_at, rollout.approved_digest = None, None, ""
+        rollout.save()
+        _record(rollout, "plan_changed",
+                f"plan changed by {user.username}" + ("; the approval is void" if voided else ""),
+                user, {"phases": [p.regions for p in phases]})
+    return rollout
+
+
 def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
     user = require_role(actor, Role.APPROVER)
     phases_plan: list[PhasePlan]
