@@ -64,3 +64,16 @@ def _block_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_live_state_cache() -> Iterator[None]:
+    """The composite-state caches are keyed by the newest activation id, and ids are reused
+    once a test's transaction rolls back: every test starts with empty caches."""
+    from rollout.services import activations
+
+    activations._cached = None
+    activations._route_index = None
+    yield
+    activations._cached = None
+    activations._route_index = None

@@ -108,11 +108,19 @@ def _composite_bundle(regions: list[LiveRegion], owner: dict[str, LiveRegion]) -
         for zone in region.bundle.network.zones:
             if owner.get(zone.id) is region:
                 zones[zone.id] = zone
+    # Zones in network order (the newest live version's first), not in activation order:
+    # generated demand is drawn zone by zone, so all regions on one version must simulate
+    # exactly like that version.
+    order: dict[str, int] = {}
+    for region in reversed(regions):
+        for zone in region.bundle.network.zones:
+            order.setdefault(zone.id, len(order))
+    zones = dict(sorted(zones.items(), key=lambda item: order[item[0]]))
 
     composite_regions: list[Region] = []
     routes: list[Route] = []
     for region in regions:
-        owned = [z for z, r in owner.items() if r is region]
+        owned = [z for z in zones if owner[z] is region]
         definition = next(r for r in region.bundle.regions.regions if r.code == region.code)
         composite_regions.append(Region(code=region.code, name=definition.name, zones=owned,
                                         facilities=list(definition.facilities)))

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.domain.composite import LiveRegion, claimed_zones, compose
+from rollout.domain.findings import Finding
 from rollout.domain.gates import judge
 from rollout.domain.lifecycle import (
     Action,
@@ -28,15 +30,29 @@ from rollout.domain.lifecycle import (
     transition,
 )
 from rollout.models import (
+    Activation,
     FreezeWindow,
     GateResult,
     KpiSnapshot,
     Phase,
     Rollout,
 )
-from rollout.services.activations import activate, latest_activations
+from rollout.selectors import version_bundle
+from rollout.services.activations import (
+    activate,
+    claimed_history,
+    composite_findings,
+    ever_claimed_zones,
+    latest_activations,
+    live_regions_from,
+)
 from rollout.services.kpis import simulation_run
-from rollout.services.rollouts import _record, rollback_locked, schedule_advance
+from rollout.services.rollouts import (
+    RolloutRefused,
+    _record,
+    rollback_locked,
+    schedule_advance,
+)
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -88,6 +104,16 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
 def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     """All regions of the phase go live in this one transaction, with before/after KPIs."""
     latest = latest_activations()
+    errors = _phase_errors(rollout, phase, latest)
+    if errors:
+        rollout.state = transition(Action.PAUSE, State(rollout.state)).value
+        rollout.next_step_at = None
+        rollout.save(update_fields=["state", "next_step_at"])
+        _record(rollout, "phase_blocked",
+                f"phase {phase.index + 1} not activated: the live network changed since the "
+                "start and this phase would break it; paused",
+                None, {"findings": [f.as_dict() for f in errors[:50]]})
+        return
     for region in phase.regions:
         _snapshot(region, latest[region].version if region in latest else None,
                   KpiSnapshot.Kind.BEFORE, now)
@@ -109,6 +135,33 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     webhook_event("activation", {"rollout": rollout.id, "phase": phase.index + 1,
                                  "regions": phase.regions, "version": rollout.version_id})
     schedule_advance(rollout.id, eta=phase.bake_until)
+
+
+def _phase_errors(rollout: Rollout, phase: Phase,
+                  latest: dict[str, Activation]) -> list[Finding]:
+    """Errors of the live network with this phase's regions on the rollout's version.
+
+    The plan check at the start vouched for every phase as long as nobody else changes the
+    network; only when someone did is the composite checked again.
+    """
+    assert rollout.started_at is not None
+    foreign = Activation.objects.filter(created_at__gte=rollout.started_at).exclude(
+        rollout=rollout).exists()
+    if not foreign:
+        return []
+    bundle = version_bundle(version=rollout.version)
+    if bundle is None:
+        return []
+    live = [r for r in live_regions_from(latest) if r.code not in phase.regions]
+    history = claimed_history()
+    sequence = max((a.id for a in latest.values()), default=0)
+    for region in phase.regions:
+        sequence += 1
+        live.append(LiveRegion(code=region, version_id=rollout.version_id, bundle=bundle,
+                               sequence=sequence))
+        history.setdefault(region, set()).update(claimed_zones(bundle, region))
+    state = compose(live, ever_claimed_zones([r.code for r in live], history))
+    return [f for f in composite_findings(state) if f.severity == "error"]
 
 
 def _snapshot(region: str, version: object, kind: str, now: datetime) -> None:
@@ -192,10 +245,18 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     summary = "; ".join(failures)
     _record(rollout, "gates_failed", f"phase {phase.index + 1} failed: {summary}", None,
             {"failures": failures})
+    rolled_back = False
     if rollout.on_gate_failure == Rollout.OnGateFailure.ROLLBACK:
-        rollback_locked(rollout, actor=None, reason=f"gate failed in phase {phase.index + 1}: "
-                                                    f"{summary}")
-    else:
+        try:
+            with transaction.atomic():
+                rollback_locked(rollout, actor=None,
+                                reason=f"gate failed in phase {phase.index + 1}: {summary}")
+            rolled_back = True
+        except RolloutRefused as exc:
+            rollout.refresh_from_db()
+            _record(rollout, "rollback_refused", f"automatic rollback refused: {exc}", None,
+                    {"findings": [f.as_dict() for f in exc.findings[:50]]})
+    if not rolled_back:
         phase.state = PhaseState.FAILED.value
         phase.save(update_fields=["state"])
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value

@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
@@ -66,12 +66,16 @@ class GatePlan:
 def plan_digest(version_id: str, phases: list[PhasePlan], gates: list[GatePlan],
                 on_gate_failure: str) -> str:
     """sha256 of everything an approval vouches for."""
+    # Canonical values: 30 and 30.0, or a time given at +02:00 and the same instant read back
+    # from the database in UTC, must hash alike or no approval could ever match.
     plan = {
         "version": version_id,
-        "phases": [{"regions": p.regions, "bake_minutes": p.bake_minutes,
-                    "start_after": p.start_after.isoformat() if p.start_after else None}
+        "phases": [{"regions": list(p.regions), "bake_minutes": float(p.bake_minutes),
+                    "start_after": (p.start_after.astimezone(UTC).isoformat()
+                                    if p.start_after else None)}
                    for p in phases],
-        "gates": [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct} for g in gates],
+        "gates": [{"kpi": g.kpi, "max_regression_pct": float(g.max_regression_pct)}
+                  for g in gates],
         "on_gate_failure": on_gate_failure,
     }
     return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
@@ -246,8 +250,18 @@ def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout
     with transaction.atomic():
         rollout = _locked(rollout_id)
         new_state = transition(Action.START, State(rollout.state))
-        if not rollout.approved_digest or rollout.approved_digest != rollout.plan_digest:
+        phases_plan, gates = rollout_plan(rollout)
+        running_digest = plan_digest(rollout.version_id, phases_plan, gates,
+                                     rollout.on_gate_failure)
+        # The approval must cover the stored plan, and the stored plan must be what will run.
+        if (not rollout.approved_digest or rollout.approved_digest != rollout.plan_digest
+                or running_digest != rollout.plan_digest):
             raise RolloutRefused("the approval does not cover this plan; approve it again")
+        errors = [f for f in plan_check(version=rollout.version, phases=phases_plan)
+                  if f.severity == "error"]
+        if errors:
+            raise RolloutRefused("the live network changed since the approval and the plan "
+                                 "no longer passes its check", errors)
         latest = latest_activations()
         regions = [r for p in rollout.phases.all() for r in p.regions]
         rollout.baseline = {r: (latest[r].id if r in latest else None) for r in regions}
@@ -321,6 +335,11 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     touched = [r for p in phases if p.activated_at is not None for r in p.regions]
     baseline_ids = {r: rollout.baseline.get(r) for r in touched}
     earlier = Activation.objects.in_bulk([i for i in baseline_ids.values() if i is not None])
+    errors = restored_state_errors(rollout, touched, earlier, baseline_ids)
+    if errors:
+        raise RolloutRefused("rolling this rollout back now would break the live network "
+                             "(another change since overlaps it); roll that one back first, "
+                             "or use region rollbacks", errors)
     restored: list[Activation] = []
     for region in touched:
         before = earlier.get(baseline_ids[region]) if baseline_ids[region] else None
@@ -341,6 +360,41 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     webhook_event("rollback", {"rollout": rollout.id, "restored": detail, "reason": reason})
     logger.info("rollout.rolled_back rollout_id=%s regions=%s", rollout.id, ",".join(touched))
     return restored
+
+
+def restored_state_errors(
+    rollout: Rollout,
+    touched: list[str],
+    earlier: dict[int, Activation],
+    baseline_ids: dict[str, int | None],
+) -> list[Finding]:
+    """Errors of the live network a rollback would leave behind.
+
+    When no other activation happened since the rollout started, the restored network is the
+    one the plan check vouched for before the start: nothing to compute, which keeps the one
+    click fast. Only overlapping changes pay for a composite check.
+    """
+    first_own = rollout.activations.order_by("id").values_list("id", flat=True).first()
+    if first_own is None:
+        return []
+    foreign = Activation.objects.filter(id__gt=first_own).exclude(rollout=rollout).exists()
+    if not foreign:
+        return []
+    latest = latest_activations()
+    live = [r for r in live_regions_from(latest) if r.code not in touched]
+    history = claimed_history()
+    sequence = max((a.id for a in latest.values()), default=0)
+    for region in touched:
+        baseline_id = baseline_ids[region]
+        before = earlier.get(baseline_id) if baseline_id is not None else None
+        if before is not None and before.version is not None:
+            bundle = version_bundle(version=before.version)
+            if bundle is not None:
+                sequence += 1
+                live.append(LiveRegion(code=region, version_id=before.version.id,
+                                       bundle=bundle, sequence=sequence))
+    state = compose(live, ever_claimed_zones([r.code for r in live], history))
+    return [f for f in composite_findings(state) if f.severity == "error"]
 
 
 def schedule_advance(rollout_id: int, eta: datetime | None = None) -> None:

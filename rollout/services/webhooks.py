@@ -53,29 +53,43 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
-    """Try to send one delivery once. Returns it, or None if it is gone or already settled."""
+    """Try to send one delivery once. Returns it, or None if it is gone or already settled.
+
+    The row is claimed in one short transaction (the attempt counted, the next attempt pushed
+    past the request's timeout as a lease), the POST happens outside any transaction, and the
+    outcome is written in a second one: no lock is held while another system answers.
+    """
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update().select_related("subscription")
-                    .filter(id=delivery_id, status=WebhookDelivery.Status.PENDING).first())
+                    .filter(id=delivery_id, status=WebhookDelivery.Status.PENDING,
+                            next_attempt_at__lte=timezone.now()).first())
         if delivery is None:
             return None
         delivery.attempts += 1
-        body = json.dumps({"id": delivery.id, "event": delivery.event,
-                           "payload": delivery.payload}, sort_keys=True).encode()
-        request = urllib.request.Request(
-            delivery.subscription.url, data=body, method="POST",
-            headers={"Content-Type": "application/json",
-                     SIGNATURE_HEADER: signature(delivery.subscription.secret, body),
-                     "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id)})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                delivery.response_status = response.status
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=2 * TIMEOUT_SECONDS)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    body = json.dumps({"id": delivery.id, "event": delivery.event,
+                       "payload": delivery.payload}, sort_keys=True).encode()
+    request = urllib.request.Request(
+        delivery.subscription.url, data=body, method="POST",
+        headers={"Content-Type": "application/json",
+                 SIGNATURE_HEADER: signature(delivery.subscription.secret, body),
+                 "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id)})
+    status: int | None = None
+    error = ""
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            status = response.status
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        status, error = getattr(exc, "code", None), str(exc)[:500] or type(exc).__name__
+    with transaction.atomic():
+        delivery.response_status = status
+        if not error:
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = timezone.now()
             delivery.last_error = ""
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            delivery.response_status = getattr(exc, "code", None)
-            delivery.last_error = str(exc)[:500]
+        else:
+            delivery.last_error = error
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = WebhookDelivery.Status.FAILED
             else:

@@ -1,0 +1,131 @@
+"""The rollout engine driven by a real Celery worker and its beat, on PostgreSQL and a broker.
+
+DESIGN section 6: the database is the source of truth; a killed worker or a broker outage
+delays a phase but never skips, repeats or loses one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+import pytest
+
+from rollout.domain.lifecycle import PhaseState, State
+from rollout.models import Activation, GateResult, KpiSnapshot, Rollout, RolloutEvent
+from tests.integration.helpers import CeleryWorker, RedisServer, redis_controllable, wait_for
+from tests.integration.scenario import (
+    REGIONS,
+    activations_by_region,
+    baseline_live,
+    east_coast_versions,
+    live_versions,
+    people,
+    phase_states,
+    rollout_if_finished,
+    rollout_started,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RUN_SECONDS = 60.0  # three phases of ~2 s bake each, with room for a slow machine
+
+
+def _finished(rollout: Rollout, worker: CeleryWorker, timeout: float = RUN_SECONDS) -> Rollout:
+    return wait_for(lambda: rollout_if_finished(rollout.id), timeout=timeout,
+                    what=f"rollout {rollout.id} to finish", worker=worker)
+
+
+def _baking(rollout: Rollout, index: int, worker: CeleryWorker) -> None:
+    wait_for(lambda: rollout.phases.filter(index=index, state=PhaseState.BAKING).exists(),
+             timeout=30, what=f"phase {index + 1} of rollout {rollout.id} to bake", worker=worker)
+
+
+def _assert_completed_once_each(rollout: Rollout, worker: CeleryWorker) -> None:
+    """Completed; each region activated exactly once, phase after phase; gates judged."""
+    assert rollout.state == State.COMPLETED, (rollout.state, worker.tail())
+    assert activations_by_region(rollout, Activation.Kind.ACTIVATE) == {r: 1 for r in REGIONS}
+    assert not activations_by_region(rollout, Activation.Kind.ROLLBACK)
+    phases = list(rollout.phases.order_by("index"))
+    assert [p.state for p in phases] == [PhaseState.PASSED] * 3
+    for earlier, later in itertools.pairwise(phases):
+        assert earlier.activated_at and later.activated_at and earlier.bake_until
+        # The next phase goes live only after the previous one baked and passed.
+        assert earlier.bake_until <= later.activated_at
+        assert earlier.finished_at is not None and earlier.finished_at <= later.activated_at
+    order = list(Activation.objects.filter(rollout=rollout).order_by("id")
+                 .values_list("region", flat=True))
+    assert order == ["NE", "MA", "SE"]
+    for phase in phases:
+        results = list(GateResult.objects.filter(phase=phase))
+        assert [(g.region, g.kpi, g.passed) for g in results] == \
+            [(phase.regions[0], "in_region_pct", True)]
+        assert results[0].source == "simulation" and results[0].regression_pct == 0.0
+    for kind in (KpiSnapshot.Kind.BEFORE, KpiSnapshot.Kind.AFTER):
+        assert set(KpiSnapshot.objects.filter(kind=kind).values_list("region", flat=True)) == \
+            set(REGIONS)
+    assert RolloutEvent.objects.filter(rollout=rollout, kind="completed").count() == 1
+    assert set(live_versions().values()) == {rollout.version_id}
+
+
+def test_rollout__three_phases_on_a_real_worker__completes_each_region_once(
+        worker: CeleryWorker) -> None:
+    # Given the east coast live on a baseline version, and a rollout of the next version in
+    # three phases (NE, MA, SE) with a gate, approved by a second person
+    baseline, new = east_coast_versions()
+    baseline_live(baseline)
+    rollout = rollout_started(people(), new)
+
+    # When the operator has started it: only the worker and its beat move it on
+    rollout = _finished(rollout, worker)
+
+    # Then it completed, phase after phase, each region activated exactly once
+    _assert_completed_once_each(rollout, worker)
+
+
+def test_rollout__worker_killed_mid_bake__completes_each_region_once(
+        worker: CeleryWorker) -> None:
+    # Given a running rollout whose first phase is baking (the worker holds its ETA message)
+    baseline, new = east_coast_versions()
+    baseline_live(baseline)
+    rollout = rollout_started(people(), new, bake_minutes=0.05)
+    _baking(rollout, 0, worker)
+
+    # When the worker and its beat are SIGKILLed, stay dead past the bake, then restart
+    worker.kill()
+    time.sleep(3.5)
+    assert rollout.phases.get(index=1).state == PhaseState.PENDING  # nobody advanced it
+    worker.start()
+
+    # Then the new worker's sweep picks the rollout up: nothing repeated, nothing skipped
+    rollout = _finished(rollout, worker)
+    _assert_completed_once_each(rollout, worker)
+
+
+def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
+        worker: CeleryWorker) -> None:
+    broker_url = os.environ["CELERY_BROKER_URL"]
+    reason = redis_controllable(broker_url)
+    if reason:
+        pytest.skip(reason)
+    redis = RedisServer(broker_url)
+    # Given a running rollout whose first phase is baking
+    baseline, new = east_coast_versions()
+    baseline_live(baseline)
+    rollout = rollout_started(people(), new, bake_minutes=0.05)
+    _baking(rollout, 0, worker)
+
+    # When Redis goes away (its queued messages with it) for longer than the bake
+    redis.stop()
+    try:
+        time.sleep(6)
+        phases_during_outage = phase_states(rollout)
+    finally:
+        redis.start()
+
+    # Then nothing went past the phase that was baking while the broker was down, and once it
+    # is back the rollout resumes and completes, each region activated exactly once
+    assert phases_during_outage[1:] == [PhaseState.PENDING] * 2, phases_during_outage
+    rollout = _finished(rollout, worker, timeout=90)
+    _assert_completed_once_each(rollout, worker)
