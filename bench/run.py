@@ -1,7 +1,10 @@
 """The benchmarks (`make bench`): national-scale bundle, validation, simulation, budgets.
 
-    python bench/run.py [--quick] [--only validate|simulate] [--keep DIR] [--runs N]
+    python bench/run.py [--quick] [--only validate|simulate|rollout] [--keep DIR] [--runs N]
                         [--profile] [--check]
+
+`--only rollout` runs the rollout engine's benchmarks (bench/rollback.py, route_lookup.py,
+phase_latency.py) against PostgreSQL from DATABASE_URL and a broker from CELERY_BROKER_URL.
 
 Generates the bundle into bench/data/ (reused while the generator parameters match). Validation:
 times the pipeline in-process phase by phase, then the real `manage.py validate` and
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -45,7 +49,10 @@ from bench.generate_bundle import generator_fingerprint  # noqa: E402
 from bench.inprocess import PipelineTimings, measure_pipeline, profile_validate  # noqa: E402
 from rollout.domain.bundle import read_bundle_path  # noqa: E402
 
-PARTS = ("validate", "simulate")
+PARTS = ("validate", "simulate", "rollout")
+#: the rollout engine's benchmarks: separate scripts, each against a throwaway PostgreSQL
+#: database (skipped with a message when DATABASE_URL names no PostgreSQL)
+ROLLOUT_SCRIPTS = ("rollback.py", "route_lookup.py", "phase_latency.py")
 CSV_ROWS, CSV_ROWS_QUICK = 1_000_000, 100_000  # item rows of the replayed orders CSV
 
 
@@ -212,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a budget is OVER")
     args = parser.parse_args(argv)
-    parts = [args.only] if args.only else list(PARTS)
+    parts = [args.only] if args.only else ["validate", "simulate"]
 
     name, params = ("quick", QUICK) if args.quick else ("national", NATIONAL)
     load = os.getloadavg()[0]
@@ -243,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
             items += run_validate(args, bundle_dir, work, header)
         if "simulate" in parts:
             items += run_simulation(args, bundle_dir, params, work, header)
+    if "rollout" in parts:
+        for script in ROLLOUT_SCRIPTS:
+            report.section(f"bench/{script}")
+            status = subprocess.call([sys.executable, str(REPO / "bench" / script)], cwd=REPO)
+            if status != 0:
+                print(f"bench/{script} exited with status {status}")
     return 1 if args.check and any(item.status == "OVER" for item in items) else 0
 
 

@@ -220,22 +220,54 @@ def rollout_update_plan(
     return rollout
 
 
+@dataclass(frozen=True)
+class _CheckedPlan:
+    """A plan check done without holding the rollout's lock (it takes seconds at national
+    scale), with what it was done against, so the locked part can confirm nothing moved."""
+
+    digest: str
+    newest_activation: int
+    errors: list[Finding]
+
+
+def _check_unlocked(rollout_id: int) -> _CheckedPlan:
+    rollout = Rollout.objects.filter(id=rollout_id).select_related("version").first()
+    if rollout is None:
+        raise RolloutNotFound(f"no rollout {rollout_id}")
+    newest = Activation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    phases_plan, gates = rollout_plan(rollout)
+    errors = [f for f in plan_check(version=rollout.version, phases=phases_plan)
+              if f.severity == "error"]
+    return _CheckedPlan(plan_digest(rollout.version_id, phases_plan, gates,
+                                    rollout.on_gate_failure), newest, errors)
+
+
+def _confirm_checked(rollout: Rollout, checked: _CheckedPlan) -> None:
+    """Under the lock: the plan and the live network are still what was checked."""
+    phases_plan, gates = rollout_plan(rollout)
+    digest = plan_digest(rollout.version_id, phases_plan, gates, rollout.on_gate_failure)
+    if digest != rollout.plan_digest:
+        raise RolloutRefused("the plan changed since it was checked; edit it again")
+    if digest != checked.digest:
+        raise RolloutRefused("the plan changed while it was being checked; try again")
+    newest = Activation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    if newest != checked.newest_activation:
+        raise RolloutRefused("the live network changed while the plan was being checked; "
+                             "try again")
+    if checked.errors:
+        raise RolloutRefused("the plan check failed against the live network now",
+                             checked.errors)
+
+
 def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
     user = require_role(actor, Role.APPROVER)
-    phases_plan: list[PhasePlan]
+    checked = _check_unlocked(rollout_id)
     with transaction.atomic():
         rollout = _locked(rollout_id)
         if rollout.created_by_id == user.id:
             raise RolloutRefused("four eyes: the approver must not be the rollout's creator")
         new_state = transition(Action.APPROVE, State(rollout.state))
-        phases_plan, gates = rollout_plan(rollout)
-        if plan_digest(rollout.version_id, phases_plan, gates,
-                       rollout.on_gate_failure) != rollout.plan_digest:
-            raise RolloutRefused("the plan changed since it was checked; edit it again")
-        errors = [f for f in plan_check(version=rollout.version, phases=phases_plan)
-                  if f.severity == "error"]
-        if errors:
-            raise RolloutRefused("the plan check failed against the live network now", errors)
+        _confirm_checked(rollout, checked)
         rollout.state = new_state.value
         rollout.approved_by, rollout.approved_at = user, timezone.now()
         rollout.approved_digest = rollout.plan_digest
@@ -247,21 +279,15 @@ def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollo
 
 def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
     user = require_role(actor, Role.OPERATOR)
+    checked = _check_unlocked(rollout_id)
     with transaction.atomic():
         rollout = _locked(rollout_id)
         new_state = transition(Action.START, State(rollout.state))
-        phases_plan, gates = rollout_plan(rollout)
-        running_digest = plan_digest(rollout.version_id, phases_plan, gates,
-                                     rollout.on_gate_failure)
         # The approval must cover the stored plan, and the stored plan must be what will run.
         if (not rollout.approved_digest or rollout.approved_digest != rollout.plan_digest
-                or running_digest != rollout.plan_digest):
+                or checked.digest != rollout.plan_digest):
             raise RolloutRefused("the approval does not cover this plan; approve it again")
-        errors = [f for f in plan_check(version=rollout.version, phases=phases_plan)
-                  if f.severity == "error"]
-        if errors:
-            raise RolloutRefused("the live network changed since the approval and the plan "
-                                 "no longer passes its check", errors)
+        _confirm_checked(rollout, checked)
         latest = latest_activations()
         regions = [r for p in rollout.phases.all() for r in p.regions]
         rollout.baseline = {r: (latest[r].id if r in latest else None) for r in regions}
