@@ -9,7 +9,19 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from rollout.models import AuditEvent, KpiSnapshot, SimulationRun, Version, VersionFile
+from rollout.models import (
+    Activation,
+    AuditEvent,
+    FreezeWindow,
+    GateResult,
+    KpiSnapshot,
+    Rollout,
+    SimulationRun,
+    Version,
+    VersionFile,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -89,3 +101,41 @@ class KpiSnapshotAdmin(ReadOnlyAdmin):
     list_filter = ("source", "kind", "region")
     readonly_fields = ("region", "version", "source", "kind", "values", "taken_at",
                        "recorded_by", "source_system")
+
+
+@admin.register(Rollout)
+class RolloutAdmin(ReadOnlyAdmin):
+    list_display = ("id", "version", "state", "created_by", "approved_by", "started_at",
+                    "finished_at")
+    list_filter = ("state",)
+
+
+@admin.register(Activation)
+class ActivationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "region", "version", "kind", "rollout", "actor", "created_at")
+    list_filter = ("region", "kind")
+
+
+@admin.register(GateResult)
+class GateResultAdmin(ReadOnlyAdmin):
+    list_display = ("phase", "region", "kpi", "before", "after", "regression_pct", "passed",
+                    "source")
+    list_filter = ("passed", "kpi")
+
+
+@admin.register(FreezeWindow)
+class FreezeWindowAdmin(ReadOnlyAdmin):
+    list_display = ("starts_at", "ends_at", "reason", "created_by")
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "url", "events", "active", "created_at")
+    exclude = ("secret",)  # never shown back
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "event", "subscription", "status", "attempts", "response_status",
+                    "created_at", "delivered_at")
+    list_filter = ("status", "event")

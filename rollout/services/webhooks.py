@@ -15,16 +15,65 @@ import urllib.request
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from rollout.models import WebhookDelivery, WebhookSubscription
+from rollout.services.audit import audit_record
+from rollout.services.roles import Role, require_role
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-RRM-Signature"
 MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10
+
+
+EVENTS = ("activation", "rollback")
+
+
+class WebhookRefused(ValueError):
+    """A subscription request that cannot be accepted (bad URL, secret or event)."""
+
+
+def webhook_subscribe(*, url: str, secret: str, events: list[str],
+                      actor: AbstractBaseUser | None) -> WebhookSubscription:
+    """Subscribe another system to events; operators decide who hears about activations."""
+    user = require_role(actor, Role.OPERATOR)
+    if not url.startswith(("https://", "http://")):
+        raise WebhookRefused(f"{url!r} is not an http(s) URL")
+    if len(secret) < 16:
+        raise WebhookRefused("the secret must be at least 16 characters")
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown:
+        raise WebhookRefused(f"unknown events {unknown} (known: {', '.join(EVENTS)})")
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.create(url=url, secret=secret,
+                                                          events=sorted(set(events)),
+                                                          created_by=user)
+        audit_record(actor=user, action="webhook.subscribed", object_type="webhook",
+                     object_id=str(subscription.id), details={"url": url, "events": events})
+    return subscription
+
+
+def webhook_unsubscribe(*, subscription_id: int,
+                        actor: AbstractBaseUser | None) -> WebhookSubscription:
+    user = require_role(actor, Role.OPERATOR)
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.select_for_update().filter(
+            id=subscription_id).first()
+        if subscription is None:
+            raise WebhookRefused(f"no webhook subscription {subscription_id}")
+        subscription.active = False
+        subscription.save(update_fields=["active"])
+        audit_record(actor=user, action="webhook.unsubscribed", object_type="webhook",
+                     object_id=str(subscription.id), details={"url": subscription.url})
+    return subscription
+
+
+def webhook_list() -> list[WebhookSubscription]:
+    return list(WebhookSubscription.objects.order_by("id"))
 
 
 def webhook_event(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:

@@ -1,0 +1,57 @@
+"""`manage.py webhook add URL --secret S [--event activation --event rollback] | list |
+remove ID`: subscriptions to activation events (HMAC-SHA256-signed JSON POSTs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from rollout.management.commands.rollout import Command as RolloutCommand
+from rollout.management.output import add_format_argument, refused, write_json
+from rollout.services.roles import RoleRequired
+from rollout.services.webhooks import (
+    WebhookRefused,
+    webhook_list,
+    webhook_subscribe,
+    webhook_unsubscribe,
+)
+
+
+class Command(BaseCommand):
+    help = "Manage webhook subscriptions to activation and rollback events."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add")
+        add.add_argument("url")
+        add.add_argument("--secret", required=True, help="shared secret for the signature")
+        add.add_argument("--event", action="append", default=[],
+                         choices=("activation", "rollback"), help="default: all events")
+        remove = sub.add_parser("remove")
+        remove.add_argument("id", type=int)
+        sub.add_parser("list")
+        for action_parser in sub.choices.values():
+            action_parser.add_argument("--as", dest="as_user", help="acting user")
+            add_format_argument(action_parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = RolloutCommand()._actor(options.get("as_user"))
+        try:
+            if options["action"] == "add":
+                webhook_subscribe(url=options["url"], secret=options["secret"],
+                                  events=options["event"], actor=actor)
+            elif options["action"] == "remove":
+                webhook_unsubscribe(subscription_id=options["id"], actor=actor)
+        except (WebhookRefused, RoleRequired) as exc:
+            raise refused(str(exc)) from exc
+        rows: list[dict[str, Any]] = [
+            {"id": s.id, "url": s.url, "events": s.events or ["*"], "active": s.active}
+            for s in webhook_list()
+        ]
+        if options["format"] == "json":
+            write_json(self, rows)
+            return
+        for row in rows:
+            self.stdout.write(f"{row['id']:>4}  {row['url']}  events={','.join(row['events'])}"
+                              f"{'' if row['active'] else '  (removed)'}")
