@@ -47,12 +47,9 @@ from rollout.services.activations import (
     live_regions_from,
 )
 from rollout.services.kpis import simulation_run
-from rollout.services.rollouts import (
-    RolloutRefused,
-    _record,
-    rollback_locked,
-    schedule_advance,
-)
+from rollout.services.plans import RolloutRefused
+from rollout.services.rollbacks import rollback_locked
+from rollout.services.timeline import record_event, schedule_advance
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -86,7 +83,7 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
             rollout.state = transition(Action.COMPLETE, State(rollout.state)).value
             rollout.finished_at, rollout.next_step_at = now, None
             rollout.save(update_fields=["state", "finished_at", "next_step_at"])
-            _record(rollout, "completed", "every phase passed", None)
+            record_event(rollout, "completed", "every phase passed", None)
         elif step.kind == StepKind.WAIT:
             if rollout.next_step_at != step.due_at:
                 rollout.next_step_at = step.due_at
@@ -109,10 +106,10 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
         rollout.next_step_at = None
         rollout.save(update_fields=["state", "next_step_at"])
-        _record(rollout, "phase_blocked",
-                f"phase {phase.index + 1} not activated: the live network changed since the "
-                "start and this phase would break it; paused",
-                None, {"findings": [f.as_dict() for f in errors[:50]]})
+        record_event(rollout, "phase_blocked",
+                     f"phase {phase.index + 1} not activated: the live network changed since "
+                     "the start and this phase would break it; paused",
+                     None, {"findings": [f.as_dict() for f in errors[:50]]})
         return
     for region in phase.regions:
         _snapshot(region, latest[region].version if region in latest else None,
@@ -128,10 +125,11 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     phase.save(update_fields=["state", "activated_at", "bake_until"])
     rollout.next_step_at = phase.bake_until
     rollout.save(update_fields=["next_step_at"])
-    _record(rollout, "phase_activated",
-            f"phase {phase.index + 1} live: {', '.join(phase.regions)} on {rollout.version_id}",
-            None, {"phase": phase.index, "regions": phase.regions,
-                   "bake_until": phase.bake_until.isoformat()})
+    record_event(rollout, "phase_activated",
+                 f"phase {phase.index + 1} live: {', '.join(phase.regions)} "
+                 f"on {rollout.version_id}",
+                 None, {"phase": phase.index, "regions": phase.regions,
+                        "bake_until": phase.bake_until.isoformat()})
     webhook_event("activation", {"rollout": rollout.id, "phase": phase.index + 1,
                                  "regions": phase.regions, "version": rollout.version_id})
     schedule_advance(rollout.id, eta=phase.bake_until)
@@ -239,12 +237,12 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
         phase.save(update_fields=["state", "finished_at"])
         rollout.next_step_at = now
         rollout.save(update_fields=["next_step_at"])
-        _record(rollout, "gates_passed", f"phase {phase.index + 1} passed its gates", None)
+        record_event(rollout, "gates_passed", f"phase {phase.index + 1} passed its gates", None)
         schedule_advance(rollout.id)
         return
     summary = "; ".join(failures)
-    _record(rollout, "gates_failed", f"phase {phase.index + 1} failed: {summary}", None,
-            {"failures": failures})
+    record_event(rollout, "gates_failed", f"phase {phase.index + 1} failed: {summary}", None,
+                 {"failures": failures})
     rolled_back = False
     if rollout.on_gate_failure == Rollout.OnGateFailure.ROLLBACK:
         try:
@@ -254,15 +252,15 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
             rolled_back = True
         except RolloutRefused as exc:
             rollout.refresh_from_db()
-            _record(rollout, "rollback_refused", f"automatic rollback refused: {exc}", None,
-                    {"findings": [f.as_dict() for f in exc.findings[:50]]})
+            record_event(rollout, "rollback_refused", f"automatic rollback refused: {exc}",
+                         None, {"findings": [f.as_dict() for f in exc.findings[:50]]})
     if not rolled_back:
         phase.state = PhaseState.FAILED.value
         phase.save(update_fields=["state"])
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
         rollout.next_step_at = None
         rollout.save(update_fields=["state", "next_step_at"])
-        _record(rollout, "paused", "paused after a gate failure", None)
+        record_event(rollout, "paused", "paused after a gate failure", None)
 
 
 def _warm_simulations(rollout_id: int) -> None:

@@ -11,8 +11,9 @@ from django.db import transaction
 from rollout.domain.lifecycle import PhaseState
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
+from rollout.services.plans import RolloutNotFound, RolloutRefused
 from rollout.services.roles import Role, require_role
-from rollout.services.rollouts import RolloutNotFound, RolloutRefused, _record, schedule_advance
+from rollout.services.timeline import record_event, schedule_advance
 
 
 def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
@@ -49,7 +50,7 @@ def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
             raise RolloutRefused(f"phase {phase_number} has already started")
         phase.freeze_override_reason, phase.freeze_override_by = reason, user
         phase.save(update_fields=["freeze_override_reason", "freeze_override_by"])
-        _record(rollout, "freeze_overridden",
-                f"phase {phase_number} may start during a change freeze: {reason}", user)
+        record_event(rollout, "freeze_overridden",
+                     f"phase {phase_number} may start during a change freeze: {reason}", user)
         schedule_advance(rollout.id)
     return rollout

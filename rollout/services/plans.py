@@ -1,0 +1,179 @@
+"""Rollout plans: their shape, their digest, the plan check, and its confirmation under the lock.
+
+A plan is phases of regions (each with a bake time and an optional earliest start) plus KPI
+gates and what to do when a gate fails. Its digest is what an approval vouches for; the plan
+check runs the live state after every phase, and the state a rollback would restore, through the
+check catalogue. The state changes that use these live in `rollout.services.rollouts`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rollout.domain.composite import LiveRegion, claimed_zones, compose
+from rollout.domain.findings import Finding
+from rollout.domain.simulate import KPI_NAMES
+from rollout.models import Activation, Rollout, Version
+from rollout.selectors import version_bundle
+from rollout.services.activations import (
+    claimed_history,
+    composite_findings,
+    ever_claimed_zones,
+    latest_activations,
+    live_regions_from,
+)
+
+
+class RolloutRefused(Exception):
+    """A plan or request that a check refuses; `findings` hold the plan check's errors."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
+
+
+class RolloutNotFound(LookupError):
+    """No rollout with that id (the API answers 404)."""
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    regions: list[str]
+    bake_minutes: float = 60.0
+    start_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GatePlan:
+    kpi: str
+    max_regression_pct: float
+
+
+def plan_digest(version_id: str, phases: list[PhasePlan], gates: list[GatePlan],
+                on_gate_failure: str) -> str:
+    """sha256 of everything an approval vouches for."""
+    # Canonical values: 30 and 30.0, or a time given at +02:00 and the same instant read back
+    # from the database in UTC, must hash alike or no approval could ever match.
+    plan = {
+        "version": version_id,
+        "phases": [{"regions": list(p.regions), "bake_minutes": float(p.bake_minutes),
+                    "start_after": (p.start_after.astimezone(UTC).isoformat()
+                                    if p.start_after else None)}
+                   for p in phases],
+        "gates": [{"kpi": g.kpi, "max_regression_pct": float(g.max_regression_pct)}
+                  for g in gates],
+        "on_gate_failure": on_gate_failure,
+    }
+    return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+
+
+def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
+    """The live state after every phase, and the state a rollback would restore (the one
+    before the rollout), through the check catalogue. Error messages say which state."""
+    bundle = version_bundle(version=version)
+    if bundle is None or not version.valid:
+        return [Finding(code="E101", message=f"version {version.id} is not valid")]
+    latest = latest_activations()
+    live = live_regions_from(latest)
+    history = claimed_history()
+    ever = ever_claimed_zones([r.code for r in live], history)
+    findings = _labelled(composite_findings(compose(live, ever)),
+                         "before the rollout (what a rollback restores)")
+    sequence = max((a.id for a in latest.values()), default=0)
+    for index, phase in enumerate(phases):
+        for region in phase.regions:
+            sequence += 1
+            live = [r for r in live if r.code != region]
+            live.append(LiveRegion(code=region, version_id=version.id, bundle=bundle,
+                                   sequence=sequence))
+            history.setdefault(region, set()).update(claimed_zones(bundle, region))
+        ever = ever_claimed_zones([r.code for r in live], history)
+        findings += _labelled(composite_findings(compose(live, ever)), f"after phase {index + 1}")
+    return findings
+
+
+def _labelled(findings: list[Finding], label: str) -> list[Finding]:
+    for item in findings:
+        item.message = f"{label}: {item.message}"
+    return findings
+
+
+def validate_plan(version: Version, phases: list[PhasePlan], gates: list[GatePlan],
+                  on_gate_failure: str) -> None:
+    if not version.valid:
+        raise RolloutRefused(f"version {version.id} has {version.error_count} error(s) and can "
+                             "never be rolled out")
+    if not phases:
+        raise RolloutRefused("a rollout needs at least one phase")
+    known = set(version.stats.get("region_codes", []))
+    seen: set[str] = set()
+    for number, phase in enumerate(phases, start=1):
+        if not phase.regions:
+            raise RolloutRefused(f"phase {number} has no regions")
+        for region in phase.regions:
+            if region not in known:
+                raise RolloutRefused(f"phase {number}: version {version.id} has no region "
+                                     f"{region!r} (it has {', '.join(sorted(known))})")
+            if region in seen:
+                raise RolloutRefused(f"phase {number}: region {region} is in two phases")
+            seen.add(region)
+        if phase.bake_minutes < 0:
+            raise RolloutRefused(f"phase {number}: bake time cannot be negative")
+    for gate in gates:
+        if gate.kpi not in KPI_NAMES:
+            raise RolloutRefused(f"gate on unknown KPI {gate.kpi!r} "
+                                 f"(known: {', '.join(KPI_NAMES)})")
+        if not gate.max_regression_pct >= 0:
+            raise RolloutRefused(f"gate {gate.kpi}: max regression must be >= 0")
+    if on_gate_failure not in Rollout.OnGateFailure.values:
+        raise RolloutRefused("on_gate_failure must be rollback or pause")
+
+
+def rollout_plan(rollout: Rollout) -> tuple[list[PhasePlan], list[GatePlan]]:
+    phases = [PhasePlan(regions=list(p.regions), bake_minutes=p.bake_minutes,
+                        start_after=p.start_after) for p in rollout.phases.order_by("index")]
+    gates = [GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct)
+             for g in rollout.gates.order_by("id")]
+    return phases, gates
+
+
+@dataclass(frozen=True)
+class CheckedPlan:
+    """A plan check done without holding the rollout's lock (it takes seconds at national
+    scale), with what it was done against, so the locked part can confirm nothing moved."""
+
+    digest: str
+    newest_activation: int
+    errors: list[Finding]
+
+
+def check_unlocked(rollout_id: int) -> CheckedPlan:
+    rollout = Rollout.objects.filter(id=rollout_id).select_related("version").first()
+    if rollout is None:
+        raise RolloutNotFound(f"no rollout {rollout_id}")
+    newest = Activation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    phases_plan, gates = rollout_plan(rollout)
+    errors = [f for f in plan_check(version=rollout.version, phases=phases_plan)
+              if f.severity == "error"]
+    return CheckedPlan(plan_digest(rollout.version_id, phases_plan, gates,
+                                   rollout.on_gate_failure), newest, errors)
+
+
+def confirm_checked(rollout: Rollout, checked: CheckedPlan) -> None:
+    """Under the lock: the plan and the live network are still what was checked."""
+    phases_plan, gates = rollout_plan(rollout)
+    digest = plan_digest(rollout.version_id, phases_plan, gates, rollout.on_gate_failure)
+    if digest != rollout.plan_digest:
+        raise RolloutRefused("the plan changed since it was checked; edit it again")
+    if digest != checked.digest:
+        raise RolloutRefused("the plan changed while it was being checked; try again")
+    newest = Activation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    if newest != checked.newest_activation:
+        raise RolloutRefused("the live network changed while the plan was being checked; "
+                             "try again")
+    if checked.errors:
+        raise RolloutRefused("the plan check failed against the live network now",
+                             checked.errors)
