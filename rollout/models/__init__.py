@@ -11,11 +11,13 @@ from rollout.models.rollouts import (
     Rollout,
     RolloutEvent,
 )
+from rollout.models.tokens import ApiToken
 from rollout.models.versions import Version, VersionFile
 from rollout.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Activation",
+    "ApiToken",
     "AuditEvent",
     "FreezeWindow",
     "Gate",

@@ -57,10 +57,15 @@ class KpiSnapshot(models.Model):
     )
     #: for observations: the system that posted them (e.g. "monitoring")
     source_system = models.CharField(max_length=64, blank=True)
+    #: for observations: the poster's Idempotency-Key, so a retried post is stored once
+    # NULL, not "": the unique constraint must allow any number of posts without a key.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ("-taken_at", "-id")
         indexes = [models.Index(fields=("region", "source", "-taken_at"))]
+        constraints = [models.UniqueConstraint(fields=("region", "idempotency_key"),
+                                               name="observation_once")]
 
     def __str__(self) -> str:
         return f"{self.region} {self.source} {self.kind} {self.taken_at:%Y-%m-%d %H:%M}"
