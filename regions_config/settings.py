@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI, not a CDN
+    "ninja",
     "rollout",
 ]
 
@@ -128,6 +130,19 @@ CELERY_BEAT_SCHEDULE = {
     "rollout-sweep": {"task": "rollout.sweep", "schedule": float(RRM_SWEEP_SECONDS)},
 }
 CELERY_IMPORTS = ("rollout.tasks",)
+
+# API: write requests per token and minute (0 = unlimited), and how long a token's verdict
+# is kept in a process (a revocation takes effect within that many seconds).
+RRM_WRITE_RATE_PER_MINUTE = env_int("RRM_WRITE_RATE_PER_MINUTE", 60)
+RRM_TOKEN_CACHE_SECONDS = env_int("RRM_TOKEN_CACHE_SECONDS", 5)
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith("redis")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Bundle limits: a file over this size is refused with a finding, never parsed.
 RRM_MAX_FILE_BYTES = env_int("RRM_MAX_FILE_BYTES", 50 * 1024 * 1024)

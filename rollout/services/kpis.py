@@ -103,6 +103,7 @@ def kpi_observation_record(
     observed_at: datetime | None = None,
     source_system: str = "",
     version: Version | None = None,
+    idempotency_key: str | None = None,
 ) -> KpiSnapshot:
     """Store KPI values observed by another system, after checking every one of them."""
     clean = validate_observation(region=region, values=values)
@@ -110,7 +111,7 @@ def kpi_observation_record(
         snapshot = KpiSnapshot.objects.create(
             region=region, version=version, source=KpiSnapshot.Source.OBSERVED,
             kind=KpiSnapshot.Kind.POINT, values=clean, recorded_by=_user(actor),
-            source_system=source_system[:64],
+            source_system=source_system[:64], idempotency_key=idempotency_key,
             **({"taken_at": observed_at} if observed_at is not None else {}),
         )
         audit_record(actor=actor, action="kpi.observed", object_type="region", object_id=region,

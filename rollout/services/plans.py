@@ -35,6 +35,14 @@ class RolloutRefused(Exception):
         self.findings = findings or []
 
 
+class PlanRejected(RolloutRefused):
+    """The plan itself is not acceptable: bad input, or the plan check's errors (API: 422)."""
+
+
+class FourEyesViolation(RolloutRefused):
+    """The approver is the rollout's creator (API: 403)."""
+
+
 class RolloutNotFound(LookupError):
     """No rollout with that id (the API answers 404)."""
 
@@ -104,32 +112,32 @@ def _labelled(findings: list[Finding], label: str) -> list[Finding]:
 def validate_plan(version: Version, phases: list[PhasePlan], gates: list[GatePlan],
                   on_gate_failure: str) -> None:
     if not version.valid:
-        raise RolloutRefused(f"version {version.id} has {version.error_count} error(s) and can "
+        raise PlanRejected(f"version {version.id} has {version.error_count} error(s) and can "
                              "never be rolled out")
     if not phases:
-        raise RolloutRefused("a rollout needs at least one phase")
+        raise PlanRejected("a rollout needs at least one phase")
     known = set(version.stats.get("region_codes", []))
     seen: set[str] = set()
     for number, phase in enumerate(phases, start=1):
         if not phase.regions:
-            raise RolloutRefused(f"phase {number} has no regions")
+            raise PlanRejected(f"phase {number} has no regions")
         for region in phase.regions:
             if region not in known:
-                raise RolloutRefused(f"phase {number}: version {version.id} has no region "
+                raise PlanRejected(f"phase {number}: version {version.id} has no region "
                                      f"{region!r} (it has {', '.join(sorted(known))})")
             if region in seen:
-                raise RolloutRefused(f"phase {number}: region {region} is in two phases")
+                raise PlanRejected(f"phase {number}: region {region} is in two phases")
             seen.add(region)
         if phase.bake_minutes < 0:
-            raise RolloutRefused(f"phase {number}: bake time cannot be negative")
+            raise PlanRejected(f"phase {number}: bake time cannot be negative")
     for gate in gates:
         if gate.kpi not in KPI_NAMES:
-            raise RolloutRefused(f"gate on unknown KPI {gate.kpi!r} "
+            raise PlanRejected(f"gate on unknown KPI {gate.kpi!r} "
                                  f"(known: {', '.join(KPI_NAMES)})")
         if not gate.max_regression_pct >= 0:
-            raise RolloutRefused(f"gate {gate.kpi}: max regression must be >= 0")
+            raise PlanRejected(f"gate {gate.kpi}: max regression must be >= 0")
     if on_gate_failure not in Rollout.OnGateFailure.values:
-        raise RolloutRefused("on_gate_failure must be rollback or pause")
+        raise PlanRejected("on_gate_failure must be rollback or pause")
 
 
 def rollout_plan(rollout: Rollout) -> tuple[list[PhasePlan], list[GatePlan]]:
@@ -175,5 +183,5 @@ def confirm_checked(rollout: Rollout, checked: CheckedPlan) -> None:
         raise RolloutRefused("the live network changed while the plan was being checked; "
                              "try again")
     if checked.errors:
-        raise RolloutRefused("the plan check failed against the live network now",
+        raise PlanRejected("the plan check failed against the live network now",
                              checked.errors)

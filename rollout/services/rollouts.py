@@ -17,8 +17,10 @@ from rollout.domain.lifecycle import Action, PhaseState, State, transition
 from rollout.models import Gate, Phase, Rollout, Version
 from rollout.services.activations import latest_activations
 from rollout.services.plans import (
+    FourEyesViolation,
     GatePlan,
     PhasePlan,
+    PlanRejected,
     RolloutNotFound,
     RolloutRefused,
     check_unlocked,
@@ -33,8 +35,10 @@ from rollout.services.rollbacks import restored_state_errors, rollback_locked, r
 from rollout.services.timeline import lock_rollout, record_event, schedule_advance
 
 __all__ = [
+    "FourEyesViolation",
     "GatePlan",
     "PhasePlan",
+    "PlanRejected",
     "RolloutNotFound",
     "RolloutRefused",
     "plan_check",
@@ -68,7 +72,7 @@ def rollout_create(
     validate_plan(version, phases, gates, on_gate_failure)
     errors = [f for f in plan_check(version=version, phases=phases) if f.severity == "error"]
     if errors:
-        raise RolloutRefused("the plan check failed", errors)
+        raise PlanRejected("the plan check failed", errors)
     with transaction.atomic():
         rollout = Rollout.objects.create(
             version=version, created_by=user, on_gate_failure=on_gate_failure,
@@ -104,7 +108,7 @@ def rollout_update_plan(
         errors = [f for f in plan_check(version=rollout.version, phases=phases)
                   if f.severity == "error"]
         if errors:
-            raise RolloutRefused("the plan check failed", errors)
+            raise PlanRejected("the plan check failed", errors)
         rollout.phases.all().delete()
         rollout.gates.all().delete()
         Phase.objects.bulk_create(
@@ -131,7 +135,7 @@ def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollo
     with transaction.atomic():
         rollout = lock_rollout(rollout_id)
         if rollout.created_by_id == user.id:
-            raise RolloutRefused("four eyes: the approver must not be the rollout's creator")
+            raise FourEyesViolation("four eyes: the approver must not be the rollout's creator")
         new_state = transition(Action.APPROVE, State(rollout.state))
         confirm_checked(rollout, checked)
         rollout.state = new_state.value

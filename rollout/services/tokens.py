@@ -92,7 +92,7 @@ class _Entry:
 
 def token_authenticate(text: str) -> TokenIdentity | None:
     """The identity behind a token, or None for anything unknown, revoked or expired."""
-    parts = text.split("_")
+    parts = text.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     prefix = parts[1]

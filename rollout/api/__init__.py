@@ -1,0 +1,35 @@
+"""The REST API under /api/v1/ (DESIGN section 7): a thin layer over the same services the
+commands and the UI use. OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs (served from
+the app's own static files)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from rollout.api import audit, kpis, live, rollouts, versions
+from rollout.api.auth import BearerToken, BrowserSession
+from rollout.api.errors import register
+from rollout.api.ratelimit import RateLimited
+
+api = NinjaAPI(
+    title="Region rollout manager",
+    version="1",
+    description="Versions, simulations, rollouts, rollbacks and the live routing of a "
+                "regionalised logistics network. Authenticate with `Authorization: Bearer "
+                "<token>` (manage.py create_token) or a logged-in browser session.",
+    auth=[BearerToken(), BrowserSession()],
+    urls_namespace="api",
+)
+register(api)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+for module in (versions, rollouts, live, kpis, audit):
+    api.add_router("", module.router)

@@ -1,0 +1,35 @@
+"""/audit: the append-only log, newest first, filterable by who, what and since."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from rollout.api.auth import caller
+from rollout.api.common import bounds
+from rollout.models import AuditEvent
+from rollout.services.roles import Role
+
+router = Router(tags=["audit"])
+
+
+@router.get("/audit")
+def audit(request: HttpRequest, actor: str | None = None, action: str | None = None,
+          since: datetime | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    caller(request).require(Role.VIEWER)
+    limit, offset = bounds(limit, offset)
+    rows = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
+    if actor:
+        rows = rows.filter(actor__username=actor)
+    if action:
+        rows = rows.filter(action__startswith=action)
+    if since:
+        rows = rows.filter(at__gte=since)
+    items = [{"id": e.id, "at": e.at.isoformat(),
+              "actor": e.actor.username if e.actor else None, "action": e.action,
+              "object_type": e.object_type, "object_id": e.object_id, "reason": e.reason,
+              "details": e.details} for e in rows[offset:offset + limit]]
+    return {"count": rows.count(), "limit": limit, "offset": offset, "items": items}

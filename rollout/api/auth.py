@@ -1,0 +1,66 @@
+"""Who is calling: a Bearer token (stored hashed, with a role) or a logged-in browser session
+(with CSRF on unsafe methods). Every endpoint needs one of them except /healthz."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from rollout.services.roles import Role, RoleRequired, user_roles
+from rollout.services.tokens import token_authenticate
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller: a user, and the one role a token is limited to (None for a
+    browser session, which has all the user's roles)."""
+
+    user: User
+    token_role: Role | None = None
+    token_id: int | None = None
+
+    def require(self, role: Role) -> User:
+        """The user, if this caller may act with `role`; RoleRequired (403) otherwise."""
+        if self.token_role is not None:
+            allowed = role == Role.VIEWER or self.token_role == role
+        else:
+            roles = user_roles(self.user)
+            allowed = role in roles or (role == Role.VIEWER and bool(roles))
+        if not allowed:
+            raise RoleRequired(role, self.user)
+        return self.user
+
+
+    def require_any(self, *roles: Role) -> User:
+        """The user, if this caller may act with one of `roles`; RoleRequired otherwise."""
+        for role in roles:
+            try:
+                return self.require(role)
+            except RoleRequired:
+                continue
+        raise RoleRequired(roles[0], self.user)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
+        identity = token_authenticate(token.strip())
+        if identity is None:
+            return None
+        return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id)
+
+
+class BrowserSession(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated and user.is_active:
+            return Caller(user=user)
+        return None
+
+
+def caller(request: HttpRequest) -> Caller:
+    auth = getattr(request, "auth", None)
+    assert isinstance(auth, Caller), "every endpoint is behind authentication"
+    return auth

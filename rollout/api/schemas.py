@@ -1,0 +1,105 @@
+"""Request and response bodies of the REST API (pydantic, through django-ninja)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class FindingOut(Schema):
+    code: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    column: int
+    hint: str | None = None
+
+
+class ErrorOut(Schema):
+    detail: str
+    findings: list[FindingOut] | None = None
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+class VersionIn(Schema):
+    files: dict[str, str] = Field(description="file name -> YAML text", min_length=1)
+    message: str = Field(min_length=1, max_length=10_000)
+    parent: str | None = None
+
+
+class VersionOut(Schema):
+    id: str
+    message: str
+    author: str | None
+    parent: str | None
+    created_at: datetime
+    valid: bool
+    errors: int
+    warnings: int
+    files: list[str]
+    stats: dict[str, Any]
+    findings: list[FindingOut]
+
+
+class VersionPage(Page):
+    items: list[VersionOut]
+
+
+class SimulateIn(Schema):
+    version: str
+    demand: dict[str, Any] | None = None
+    baseline: str | None = None
+
+
+class PhaseIn(Schema):
+    regions: list[str] = Field(min_length=1)
+    bake_minutes: float = Field(default=60.0, ge=0, le=60 * 24 * 30)
+    start_after: datetime | None = None
+
+
+class GateIn(Schema):
+    kpi: str
+    max_regression_pct: float = Field(ge=0, le=1e6)
+
+
+class RolloutIn(Schema):
+    version: str
+    phases: list[PhaseIn] = Field(min_length=1, max_length=100)
+    gates: list[GateIn] = Field(default_factory=list, max_length=50)
+    on_gate_failure: Literal["rollback", "pause"] = "rollback"
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+class RegionRollbackIn(Schema):
+    version: str | None = Field(description="version id; null takes the region out of service")
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+class ObservationIn(Schema):
+    values: dict[str, Any] = Field(min_length=1)
+    observed_at: datetime | None = None
+    source: str = Field(default="", max_length=64)
+
+
+class RouteOut(Schema):
+    zone: str
+    region: str
+    version: str
+    fcs: list[str]
+    path: list[str]
+
+
+class RoutesIn(Schema):
+    zones: list[str] = Field(min_length=1, max_length=10_000)
