@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import Max
@@ -95,13 +97,24 @@ class LiveState:
 
 _cache_lock = threading.Lock()
 _cached: LiveState | None = None
+_checked_at = 0.0
 
 
 def live_state() -> LiveState:
-    """The composite state, rebuilt only when a new activation exists (one query otherwise)."""
-    global _cached
-    newest = Activation.objects.aggregate(newest=Max("id"))["newest"] or 0
+    """The composite state, rebuilt only when a new activation exists.
+
+    Whether one exists is asked of the database at most every RRM_LIVE_STATE_CHECK_MS
+    (default 200 ms) per process, so a hot reader such as GET /route costs no query; the
+    process that writes an activation forgets its copy at once, and every other process sees
+    the change within that interval.
+    """
+    global _cached, _checked_at
     cached = _cached
+    now = time.monotonic()
+    if cached is not None and now - _checked_at < _check_interval():
+        return cached
+    newest = Activation.objects.aggregate(newest=Max("id"))["newest"] or 0
+    _checked_at = now
     if cached is not None and cached.at_activation == newest:
         return cached
     with _cache_lock:
@@ -111,6 +124,17 @@ def live_state() -> LiveState:
         composite = compose(live, ever_claimed_zones([r.code for r in live]))
         _cached = LiveState(at_activation=newest, composite=composite)
         return _cached
+
+
+def forget_live_state() -> None:
+    """Drop this process's composite state (after writing activations)."""
+    global _cached, _route_index
+    _cached = None
+    _route_index = None
+
+
+def _check_interval() -> float:
+    return float(getattr(settings, "RRM_LIVE_STATE_CHECK_MS", 200)) / 1000.0
 
 
 def composite_findings(composite: CompositeState) -> list[Finding]:
@@ -143,6 +167,9 @@ def activate(
             actor=actor_user, reason=reason,
             restores=(restores or {}).get(region),
         ))
+    # This process sees its own change at once (others within RRM_LIVE_STATE_CHECK_MS).
+    forget_live_state()
+    transaction.on_commit(forget_live_state)
     return created
 
 
