@@ -10,13 +10,14 @@ from ninja import Router
 
 from rollout.api.auth import caller
 from rollout.api.common import bounds
+from rollout.api.schemas import AuditPage
 from rollout.models import AuditEvent
 from rollout.services.roles import Role
 
 router = Router(tags=["audit"])
 
 
-@router.get("/audit")
+@router.get("/audit", response=AuditPage)
 def audit(request: HttpRequest, actor: str | None = None, action: str | None = None,
           since: datetime | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)

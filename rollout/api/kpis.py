@@ -11,7 +11,7 @@ from ninja import Router
 from rollout.api.auth import caller
 from rollout.api.common import bounds
 from rollout.api.ratelimit import check_write_rate
-from rollout.api.schemas import ErrorOut, ObservationIn
+from rollout.api.schemas import ErrorOut, ObservationIn, SnapshotOut, SnapshotPage
 from rollout.models import KpiSnapshot
 from rollout.services.kpis import kpi_observation_record
 from rollout.services.roles import Role
@@ -25,7 +25,7 @@ def _snapshot_out(snapshot: KpiSnapshot) -> dict[str, Any]:
             "taken_at": snapshot.taken_at.isoformat(), "source_system": snapshot.source_system}
 
 
-@router.get("/regions/{code}/kpis")
+@router.get("/regions/{code}/kpis", response=SnapshotPage)
 def region_kpis(request: HttpRequest, code: str, kind: str | None = None, limit: int = 50,
                 offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
@@ -37,7 +37,8 @@ def region_kpis(request: HttpRequest, code: str, kind: str | None = None, limit:
             "items": [_snapshot_out(s) for s in rows[offset:offset + limit]]}
 
 
-@router.post("/regions/{code}/observations", response={200: dict, 201: dict, 422: ErrorOut})
+@router.post("/regions/{code}/observations",
+             response={200: SnapshotOut, 201: SnapshotOut, 403: ErrorOut, 422: ErrorOut})
 def post_observation(request: HttpRequest, code: str,
                      body: ObservationIn) -> tuple[int, dict[str, Any]]:
     """Observed KPI values from another system. With an `Idempotency-Key` header a retried

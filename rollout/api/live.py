@@ -10,14 +10,14 @@ from ninja import Router
 
 from rollout.api.auth import caller
 from rollout.api.errors import NotFound
-from rollout.api.schemas import ErrorOut, RouteOut, RoutesIn
+from rollout.api.schemas import ActiveOut, ErrorOut, RouteOut, RoutesIn, RoutesOut
 from rollout.services.activations import latest_activations, live_state, route_lookup
 from rollout.services.roles import Role
 
 router = Router(tags=["live"])
 
 
-@router.get("/active", response={200: dict, 304: None})
+@router.get("/active", response={200: ActiveOut, 304: None})
 def active(request: HttpRequest) -> HttpResponse:
     """Per region its live version and activation. Poll with If-None-Match: while nothing was
     activated, the answer is 304 with no body."""
@@ -55,7 +55,7 @@ def route(request: HttpRequest, zone: str) -> HttpResponse:
     return HttpResponse(json.dumps(answer), content_type="application/json")
 
 
-@router.post("/route", response={200: dict, 422: ErrorOut})
+@router.post("/route", response={200: RoutesOut, 422: ErrorOut})
 def routes(request: HttpRequest, body: RoutesIn) -> HttpResponse:
     """Up to 10,000 zones in one call: {"routes": [...], "not_live": [...]}."""
     caller(request).require(Role.VIEWER)

@@ -11,7 +11,15 @@ from rollout.api.auth import caller
 from rollout.api.common import bounds
 from rollout.api.errors import NotFound
 from rollout.api.ratelimit import check_write_rate
-from rollout.api.schemas import ErrorOut, ReasonIn, RegionRollbackIn, RolloutIn
+from rollout.api.schemas import (
+    ErrorOut,
+    ReasonIn,
+    RegionRollbackIn,
+    RegionRollbackOut,
+    RolloutIn,
+    RolloutOut,
+    RolloutPage,
+)
 from rollout.management.commands.rollout import rollout_status
 from rollout.models import Rollout
 from rollout.selectors import version_get
@@ -33,7 +41,7 @@ router = Router(tags=["rollouts"])
 REFUSALS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-@router.get("/rollouts")
+@router.get("/rollouts", response=RolloutPage)
 def list_rollouts(request: HttpRequest, state: str | None = None, limit: int = 50,
                   offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
@@ -48,7 +56,7 @@ def list_rollouts(request: HttpRequest, state: str | None = None, limit: int = 5
     return {"count": rows.count(), "limit": limit, "offset": offset, "items": items}
 
 
-@router.post("/rollouts", response={201: dict, **REFUSALS})
+@router.post("/rollouts", response={201: RolloutOut, **REFUSALS})
 def create_rollout(request: HttpRequest, body: RolloutIn) -> tuple[int, dict[str, Any]]:
     user = caller(request).require(Role.EDITOR)
     check_write_rate(request)
@@ -62,7 +70,7 @@ def create_rollout(request: HttpRequest, body: RolloutIn) -> tuple[int, dict[str
     return 201, rollout_status(rollout)
 
 
-@router.get("/rollouts/{rollout_id}")
+@router.get("/rollouts/{rollout_id}", response={200: RolloutOut, 404: ErrorOut})
 def get_rollout(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     rollout = Rollout.objects.filter(id=rollout_id).first()
@@ -77,34 +85,34 @@ def _transition(request: HttpRequest, role: Role, action: Any, rollout_id: int) 
     return rollout_status(action(rollout_id=rollout_id, actor=user))
 
 
-@router.post("/rollouts/{rollout_id}/approve", response={200: dict, **REFUSALS})
+@router.post("/rollouts/{rollout_id}/approve", response={200: RolloutOut, **REFUSALS})
 def approve(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     return _transition(request, Role.APPROVER, rollout_approve, rollout_id)
 
 
-@router.post("/rollouts/{rollout_id}/start", response={200: dict, **REFUSALS})
+@router.post("/rollouts/{rollout_id}/start", response={200: RolloutOut, **REFUSALS})
 def start(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     return _transition(request, Role.OPERATOR, rollout_start, rollout_id)
 
 
-@router.post("/rollouts/{rollout_id}/pause", response={200: dict, **REFUSALS})
+@router.post("/rollouts/{rollout_id}/pause", response={200: RolloutOut, **REFUSALS})
 def pause(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     return _transition(request, Role.OPERATOR, rollout_pause, rollout_id)
 
 
-@router.post("/rollouts/{rollout_id}/resume", response={200: dict, **REFUSALS})
+@router.post("/rollouts/{rollout_id}/resume", response={200: RolloutOut, **REFUSALS})
 def resume(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     return _transition(request, Role.OPERATOR, rollout_resume, rollout_id)
 
 
-@router.post("/rollouts/{rollout_id}/cancel", response={200: dict, **REFUSALS})
+@router.post("/rollouts/{rollout_id}/cancel", response={200: RolloutOut, **REFUSALS})
 def cancel(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     who = caller(request)
     role = Role.OPERATOR if who.token_role == Role.OPERATOR else Role.EDITOR
     return _transition(request, role, rollout_cancel, rollout_id)
 
 
-@router.post("/rollouts/{rollout_id}/rollback", response={200: dict, **REFUSALS})
+@router.post("/rollouts/{rollout_id}/rollback", response={200: RolloutOut, **REFUSALS})
 def rollback(request: HttpRequest, rollout_id: int, body: ReasonIn) -> dict[str, Any]:
     user = caller(request).require(Role.OPERATOR)
     # No rate limit here: a rollback is the one write an operator must always be able to make.
@@ -112,7 +120,8 @@ def rollback(request: HttpRequest, rollout_id: int, body: ReasonIn) -> dict[str,
                                            reason=body.reason))
 
 
-@router.post("/regions/{code}/rollback", response={200: dict, **REFUSALS}, tags=["regions"])
+@router.post("/regions/{code}/rollback", response={200: RegionRollbackOut, **REFUSALS},
+             tags=["regions"])
 def rollback_region(request: HttpRequest, code: str, body: RegionRollbackIn) -> dict[str, Any]:
     user = caller(request).require(Role.OPERATOR)
     version = version_get(ref=body.version) if body.version else None

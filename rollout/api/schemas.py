@@ -103,3 +103,122 @@ class RouteOut(Schema):
 
 class RoutesIn(Schema):
     zones: list[str] = Field(min_length=1, max_length=10_000)
+
+
+class PhaseOut(Schema):
+    regions: list[str]
+    state: str
+    bake_minutes: float
+    started_at: str | None
+    finished_at: str | None
+
+
+class GateOut(Schema):
+    kpi: str
+    max_regression_pct: float
+
+
+class EventOut(Schema):
+    at: str
+    kind: str
+    message: str
+    actor: str | None
+
+
+class RolloutOut(Schema):
+    id: int
+    state: str
+    version: str
+    on_gate_failure: str
+    created_by: str
+    approved_by: str | None
+    phases: list[PhaseOut]
+    gates: list[GateOut]
+    events: list[EventOut]
+
+
+class RolloutSummary(Schema):
+    id: int
+    state: str
+    version: str
+    created_at: str
+    created_by: str
+
+
+class RolloutPage(Page):
+    items: list[RolloutSummary]
+
+
+class RegionRollbackOut(Schema):
+    region: str
+    version: str | None
+    activation: int
+    reason: str
+
+
+class ActiveRegionOut(Schema):
+    version: str | None
+    activation: int
+    kind: str
+    activated_at: str
+    zones: int
+
+
+class ActiveOut(Schema):
+    regions: dict[str, ActiveRegionOut]
+    gaps: list[str]
+
+
+class RoutesOut(Schema):
+    routes: list[RouteOut]
+    not_live: list[str]
+
+
+class SnapshotOut(Schema):
+    id: int
+    region: str
+    version: str | None
+    source: str
+    kind: str
+    values: dict[str, float]
+    taken_at: str
+    source_system: str
+
+
+class SnapshotPage(Page):
+    items: list[SnapshotOut]
+
+
+class AuditOut(Schema):
+    id: int
+    at: str
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    reason: str
+    details: dict[str, Any]
+
+
+class AuditPage(Page):
+    items: list[AuditOut]
+
+
+class FileDiffOut(Schema):
+    name: str
+    status: str
+    diff: str
+
+
+class DiffOut(Schema):
+    a: str
+    b: str
+    semantic: dict[str, Any] | None
+    files: list[FileDiffOut]
+
+
+class SimulationOut(Schema):
+    total: dict[str, float]
+    regions: dict[str, dict[str, float]]
+    baseline: dict[str, Any] | None = None
+    delta: dict[str, Any] | None = None

@@ -11,7 +11,15 @@ from rollout.api.auth import caller
 from rollout.api.common import bounds, version_out
 from rollout.api.errors import NotFound
 from rollout.api.ratelimit import check_write_rate
-from rollout.api.schemas import ErrorOut, SimulateIn, VersionIn, VersionOut, VersionPage
+from rollout.api.schemas import (
+    DiffOut,
+    ErrorOut,
+    SimulateIn,
+    SimulationOut,
+    VersionIn,
+    VersionOut,
+    VersionPage,
+)
 from rollout.domain.diff import semantic_diff, text_diff
 from rollout.domain.schema import Demand
 from rollout.management.kpi_table import delta_of
@@ -46,13 +54,13 @@ def create_version(request: HttpRequest, body: VersionIn) -> tuple[int, dict[str
     return (201 if result.created else 200), version_out(result.version)
 
 
-@router.get("/versions/{version_id}", response=VersionOut)
+@router.get("/versions/{version_id}", response={200: VersionOut, 404: ErrorOut})
 def get_version(request: HttpRequest, version_id: str) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     return version_out(version_get(ref=version_id))
 
 
-@router.get("/versions/{version_id}/files/{name}", response={200: str})
+@router.get("/versions/{version_id}/files/{name}", response={200: str, 404: ErrorOut})
 def get_version_file(request: HttpRequest, version_id: str, name: str) -> HttpResponse:
     caller(request).require(Role.VIEWER)
     files = version_files(version=version_get(ref=version_id))
@@ -61,7 +69,7 @@ def get_version_file(request: HttpRequest, version_id: str, name: str) -> HttpRe
     return HttpResponse(files[name], content_type="application/yaml; charset=utf-8")
 
 
-@router.get("/versions/{a}/diff/{b}")
+@router.get("/versions/{a}/diff/{b}", response={200: DiffOut, 404: ErrorOut})
 def diff_versions(request: HttpRequest, a: str, b: str) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     old, new = version_get(ref=a), version_get(ref=b)
@@ -73,7 +81,8 @@ def diff_versions(request: HttpRequest, a: str, b: str) -> dict[str, Any]:
             "files": [item.as_dict() for item in files]}
 
 
-@router.post("/simulate", tags=["simulation"])
+@router.post("/simulate", tags=["simulation"],
+             response={200: SimulationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def simulate_version(request: HttpRequest, body: SimulateIn) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     demand = Demand.model_validate(body.demand) if body.demand is not None else None
