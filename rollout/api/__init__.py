@@ -31,5 +31,11 @@ def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     return response
 
 
+@api.get("/healthz", auth=None, tags=["health"])
+def healthz(request: HttpRequest) -> dict[str, str]:
+    """Liveness, without a token (also at /healthz outside the API)."""
+    return {"status": "ok"}
+
+
 for module in (versions, rollouts, live, kpis, audit):
     api.add_router("", module.router)
