@@ -4,6 +4,8 @@ the app's own static files)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
@@ -12,7 +14,28 @@ from rollout.api.auth import BearerToken, BrowserSession
 from rollout.api.errors import register
 from rollout.api.ratelimit import RateLimited
 
-api = NinjaAPI(
+
+class RolloutAPI(NinjaAPI):
+    """The API, whose OpenAPI document also lists the answers any operation may give before
+    it runs: 400 (a NUL character in the URL), 401 (no valid credentials), 429 for writes."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/ErrorOut"}}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", {"description": "Bad request", **error})
+                if not path.endswith("/healthz"):
+                    responses.setdefault("401", {"description": "Unauthorized", **error})
+                if method in ("post", "put", "patch", "delete"):
+                    responses.setdefault("429", {"description": "Too many writes", **error})
+                    responses.setdefault("422", {"description": "Invalid input", **error})
+        return schema
+
+
+api = RolloutAPI(
     title="Region rollout manager",
     version="1",
     description="Versions, simulations, rollouts, rollbacks and the live routing of a "

@@ -53,6 +53,14 @@ class BearerToken(HttpBearer):
 
 
 class BrowserSession(SessionAuth):
+    def __call__(self, request: HttpRequest) -> Caller | None:
+        # Without a logged-in session this scheme does not apply: answer "no credentials"
+        # (401), not the CSRF 403 that the base class would give a caller with no session.
+        user = getattr(request, "user", None)
+        if not (isinstance(user, User) and user.is_authenticated and user.is_active):
+            return None
+        return super().__call__(request)  # checks CSRF too
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         user = request.user
         if isinstance(user, User) and user.is_authenticated and user.is_active:

@@ -9,8 +9,11 @@ from rollout.models import Version
 MAX_LIMIT = 500
 
 
+MAX_OFFSET = 2**62  # the database's integers end at 2**63
+
+
 def bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    return max(1, min(limit, MAX_LIMIT)), max(0, min(offset, MAX_OFFSET))
 
 
 def version_out(version: Version, *, with_findings: bool = True) -> dict[str, Any]:

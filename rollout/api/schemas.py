@@ -8,6 +8,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from rollout.domain.schema import Demand
+
 
 class FindingOut(Schema):
     code: str
@@ -20,7 +22,8 @@ class FindingOut(Schema):
 
 
 class ErrorOut(Schema):
-    detail: str
+    #: a sentence, or (for a malformed request body) the list of what is wrong and where
+    detail: str | list[dict[str, Any]]
     findings: list[FindingOut] | None = None
 
 
@@ -56,7 +59,7 @@ class VersionPage(Page):
 
 class SimulateIn(Schema):
     version: str
-    demand: dict[str, Any] | None = None
+    demand: Demand | None = None
     baseline: str | None = None
 
 

@@ -21,7 +21,6 @@ from rollout.api.schemas import (
     VersionPage,
 )
 from rollout.domain.diff import semantic_diff, text_diff
-from rollout.domain.schema import Demand
 from rollout.management.kpi_table import delta_of
 from rollout.models import Version
 from rollout.selectors import version_bundle, version_files, version_get, version_list
@@ -41,14 +40,18 @@ def list_versions(request: HttpRequest, limit: int = 50, offset: int = 0) -> dic
     return {"count": Version.objects.count(), "limit": limit, "offset": offset, "items": items}
 
 
-@router.post("/versions", response={200: VersionOut, 201: VersionOut, 400: ErrorOut})
+@router.post("/versions",
+             response={200: VersionOut, 201: VersionOut, 400: ErrorOut, 404: ErrorOut})
 def create_version(request: HttpRequest, body: VersionIn) -> tuple[int, dict[str, Any]]:
     user = caller(request).require(Role.EDITOR)
     check_write_rate(request)
     parent: Version | object = LATEST
     if body.parent:
         parent = version_get(ref=body.parent)
-    result = version_create(files={n: t.encode() for n, t in body.files.items()},
+    # surrogatepass: a lone surrogate (legal in JSON) reaches the loader, which refuses the
+    # file as not UTF-8 (400), instead of failing here.
+    result = version_create(files={n: t.encode("utf-8", "surrogatepass")
+                                   for n, t in body.files.items()},
                             message=body.message, author=user,
                             parent=parent)  # type: ignore[arg-type]  # Version | LATEST
     return (201 if result.created else 200), version_out(result.version)
@@ -60,7 +63,11 @@ def get_version(request: HttpRequest, version_id: str) -> dict[str, Any]:
     return version_out(version_get(ref=version_id))
 
 
-@router.get("/versions/{version_id}/files/{name}", response={200: str, 404: ErrorOut})
+@router.get("/versions/{version_id}/files/{name}", response={404: ErrorOut},
+            openapi_extra={"responses": {"200": {
+                "description": "the file's text, exactly as imported",
+                # any YAML document (clients that parse YAML get whatever the file holds)
+                "content": {"application/yaml": {"schema": {}}}}}})
 def get_version_file(request: HttpRequest, version_id: str, name: str) -> HttpResponse:
     caller(request).require(Role.VIEWER)
     files = version_files(version=version_get(ref=version_id))
@@ -85,7 +92,7 @@ def diff_versions(request: HttpRequest, a: str, b: str) -> dict[str, Any]:
              response={200: SimulationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def simulate_version(request: HttpRequest, body: SimulateIn) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
-    demand = Demand.model_validate(body.demand) if body.demand is not None else None
+    demand = body.demand
     after = simulation_run(version=version_get(ref=body.version), demand=demand)
     if body.baseline is None:
         return after

@@ -136,7 +136,11 @@ def validate_observation(*, region: str, values: Mapping[str, Any]) -> dict[str,
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{name}: {value!r} is not a number")
             continue
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an integer too large for a float
+            finite = False
+        if not finite:
             problems.append(f"{name}: {value!r} is not a finite number")
             continue
         if value < 0:

@@ -1,0 +1,54 @@
+"""Fixtures of the REST API tests: the people of `people()` with one token each, an
+`api_client(token)` factory, and clean per-process caches (tokens, live state, rate-limit
+counters) around every test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from rollout.services.roles import Role
+from rollout.services.tokens import forget_all_tokens, token_create
+from tests.api.helpers import ApiClient, Tokens
+from tests.rollout_factories import People, people, reset_live_state_cache
+
+
+@pytest.fixture(autouse=True)
+def _clean_process_caches() -> Iterator[None]:
+    """Token verdicts, rate-limit counters and the live state live in the process, and row
+    ids are reused once a test's transaction rolls back: every test starts without them."""
+    forget_all_tokens()
+    cache.clear()
+    yield from reset_live_state_cache()
+    forget_all_tokens()
+    cache.clear()
+
+
+@pytest.fixture
+def who(db: None) -> People:
+    return people()
+
+
+@pytest.fixture
+def tokens(who: People) -> Tokens:
+    def make(user: Any, role: Role) -> str:
+        return token_create(user=user, role=role, name=f"test {role.value}")[1]
+
+    return Tokens(viewer=make(who.viewer, Role.VIEWER), editor=make(who.editor, Role.EDITOR),
+                  approver=make(who.approver, Role.APPROVER),
+                  operator=make(who.operator, Role.OPERATOR))
+
+
+@pytest.fixture
+def api_client() -> Callable[..., ApiClient]:
+    """`api_client(token)`: a client sending that Bearer token (None: no Authorization)."""
+    return ApiClient
+
+
+@pytest.fixture
+def as_role(tokens: Tokens) -> Callable[[str], ApiClient]:
+    """`as_role("operator")`: a client with that role's token."""
+    return lambda role: ApiClient(tokens.of(role))
