@@ -12,10 +12,13 @@ with the ids of real rows, so the happy paths' answers are checked against their
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from pytest_django.fixtures import Settings
@@ -62,6 +65,19 @@ def _role_for(method: str, path: str) -> str:
     if method == "POST" and (path.endswith(("/versions", "/rollouts", "/cancel"))):
         return "editor"
     return "approver" if path.endswith("/approve") else "operator"
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Requests here go straight to the WSGI application, not through Django's test client, so
+    Django's end-of-request hook would close the database connection inside the test's
+    transaction (on PostgreSQL it closes a connection whose autocommit differs from the
+    settings'). Detach the hook as the test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
