@@ -155,3 +155,23 @@ def test_create_token__unknown_role__no_user_created(db: None) -> None:
         create_token("ci-bot", "--role", "boss")
 
     assert not User.objects.filter(username="ci-bot").exists()
+
+
+@pytest.mark.django_db
+def test_revoke_token__by_prefix__token_stops_working() -> None:
+    from django.core.management import call_command
+
+    from rollout.services.roles import Role
+    from rollout.services.tokens import (
+        forget_all_tokens,
+        token_authenticate,
+        token_create_for_username,
+    )
+
+    _, text = token_create_for_username(username="bot", role=Role.VIEWER)
+    assert token_authenticate(text) is not None
+
+    call_command("revoke_token", text.split("_")[1])
+    forget_all_tokens()
+
+    assert token_authenticate(text) is None
