@@ -11,9 +11,9 @@ from django.db import transaction
 from rollout.domain.lifecycle import PhaseState
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
-from rollout.services.plans import RolloutNotFound, RolloutRefused
+from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, require_role
-from rollout.services.timeline import record_event, schedule_advance
+from rollout.services.timeline import lock_rollout, record_event, schedule_advance
 
 
 def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
@@ -40,9 +40,7 @@ def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
     if not reason.strip():
         raise RolloutRefused("overriding a change freeze needs a written reason")
     with transaction.atomic():
-        rollout = Rollout.objects.select_for_update().filter(id=rollout_id).first()
-        if rollout is None:
-            raise RolloutNotFound(f"no rollout {rollout_id}")
+        rollout = lock_rollout(rollout_id)
         phase = rollout.phases.filter(index=phase_number - 1).first()
         if phase is None:
             raise RolloutRefused(f"rollout {rollout_id} has no phase {phase_number}")
