@@ -221,9 +221,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quiet-wait", type=float, default=20, metavar="S",
                         help="before each round, wait up to S seconds for idle CPUs")
-    parser.add_argument("--lean", action="store_true",
-                        help="also measure GET /route served by a plain Django view in front "
-                             "of django-ninja (bench/api_lean_urls.py, a proposed fix)")
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the workers under load and cProfile test-client GETs")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep logs and the database")
@@ -264,13 +261,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"setup": {k: setup[k] for k in ("version", "regions", "setup_s")},
                               "live_zones": len(all_zones), "rotation_zones": len(zones)}
     apps = [bare, stack, product]
-    if args.lean:
-        apps.append(Server("lean", "regions_config.wsgi",
-                           {**env, "DJANGO_SETTINGS_MODULE": "bench.api_lean_settings"},
-                           work / "logs" / "lean.log"))
     with servers(*apps):
         for server in apps:
-            server.start("/healthz" if server.name in ("product", "lean")
+            server.start("/healthz" if server.name == "product"
                          else "/api/v1/route?zone=-")
         started = time.perf_counter()
         status, _, body = product.get(f"/api/v1/route?zone={zones[0]}",
@@ -369,9 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         "apps": {"bare": "bench/api_bare_app.py: the view alone (no middleware, apps, database)",
                  "stack": "bench/api_bare_settings.py: the same view under the project's "
                           "settings (middleware, apps, SQLite)",
-                 "product": "regions_config.wsgi: GET /api/v1/route",
-                 "lean": "bench/api_lean_urls.py: GET /api/v1/route by a plain view in front "
-                         "of django-ninja (with --lean)"},
+                 "product": "regions_config.wsgi: GET /api/v1/route"},
         **result, "figures": fig, "budgets": items})
     over = [item for item in items if item["status"] == "OVER" and item["kind"] != "info"]
     return 1 if args.check and over else 0

@@ -99,15 +99,10 @@ def _cpu_layers(get_route: dict[str, list[dict[str, Any]]]) -> None:
     ]
     wrk_cpu = statistics.median(r["wrk_cpu_per_request_s"] for rounds in get_route.values()
                                 for r in rounds)
-    for name in [n for n in ("product", "lean") if n in cpu]:
-        # Saturated, the two CPUs are shared by the workers and wrk: req/s = 2 / (server + wrk).
-        ceiling = (cpu["bare"] + wrk_cpu) / (cpu[name] + wrk_cpu)
-        rows.append((f"{name} / bare CPU per request", f"{cpu[name] / cpu['bare']:.2f} x",
-                     f"req/s ceiling with wrk on the same CPUs: {ceiling:.0%} of bare's"))
-    if "lean" in cpu:
-        rows.insert(3, ("lean: plain view in front of ninja (--lean)",
-                        ms(cpu["lean"] - cpu["stack"]),
-                        f"lean: {ms(cpu['lean'])} (vs stack)"))
+    # Saturated, the two CPUs are shared by the workers and wrk: req/s = 2 / (server + wrk).
+    ceiling = (cpu["bare"] + wrk_cpu) / (cpu["product"] + wrk_cpu)
+    rows.append(("product / bare CPU per request", f"{cpu['product'] / cpu['bare']:.2f} x",
+                 f"req/s ceiling with wrk on the same CPUs: {ceiling:.0%} of bare's"))
     print_table("GET /route server CPU per request, by layer (median of all rounds)", rows)
 
 
