@@ -71,13 +71,19 @@ def _block_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _fresh_live_state_cache() -> Iterator[None]:
     """The composite-state caches are keyed by the newest activation id, and ids are reused
     once a test's transaction rolls back: every test starts with empty caches."""
-    from rollout.services import activations
+    from rollout.services.activations import forget_live_state
 
-    activations._cached = None
-    activations._route_index = None
+    forget_live_state()
     yield
-    activations._cached = None
-    activations._route_index = None
+    forget_live_state()
+
+
+@pytest.fixture
+def who(db: None) -> Any:
+    """One user per role: an editor creates, an approver approves, an operator operates."""
+    from tests.rollout_factories import people
+
+    return people()
 
 
 # In CI, property tests use a fixed seed: a new random counter-example belongs in a developer's

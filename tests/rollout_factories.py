@@ -6,7 +6,7 @@ The example has three regions: NE (zones 021-112), MA (191, 200, 212) and SE (28
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -145,15 +145,7 @@ def forget_live_state() -> None:
     They are keyed by the newest activation id, and ids are reused once a test's transaction
     (or a savepoint) rolls back, so a cache from one test would otherwise answer for the next.
     """
-    activations_service._cached = None
-    activations_service._route_index = None
-
-
-def reset_live_state_cache() -> Iterator[None]:
-    """Body of an autouse fixture: fresh live-state caches around each test."""
-    forget_live_state()
-    yield
-    forget_live_state()
+    activations_service.forget_live_state()
 
 
 def drive(rollout_id: int, clock: Clock, *, max_steps: int = 20) -> list[Step]:

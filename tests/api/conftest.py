@@ -13,23 +13,19 @@ from django.core.cache import cache
 from rollout.services.roles import Role
 from rollout.services.tokens import forget_all_tokens, token_create
 from tests.api.helpers import ApiClient, Tokens
-from tests.rollout_factories import People, people, reset_live_state_cache
+from tests.rollout_factories import People
 
 
 @pytest.fixture(autouse=True)
 def _clean_process_caches() -> Iterator[None]:
-    """Token verdicts, rate-limit counters and the live state live in the process, and row
-    ids are reused once a test's transaction rolls back: every test starts without them."""
+    """Token verdicts and rate-limit counters live in the process, and row ids are reused once
+    a test's transaction rolls back: every test starts without them (the live state is reset
+    for every test by tests/conftest.py)."""
     forget_all_tokens()
     cache.clear()
-    yield from reset_live_state_cache()
+    yield
     forget_all_tokens()
     cache.clear()
-
-
-@pytest.fixture
-def who(db: None) -> People:
-    return people()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ exit statuses (0 success, 1 refused by the state machine or a check, 2 unusable 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -22,23 +21,11 @@ from tests.rollout_factories import (
     make_live,
     moved_282_version,
     original_version,
-    people,
     rerouted_version,
-    reset_live_state_cache,
     rollout_factory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    yield from reset_live_state_cache()
-
-
-@pytest.fixture
-def who() -> People:
-    return people()
 
 
 def run(*args: str) -> tuple[str, str]:

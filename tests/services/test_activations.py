@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from rollout.models import Activation, AuditEvent, WebhookDelivery, WebhookSubscription
@@ -24,24 +22,12 @@ from tests.rollout_factories import (
     make_live,
     moved_282_version,
     original_version,
-    people,
     rerouted_version,
-    reset_live_state_cache,
 )
 
 pytestmark = pytest.mark.django_db
 
 NE_ZONES = {"021", "024", "070", "071", "100", "112"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    yield from reset_live_state_cache()
-
-
-@pytest.fixture
-def who() -> People:
-    return people()
 
 
 def live_errors() -> list[str]:

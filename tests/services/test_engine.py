@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,9 +30,7 @@ from tests.rollout_factories import (
     make_live,
     moved_282_version,
     original_version,
-    people,
     rerouted_version,
-    reset_live_state_cache,
     rollout_factory,
 )
 
@@ -41,16 +38,6 @@ pytestmark = pytest.mark.django_db
 
 BAKE = 30.0  # minutes (a float: see the digest tests in test_rollouts.py)
 IN_REGION_GATE = GatePlan("in_region_pct", 2.0)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    yield from reset_live_state_cache()
-
-
-@pytest.fixture
-def who() -> People:
-    return people()
 
 
 def kinds(rollout: Rollout) -> list[str]:

@@ -3,7 +3,7 @@ one-click rollback; every refusal with its exception, every change with one audi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -36,25 +36,13 @@ from tests.rollout_factories import (
     make_live,
     moved_282_version,
     original_version,
-    people,
     phases_of,
     rerouted_version,
-    reset_live_state_cache,
     retired_282_version,
     rollout_factory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    yield from reset_live_state_cache()
-
-
-@pytest.fixture
-def who() -> People:
-    return people()
 
 
 def audit_actions(since: int = 0) -> list[str]:

@@ -41,9 +41,7 @@ from tests.rollout_factories import (
     People,
     make_live,
     original_version,
-    people,
     rerouted_version,
-    reset_live_state_cache,
     rollout_factory,
 )
 
@@ -51,16 +49,6 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "s3cret"
 SERVER_LIFETIME_SECONDS = 10.0
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    yield from reset_live_state_cache()
-
-
-@pytest.fixture
-def who() -> People:
-    return people()
 
 
 @pytest.fixture(autouse=True)
