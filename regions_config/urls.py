@@ -1,7 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from rollout.api import api, fast_route
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/route", fast_route.route),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
-    # Until the operator UI exists, the admin is where versions and their findings are seen.
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("rollout.web.urls")),
 ]

@@ -1,0 +1,7 @@
+"""Pages of the operator UI: audit (not written yet)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
