@@ -1,8 +1,9 @@
 """The benchmarks (`make bench`): national-scale bundle, validation, simulation, budgets.
 
-    python bench/run.py [--quick] [--only validate|simulate|rollout] [--keep DIR] [--runs N]
+    python bench/run.py [--quick] [--only validate|simulate|rollout|pages] [--keep DIR] [--runs N]
                         [--profile] [--check]
 
+`--only pages` times every operator UI page with the demo data (bench/pages.py).
 `--only rollout` runs the rollout engine's benchmarks (bench/rollback.py, route_lookup.py,
 phase_latency.py) against PostgreSQL from DATABASE_URL and a broker from CELERY_BROKER_URL.
 
@@ -49,7 +50,7 @@ from bench.generate_bundle import generator_fingerprint  # noqa: E402
 from bench.inprocess import PipelineTimings, measure_pipeline, profile_validate  # noqa: E402
 from rollout.domain.bundle import read_bundle_path  # noqa: E402
 
-PARTS = ("validate", "simulate", "rollout")
+PARTS = ("validate", "simulate", "rollout", "pages")
 #: the rollout engine's benchmarks: separate scripts, each against a throwaway PostgreSQL
 #: database (skipped with a message when DATABASE_URL names no PostgreSQL)
 ROLLOUT_SCRIPTS = ("rollback.py", "route_lookup.py", "phase_latency.py")
@@ -220,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a budget is OVER")
     args = parser.parse_args(argv)
     parts = [args.only] if args.only else ["validate", "simulate"]
+    if parts == ["pages"]:  # the UI pages use the demo data, not the national bundle
+        return subprocess.call([sys.executable, str(REPO / "bench" / "pages.py")], cwd=REPO)
 
     name, params = ("quick", QUICK) if args.quick else ("national", NATIONAL)
     load = os.getloadavg()[0]
