@@ -1,7 +1,258 @@
-"""Pages of the operator UI: simulation (not written yet)."""
+"""The simulation page: a version's KPIs against a baseline, per region and in total.
+
+The baseline is another version (by default the version's parent), the live network (each
+region's KPIs under its active version, as the rollout engine snapshots them before an
+activation), or nothing. Simulations are cached by the service per version and demand, so a
+repeated comparison costs two small queries per side.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils.safestring import SafeString
+
+from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL
+from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
+from rollout.models import SimulationRun, Version
+from rollout.selectors import VersionNotFound, version_get, version_list
+from rollout.services.activations import latest_activations
+from rollout.services.kpis import SimulationRefused, simulation_run
+from rollout.services.roles import Role
+from rollout.web.access import role_required
+from rollout.web.charts import Pair, before_after_bars
+
+LIVE, NONE = "live", "none"
+#: the charts shown when the user picks none: the share served in-region, trucks and distance
+KEY_CHART_KPIS = ("in_region_pct", "trucks", "avg_km")
+LABELS = {
+    "orders": "Orders", "packages": "Packages", "in_region_pct": "In-region orders",
+    "active_lanes": "Active lanes", "trucks": "Trucks", "fill_pct": "Truck fill",
+    "avg_km": "Avg km per package", "avg_hours": "Avg hours per package",
+    "cross_region_packages": "Cross-region packages", "unfulfilled_items": "Unfulfilled items",
+}
+UNITS = {"in_region_pct": "%", "fill_pct": "%", "avg_km": "km", "avg_hours": "h"}
+VERSION_CHOICES = 200
+
+
+def better_when(kpi: str) -> str:
+    """"higher", "lower" or "" (orders: a change is neither better nor worse)."""
+    if kpi in NEUTRAL:
+        return ""
+    return "higher" if kpi in HIGHER_IS_BETTER else "lower"
+
+
+def fmt(kpi: str, value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed else ""
+    if kpi in COUNT_KPIS:
+        return f"{round(value):{sign},}"
+    if kpi in PERCENT_KPIS:
+        return f"{value:{sign}.1f}" + (" pp" if signed else "%")
+    return f"{value:{sign},.2f}" if kpi == "avg_hours" else f"{value:{sign},.1f}"
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI of one table: before, after, and how the change reads."""
+
+    kpi: str
+    before: float | None
+    after: float | None
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.kpi, self.kpi)
+
+    @property
+    def better_when(self) -> str:
+        return better_when(self.kpi)
+
+    @property
+    def delta(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def verdict(self) -> str:
+        """"better", "worse", "same", "changed" (a neutral KPI) or "" (nothing to compare)."""
+        delta = self.delta
+        if delta is None:
+            return ""
+        if abs(delta) < 1e-9:
+            return "same"
+        if not self.better_when:
+            return "changed"
+        return "better" if (delta > 0) == (self.better_when == "higher") else "worse"
+
+    @property
+    def arrow(self) -> str:
+        delta = self.delta
+        if delta is None:
+            return ""
+        return "=" if abs(delta) < 1e-9 else ("▲" if delta > 0 else "▼")
+
+    @property
+    def before_text(self) -> str:
+        return fmt(self.kpi, self.before)
+
+    @property
+    def after_text(self) -> str:
+        return fmt(self.kpi, self.after)
+
+    @property
+    def delta_text(self) -> str:
+        return fmt(self.kpi, self.delta, signed=True)
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    name: str  # "Total" or a region code
+    rows: list[KpiRow]
+
+    def counts(self) -> dict[str, int]:
+        verdicts = [row.verdict for row in self.rows]
+        return {"better": verdicts.count("better"), "worse": verdicts.count("worse")}
+
+
+def kpi_tables(after: Mapping[str, Any], before: Mapping[str, Any] | None) -> list[KpiTable]:
+    """The total first, then every region of either side by code."""
+    before_regions = (before or {}).get("regions") or {}
+    before_total = (before or {}).get("total")
+    codes = sorted(set(after["regions"]) | set(before_regions))
+    sides = [("Total", after["total"], before_total)]
+    sides += [(code, after["regions"].get(code), before_regions.get(code)) for code in codes]
+    return [KpiTable(name, [KpiRow(kpi, _value(old, kpi), _value(new, kpi))
+                            for kpi in KPI_NAMES])
+            for name, new, old in sides]
+
+
+def _value(kpis: Mapping[str, Any] | None, kpi: str) -> float | None:
+    value = (kpis or {}).get(kpi)
+    return float(value) if isinstance(value, int | float) else None
+
+
+@dataclass
+class Run:
+    result: dict[str, Any]
+    ms: float
+    computed: bool  # False: answered from the cache
+
+
+def timed_run(version: Version) -> Run:
+    """simulation_run with its wall time, and whether it had to compute (a new cache row)."""
+    runs = SimulationRun.objects.filter(version=version)
+    known = runs.count()
+    started = time.perf_counter()
+    result = simulation_run(version=version)
+    ms = (time.perf_counter() - started) * 1000
+    return Run(result, ms, runs.count() > known)
+
+
+def live_baseline() -> tuple[dict[str, Any], list[tuple[str, str | None]], list[Run]]:
+    """Each live region's KPIs under its active version; no total (the regions may run on
+    different versions, and lanes into shared hubs count in no region)."""
+    regions: dict[str, Any] = {}
+    shown: list[tuple[str, str | None]] = []
+    runs: dict[str, Run] = {}
+    for code, activation in sorted(latest_activations().items()):
+        version = activation.version
+        shown.append((code, version.id if version else None))
+        if version is None:
+            continue
+        if version.id not in runs:
+            runs[version.id] = timed_run(version)
+        kpis = runs[version.id].result["regions"].get(code)
+        if kpis is not None:
+            regions[code] = kpis
+    return {"total": None, "regions": regions}, shown, list(runs.values())
+
+
+def charts_for(tables: list[KpiTable], kpis: tuple[str, ...],
+               after_label: str, before_label: str) -> list[SafeString]:
+    regions = tables[1:]
+    charts = []
+    for kpi in kpis:
+        index = KPI_NAMES.index(kpi)
+        pairs = [Pair(t.name, t.rows[index].before, t.rows[index].after) for t in regions]
+        hint = f" ({better_when(kpi)} is better)" if better_when(kpi) else ""
+        charts.append(before_after_bars(pairs, title=f"{LABELS[kpi]} by region{hint}",
+                                        unit=UNITS.get(kpi, ""), before_label=before_label,
+                                        after_label=after_label))
+    return charts
+
+
+@role_required(Role.VIEWER)
+def simulate_page(request: HttpRequest) -> HttpResponse:
+    versions = list(version_list(limit=VERSION_CHOICES))
+    ref = request.GET.get("version", "").strip()
+    chart = request.GET.get("chart", "")
+    context: dict[str, Any] = {
+        "versions": versions, "kpi_choices": [(k, LABELS[k]) for k in KPI_NAMES],
+        "chart": chart if chart in KPI_NAMES else "", "live": LIVE, "none": NONE,
+        "selected": versions[0].id if versions else "", "baseline": "",
+        "key_kpis": ", ".join(LABELS[k] for k in KEY_CHART_KPIS),
+    }
+    if not ref:
+        return render(request, "rollout/simulation.html", context)
+    try:
+        version = version_get(ref=ref)
+    except VersionNotFound as exc:
+        context["error"] = f"Cannot simulate: {exc}."
+        return render(request, "rollout/simulation.html", context, status=404)
+    baseline_ref = request.GET.get("baseline", "").strip()
+    if not baseline_ref:
+        baseline_ref = version.parent_id or NONE
+    context.update(selected=version.id, baseline=baseline_ref, version=version)
+    try:
+        context.update(_compare(version, baseline_ref, context["chart"]))
+    except VersionNotFound as exc:
+        context["error"] = f"Cannot compare: baseline {exc}."
+        return render(request, "rollout/simulation.html", context, status=404)
+    except SimulationRefused as exc:
+        context["error"] = f"Cannot simulate: {exc}."
+    context["version_choices_missing"] = version.id not in {v.id for v in versions}
+    return render(request, "rollout/simulation.html", context)
+
+
+def _compare(version: Version, baseline_ref: str, chart: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    runs: list[Run] = []
+    before: dict[str, Any] | None = None
+    before_label = ""
+    if baseline_ref == LIVE:
+        before, out["live_regions"], runs = live_baseline()
+        before_label = "live"
+    elif baseline_ref != NONE:
+        base = version_get(ref=baseline_ref)
+        out["baseline_version"] = base
+        try:
+            run = timed_run(base)
+        except SimulationRefused as exc:
+            raise SimulationRefused(f"baseline {exc}") from exc
+        runs.append(run)
+        before, before_label = run.result, base.id
+    run = timed_run(version)
+    runs.append(run)
+    tables = kpi_tables(run.result, before)
+    kpis = (chart,) if chart else KEY_CHART_KPIS
+    shown_before = before_label if before is not None else "no baseline"
+    out.update(tables=tables, total=tables[0], regions=tables[1:], compared=before is not None,
+               before_label=before_label, after_label=version.id,
+               charts=charts_for(tables, kpis, version.id, shown_before),
+               elapsed_ms=sum(r.ms for r in runs), computed=sum(r.computed for r in runs),
+               runs=len(runs))
+    return out
+
+
+urlpatterns: list[URLPattern] = [
+    path("simulate/", simulate_page, name="simulate"),
+]
