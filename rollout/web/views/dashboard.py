@@ -1,7 +1,147 @@
-"""Pages of the operator UI: dashboard (not written yet)."""
+"""The dashboard: the live network on a map, each region's active version and KPIs, rollouts in
+flight and freeze windows; `live.json` lets the page follow the live state without reloading."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+
+from rollout.models import Activation, KpiSnapshot
+from rollout.services.activations import latest_activations, live_state
+from rollout.services.roles import Role
+from rollout.web.access import role_required
+from rollout.web.live_data import (
+    DASHBOARD_KPIS,
+    KPI_LABELS,
+    KpiCell,
+    freeze_windows,
+    kpi_cell,
+    latest_observed,
+    live_map,
+    rollouts_in_flight,
+    snapshots_by_activation,
+    version_url,
+)
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    code: str
+    name: str
+    colour: str
+    url: str
+    zones: int
+    activation: Activation | None
+    version_url: str
+    kpis: list[KpiCell]
+    kpi_source: str
+
+
+@role_required(Role.VIEWER)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    state = live_state()
+    live = live_map(state)
+    rows = region_rows(live.names, live.colours, state.composite.zone_owner)
+    mix: dict[str, list[str]] = {}
+    for code, version_id in sorted(state.composite.region_versions.items()):
+        mix.setdefault(version_id, []).append(code)
+    context = {
+        "live": live,
+        "rows": rows,
+        "kpi_labels": [KPI_LABELS[name] for name in DASHBOARD_KPIS],
+        "mix": [{"version": v, "url": version_url(v),
+                 "regions": [(c, live.colours.get(c, "#7f7f7f")) for c in codes]}
+                for v, codes in sorted(mix.items(), key=lambda item: -len(item[1]))],
+        "live_zone_count": len(state.composite.zone_owner),
+        "zone_count": len(live.map.zones),
+        "gaps": state.composite.gaps,
+        "in_flight": rollouts_in_flight(),
+        "freezes": freeze_windows(),
+        "poll_url": reverse("web:dashboard_live"),
+    }
+    return render(request, "rollout/dashboard.html", context)
+
+
+@role_required(Role.VIEWER)
+def dashboard_live(request: HttpRequest) -> JsonResponse:
+    """The map's colours and the rollouts' progress; `?at=N` (the activation the page shows)
+    leaves the map out while nothing was activated since."""
+    live = live_map()
+    body: dict[str, Any] = {"at": live.at,
+                            "rollouts": [r.as_json() for r in rollouts_in_flight()]}
+    if request.GET.get("at") != str(live.at):
+        body["map"] = live.payload
+    return JsonResponse(body)
+
+
+def region_rows(names: dict[str, str], colours: dict[str, str],
+                owner: dict[str, str]) -> list[RegionRow]:
+    """One row per region known to the newest version or ever activated, in code order of
+    the region definitions."""
+    latest = latest_activations()
+    activations = {a.region: a for a in Activation.objects.filter(
+        id__in=[a.id for a in latest.values()]).select_related("version", "actor", "phase")}
+    zone_counts: dict[str, int] = {}
+    for code in owner.values():
+        zone_counts[code] = zone_counts.get(code, 0) + 1
+    kpis = _region_kpis(list(activations.values()))
+    rows = []
+    for code in [*names, *sorted(set(activations) - set(names))]:
+        activation = activations.get(code)
+        cells, source = kpis.get(code, ([], ""))
+        rows.append(RegionRow(
+            code=code, name=names.get(code, code), colour=colours.get(code, "#7f7f7f"),
+            url=reverse("web:region", args=[code]), zones=zone_counts.get(code, 0),
+            activation=activation,
+            version_url=version_url(activation.version_id) if activation and
+            activation.version_id else "",
+            kpis=cells, kpi_source=source))
+    return rows
+
+
+def _region_kpis(latest: list[Activation]) -> dict[str, tuple[list[KpiCell], str]]:
+    """Per live region: its latest KPIs (observed since the activation where there are any,
+    else simulated for its version) with the change since the activation's "before"."""
+    live = [a for a in latest if a.version_id is not None]
+    if not live:
+        return {}
+    match = Q(pk__in=[])
+    for a in live:
+        if a.phase is not None and a.phase.activated_at is not None:
+            match |= Q(region=a.region, taken_at=a.phase.activated_at)
+        else:
+            match |= Q(region=a.region, kind=KpiSnapshot.Kind.AFTER, version=a.version_id,
+                       taken_at__gte=a.created_at)
+    snapshots = KpiSnapshot.objects.filter(match).order_by("-taken_at", "-id")
+    matched = snapshots_by_activation(live, snapshots)
+    result: dict[str, tuple[list[KpiCell], str]] = {}
+    for a in live:
+        found = matched[a.id]
+        since: datetime = a.phase.activated_at if a.phase and a.phase.activated_at else \
+            a.created_at
+        observed = latest_observed(a.region, since=min(since, a.created_at))
+        cells = []
+        for name in DASHBOARD_KPIS:
+            if name in observed:
+                before = found.before.get("observed", {}).get(
+                    name, found.before.get("simulation", {}).get(name))
+                cells.append(kpi_cell(name, float(observed[name]),
+                                      float(before) if before is not None else None, True))
+            else:
+                b, after, obs = found.pick(name)
+                cells.append(kpi_cell(name, after, b, obs))
+        source = "observed" if observed else ("simulated" if found.after else "")
+        result[a.region] = (cells, source)
+    return result
+
+
+urlpatterns: list[URLPattern] = [
+    path("", dashboard, name="dashboard"),
+    path("live.json", dashboard_live, name="dashboard_live"),
+]
