@@ -1,0 +1,167 @@
+// The rollout pages: filters that submit themselves, and on a rollout's page the live status
+// (polls status.json every 1.5 s and swaps in the parts that changed, rendered by the server's
+// own templates), the action buttons posted with fetch, the rollback <dialog> and countdowns.
+// Without JavaScript every button is a plain form post and the page works the same, reloading.
+(() => {
+  "use strict";
+
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form && select.form.submit());
+  });
+  document.documentElement.classList.add("rrm-js");
+
+  const page = document.getElementById("rollout-page");
+  if (!page) return;
+  const statusUrl = page.dataset.statusUrl;
+  const messageBox = document.getElementById("action-message");
+  const pollNote = document.getElementById("poll-state");
+  const dialog = document.getElementById("rollback-dialog");
+  const shown = {};  // fragment name -> the HTML now on the page
+  let skew = 0;  // server clock minus this browser's clock, ms
+
+  function csrfToken(form) {
+    const field = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (field) return field.value;
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function say(text, kind) {
+    messageBox.replaceChildren();
+    if (!text) return;
+    const p = document.createElement("p");
+    p.className = "message " + kind;
+    p.textContent = text;
+    messageBox.appendChild(p);
+  }
+
+  function describeRefusal(body, status) {
+    let text = (body && body.detail) || "The request was refused (HTTP " + status + ").";
+    const findings = (body && body.findings) || [];
+    findings.slice(0, 8).forEach((f) => { text += " " + f.code + ": " + f.message; });
+    return text;
+  }
+
+  function apply(status) {
+    if (!status) return;
+    skew = Date.parse(status.server_time) - Date.now();
+    document.querySelectorAll("[data-live=state]").forEach((el) => {
+      el.textContent = status.state;
+      el.className = el.className.replace(/state-\S+/, "state-" + status.state);
+    });
+    const html = status.html || {};
+    document.querySelectorAll("[data-fragment]").forEach((el) => {
+      const name = el.dataset.fragment;
+      if (!(name in html)) return;
+      if (shown[name] === undefined) shown[name] = el.innerHTML;
+      if (shown[name] === html[name]) return;
+      // Never pull a form out from under someone typing in it.
+      const active = document.activeElement;
+      if (active && el.contains(active) && (active.tagName === "TEXTAREA" || active.tagName === "INPUT") && active.value) return;
+      el.innerHTML = html[name];
+      shown[name] = html[name];
+    });
+    tick();
+  }
+
+  function humanWait(ms) {
+    if (ms <= 0) return "now";
+    const s = Math.round(ms / 1000);
+    if (s < 60) return "in " + s + " s";
+    const m = Math.round(s / 60);
+    if (m < 90) return "in " + m + " min";
+    const h = Math.floor(m / 60);
+    return "in " + h + " h " + (m % 60) + " min";
+  }
+
+  function tick() {
+    const now = Date.now() + skew;
+    document.querySelectorAll(".countdown[data-due]").forEach((el) => {
+      const due = Date.parse(el.dataset.due);
+      if (!isNaN(due)) el.textContent = humanWait(due - now);
+    });
+  }
+
+  let failures = 0;
+  async function poll() {
+    try {
+      const response = await fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      apply(await response.json());
+      failures = 0;
+      pollNote.textContent = "Live: this page updates itself every 1.5 s.";
+    } catch (err) {
+      failures += 1;
+      pollNote.textContent = "Live updates interrupted (" + err.message + "); retrying…";
+    }
+    setTimeout(poll, failures ? Math.min(1500 * 2 ** failures, 15000) : 1500);
+  }
+
+  async function post(form) {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken(form) },
+      credentials: "same-origin",
+    });
+    let body = null;
+    try { body = await response.json(); } catch (err) { body = null; }
+    return { ok: response.ok, status: response.status, body };
+  }
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+    if (!page.contains(form)) return;
+    event.preventDefault();
+    const buttons = form.querySelectorAll("button[type=submit]");
+    buttons.forEach((b) => { b.disabled = true; });
+    const isRollback = form.id === "rollback-form";
+    const errorBox = isRollback ? document.getElementById("rollback-error") : null;
+    try {
+      const result = await post(form);
+      if (result.ok) {
+        if (isRollback) { dialog.close(); form.reset(); }
+        say(result.body && result.body.message, "success");
+        apply(result.body && result.body.status);
+      } else {
+        const text = describeRefusal(result.body, result.status);
+        if (errorBox) {
+          errorBox.replaceChildren(Object.assign(document.createElement("p"), { className: "message error", textContent: text }));
+        } else {
+          say(text, "error");
+        }
+      }
+    } catch (err) {
+      say("Could not reach the server: " + err.message + ". Nothing was changed by this page.", "error");
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-open-dialog]");
+    if (opener && dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      document.getElementById("rollback-error").replaceChildren();
+      if (!dialog.open) dialog.showModal();
+      document.getElementById("rollback-reason").focus();
+      return;
+    }
+    const closer = event.target.closest("[data-close-dialog]");
+    if (closer && dialog) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+
+  if (dialog && dialog.open && typeof dialog.showModal === "function") {
+    // Opened by ?rollback=1 (the no-script way): make it modal now that script runs.
+    dialog.close();
+    dialog.showModal();
+  }
+
+  setInterval(tick, 1000);
+  tick();
+  poll();
+})();

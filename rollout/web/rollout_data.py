@@ -1,0 +1,291 @@
+"""What the rollout pages show, read in one place: the list rows, the planner's regions, and a
+rollout's status (phases, gates, events, the buttons a user may press, what a rollback would
+change). The page and its JSON status endpoint use the same `rollout_status_of`, so a poll can
+never disagree with a page load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from rollout.domain.composite import claimed_zones
+from rollout.domain.lifecycle import (
+    Action,
+    FreezeView,
+    PhaseState,
+    State,
+    StepKind,
+    active_freeze,
+    can,
+    next_step,
+)
+from rollout.domain.lifecycle import PhaseView as LifecyclePhase
+from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout, Version
+from rollout.selectors import version_bundle
+from rollout.services.activations import latest_activations
+from rollout.services.roles import Role, user_roles
+from rollout.web.usmap import region_colours
+
+#: states in which the operator's one-click rollback is allowed (asked of the state machine)
+ROLLBACK_STATES = tuple(s.value for s in State if can(Action.ROLLBACK, s))
+
+
+def actor_of(request: HttpRequest) -> User | None:
+    """The logged-in user (the views are behind `role_required`, so never anonymous there)."""
+    return request.user if isinstance(request.user, User) else None
+
+
+def short(version_id: str | None) -> str:
+    return version_id[:10] if version_id else "not live"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """The moment in the server's time zone (the pages say which), with its offset."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+# --- the list -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListRow:
+    rollout: Rollout
+    phases: list[list[str]]
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        if self.rollout.state == State.COMPLETED.value:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def rollout_rows(*, state: str | None = None, limit: int = 200) -> list[ListRow]:
+    rows: QuerySet[Rollout] = (Rollout.objects.select_related("version", "created_by",
+                                                             "approved_by")
+                               .prefetch_related(Prefetch("phases",
+                                                          queryset=Phase.objects.order_by("index")))
+                               .order_by("-created_at", "-id"))
+    if state:
+        rows = rows.filter(state=state)
+    out = []
+    for rollout in rows[:limit]:
+        phases = list(rollout.phases.all())
+        done = sum(p.state in (PhaseState.PASSED.value, PhaseState.SKIPPED.value) for p in phases)
+        out.append(ListRow(rollout, [list(p.regions) for p in phases], done, len(phases)))
+    return out
+
+
+# --- the planner ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlannerRegion:
+    code: str
+    name: str
+    zones: int
+    facilities: int
+    colour: str
+    live_version: str | None
+    live: bool
+
+
+def plannable_versions(limit: int = 200) -> list[Version]:
+    return list(Version.objects.filter(valid=True).order_by("-created_at", "-id")
+                .only("id", "message", "created_at")[:limit])
+
+
+def planner_regions(version: Version) -> list[PlannerRegion]:
+    """The version's regions with their size and each one's live version right now."""
+    bundle = version_bundle(version=version)
+    if bundle is None:
+        return []
+    codes = [r.code for r in bundle.regions.regions]
+    colours = region_colours(codes)
+    latest = latest_activations()
+    out = []
+    for region in bundle.regions.regions:
+        activation = latest.get(region.code)
+        live_version = activation.version_id if activation else None
+        out.append(PlannerRegion(region.code, region.name, len(claimed_zones(bundle, region.code)),
+                                 len(region.facilities), colours[region.code], live_version,
+                                 activation is not None and live_version is not None))
+    return out
+
+
+# --- one rollout ----------------------------------------------------------------------------
+
+@dataclass
+class ActionButton:
+    action: str
+    label: str
+    enabled: bool = True
+    why_not: str = ""
+    css: str = ""
+    confirm: str = ""
+
+
+@dataclass
+class RolloutStatus:
+    """Everything the rollout page shows; `as_json()` is the status endpoint's answer."""
+
+    rollout: Rollout
+    phases: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    colours: dict[str, str]
+    live: dict[str, str | None]
+    buttons: list[ActionButton] = field(default_factory=list)
+    can_rollback: bool = False
+    rollback_changes: list[dict[str, Any]] = field(default_factory=list)
+    freeze: dict[str, Any] | None = None
+    can_override_freeze: bool = False
+    next_due: dict[str, Any] | None = None
+    done: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.phases)
+
+    @property
+    def percent(self) -> int:
+        if self.rollout.state == State.COMPLETED.value:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def as_json(self) -> dict[str, Any]:
+        r = self.rollout
+        return {
+            "id": r.id, "state": r.state, "version": r.version_id,
+            "created_by": r.created_by.username,
+            "approved_by": r.approved_by.username if r.approved_by else None,
+            "plan_digest": r.plan_digest, "on_gate_failure": r.on_gate_failure,
+            "created_at": iso(r.created_at), "started_at": iso(r.started_at),
+            "finished_at": iso(r.finished_at), "rollback_reason": r.rollback_reason,
+            "progress": {"done": self.done, "total": self.total, "percent": self.percent},
+            "phases": self.phases, "events": self.events, "live": self.live,
+            "actions": [b.action for b in self.buttons if b.enabled],
+            "can_rollback": self.can_rollback, "rollback_changes": self.rollback_changes,
+            "freeze": self.freeze, "next_due": self.next_due,
+            "server_time": timezone.now().isoformat(),
+        }
+
+
+def rollout_for_page(rollout_id: int) -> Rollout | None:
+    return (Rollout.objects.select_related("version", "created_by", "approved_by")
+            .filter(id=rollout_id).first())
+
+
+def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> RolloutStatus:
+    now = timezone.now()
+    phases = list(Phase.objects.filter(rollout=rollout).order_by("index")
+                  .select_related("freeze_override_by")
+                  .prefetch_related(Prefetch("gate_results",
+                                             queryset=GateResult.objects.order_by("id"))))
+    events = [{"at": iso(e.at), "kind": e.kind, "message": e.message,
+               "actor": e.actor.username if e.actor else None}
+              for e in rollout.events.select_related("actor").order_by("at", "id")]
+    codes = list(rollout.version.stats.get("region_codes", [])) or [
+        r for p in phases for r in p.regions]
+    colours = region_colours(codes)
+    latest = latest_activations()
+    touched = [r for p in phases for r in p.regions]
+    live = {r: (latest[r].version_id if r in latest else None) for r in touched}
+    state = State(rollout.state)
+    freezes = list(FreezeWindow.objects.filter(ends_at__gt=now).order_by("starts_at"))
+    freeze_now = active_freeze([FreezeView(f.starts_at, f.ends_at) for f in freezes], now)
+    step = next_step(state, [LifecyclePhase(p.index, PhaseState(p.state), p.start_after,
+                                            p.bake_until) for p in phases], now,
+                     [FreezeView(f.starts_at, f.ends_at) for f in freezes],
+                     frozenset(p.index for p in phases if p.freeze_override_reason))
+    status = RolloutStatus(rollout=rollout, phases=[], events=events, colours=colours, live=live)
+    for p in phases:
+        held = (freeze_now is not None and p.state == PhaseState.PENDING.value
+                and not p.freeze_override_reason)
+        status.phases.append({
+            "number": p.index + 1, "regions": list(p.regions), "state": p.state,
+            "chips": [{"code": r, "colour": colours.get(r, "#5f6b7a")} for r in p.regions],
+            "bake_minutes": p.bake_minutes, "start_after": iso(p.start_after),
+            "activated_at": iso(p.activated_at), "bake_until": iso(p.bake_until),
+            "finished_at": iso(p.finished_at), "held_by_freeze": held,
+            "freeze_override": ({"reason": p.freeze_override_reason,
+                                 "by": (p.freeze_override_by.username
+                                        if p.freeze_override_by else None)}
+                                if p.freeze_override_reason else None),
+            "gate_results": [{"region": g.region, "kpi": g.kpi, "before": g.before,
+                              "after": g.after, "regression_pct": g.regression_pct,
+                              "max_regression_pct": g.max_regression_pct, "passed": g.passed,
+                              "source": g.source, "reason": g.reason}
+                             for g in p.gate_results.all()],
+        })
+        if p.state in (PhaseState.PASSED.value, PhaseState.SKIPPED.value):
+            status.done += 1
+    if step.kind == StepKind.WAIT and step.due_at is not None and step.phase is not None:
+        what = {"baking": f"phase {step.phase + 2} starts" if step.phase + 1 < len(phases)
+                else "the rollout completes",
+                "earliest start": f"phase {step.phase + 1} starts",
+                "change freeze": f"phase {step.phase + 1} may start (change freeze)"}
+        status.next_due = {"at": iso(step.due_at), "what": what.get(step.reason, step.reason),
+                           "reason": step.reason, "phase": step.phase + 1}
+    if freeze_now is not None:
+        window = next(f for f in freezes if f.ends_at == freeze_now.ends_at
+                      and f.starts_at == freeze_now.starts_at)
+        held_phase = next((ph for ph in status.phases if ph["held_by_freeze"]), None)
+        status.freeze = {"reason": window.reason, "starts_at": iso(window.starts_at),
+                         "ends_at": iso(window.ends_at),
+                         "held_phase": held_phase["number"] if held_phase else None}
+    _buttons(status, rollout, state, user)
+    if status.can_rollback:
+        status.rollback_changes = rollback_changes(rollout, phases, latest)
+    return status
+
+
+def rollback_changes(rollout: Rollout, phases: list[Phase],
+                     latest: dict[str, Activation]) -> list[dict[str, Any]]:
+    """For each region the rollout has activated: its live version now and what a rollback
+    would restore (the activation it had when the rollout started; None: not live)."""
+    touched = [r for p in phases if p.activated_at is not None for r in p.regions]
+    baseline_ids = {r: rollout.baseline.get(r) for r in touched}
+    earlier = Activation.objects.in_bulk([i for i in baseline_ids.values() if i is not None])
+    changes = []
+    for region in touched:
+        before = earlier.get(baseline_ids[region]) if baseline_ids[region] else None
+        restore = before.version_id if before else None
+        current = latest[region].version_id if region in latest else None
+        changes.append({"region": region, "current": current, "restore": restore,
+                        "unchanged": current == restore,
+                        "text": (f"{region}: {short(current)} → back to "
+                                 f"{short(restore) if restore else 'not live'}")})
+    return changes
+
+
+def _buttons(status: RolloutStatus, rollout: Rollout, state: State,
+             user: AbstractBaseUser | None) -> None:
+    roles = user_roles(user)
+    buttons = status.buttons
+    if Role.APPROVER in roles and can(Action.APPROVE, state):
+        creator = rollout.created_by_id == getattr(user, "id", None)
+        buttons.append(ActionButton(
+            "approve", "Approve", enabled=not creator, css="primary",
+            why_not=("Four eyes: you created this rollout, so another approver must approve it."
+                     if creator else "")))
+    if Role.OPERATOR in roles:
+        if can(Action.START, state):
+            buttons.append(ActionButton("start", "Start", css="primary",
+                                        confirm="Start the rollout now? Phase 1 activates at "
+                                                "once unless it has a later earliest start."))
+        if can(Action.PAUSE, state):
+            buttons.append(ActionButton("pause", "Pause"))
+        if can(Action.RESUME, state):
+            buttons.append(ActionButton("resume", "Resume", css="primary"))
+    if (Role.EDITOR in roles or Role.OPERATOR in roles) and can(Action.CANCEL, state):
+        buttons.append(ActionButton("cancel", "Cancel rollout",
+                                    confirm="Cancel this rollout? It can never be started."))
+    status.can_rollback = Role.OPERATOR in roles and can(Action.ROLLBACK, state)
+    status.can_override_freeze = Role.OPERATOR in roles and status.freeze is not None and bool(
+        status.freeze.get("held_phase"))

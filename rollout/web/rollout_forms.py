@@ -1,0 +1,112 @@
+"""The planner's form: a version, phases (regions, bake time, earliest start), KPI gates and the
+failure policy, as plain fields that work without JavaScript (a phase's regions are a text field
+such as "NE, MA"); planner.js only fills those same fields by drag and drop or by click.
+
+Turning the form into a plan (`PlanInput`) is all this module does; the services judge it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.forms import formset_factory
+
+from rollout.domain.simulate import KPI_NAMES
+from rollout.models import Rollout, Version
+from rollout.services.plans import GatePlan, PhasePlan, plan_digest
+
+DEFAULT_BAKE = 30.0
+DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class PlanForm(forms.Form):
+    version = forms.ChoiceField(label="Version", widget=forms.HiddenInput)
+    on_gate_failure = forms.ChoiceField(
+        label="When a gate fails", choices=Rollout.OnGateFailure.choices,
+        initial=Rollout.OnGateFailure.ROLLBACK, widget=forms.RadioSelect)
+    #: the digest of the plan the last check passed; "Create" is only for that plan
+    checked_digest = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, versions: list[Version], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Form's own signature
+        field = self.fields["version"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "— pick a version —")] + [
+            (v.id, f"{v.id} · {(v.message.splitlines() or [''])[0][:60]}") for v in versions]
+
+
+class PhaseForm(forms.Form):
+    regions = forms.CharField(
+        label="Regions", required=False, max_length=2000,
+        help_text="Region codes separated by commas, e.g. NE, MA")
+    bake_minutes = forms.FloatField(label="Bake (minutes)", min_value=0, initial=DEFAULT_BAKE,
+                                    max_value=60 * 24 * 30, required=False)
+    start_after = forms.DateTimeField(
+        label="Earliest start", required=False, input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+    def region_codes(self) -> list[str]:
+        return split_codes(self.cleaned_data.get("regions"))
+
+
+class GateForm(forms.Form):
+    kpi = forms.ChoiceField(label="KPI", required=False,
+                            choices=[("", "— no gate —")] + [(k, k) for k in KPI_NAMES])
+    max_regression_pct = forms.FloatField(label="Max regression (%)", required=False,
+                                          min_value=0, max_value=1000)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("kpi") and data.get("max_regression_pct") is None:
+            self.add_error("max_regression_pct", "Say how much this KPI may regress.")
+        return data
+
+
+PhaseFormSet = formset_factory(PhaseForm, extra=0, max_num=50, absolute_max=50)
+GateFormSet = formset_factory(GateForm, extra=0, max_num=len(KPI_NAMES) * 2,
+                              absolute_max=len(KPI_NAMES) * 2)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    version: Version
+    phases: list[PhasePlan]
+    gates: list[GatePlan]
+    on_gate_failure: str
+
+    @property
+    def digest(self) -> str:
+        return plan_digest(self.version.id, self.phases, self.gates, self.on_gate_failure)
+
+    @property
+    def regions(self) -> set[str]:
+        return {r for p in self.phases for r in p.regions}
+
+
+def plan_input(form: PlanForm, phase_forms: forms.BaseFormSet, gate_forms: forms.BaseFormSet,
+               version: Version, known_codes: list[str]) -> PlanInput:
+    """The plan the valid forms describe. Phases without regions and gate rows without a KPI are
+    left out; region codes are matched to the version's codes ignoring case."""
+    by_upper = {code.upper(): code for code in known_codes}
+    phases = []
+    for phase_form in phase_forms:
+        codes = [by_upper.get(c.upper(), c) for c in phase_form.region_codes()]
+        if codes:
+            phases.append(PhasePlan(regions=codes,
+                                    bake_minutes=_bake(phase_form.cleaned_data.get("bake_minutes")),
+                                    start_after=phase_form.cleaned_data.get("start_after")))
+    gates = [GatePlan(kpi=g.cleaned_data["kpi"],
+                      max_regression_pct=float(g.cleaned_data["max_regression_pct"]))
+             for g in gate_forms if g.cleaned_data.get("kpi")]
+    return PlanInput(version, phases, gates, form.cleaned_data["on_gate_failure"])
+
+
+def _bake(value: float | None) -> float:
+    return DEFAULT_BAKE if value is None else float(value)
+
+
+def split_codes(text: object) -> list[str]:
+    """Region codes of a phase's text field ("NE, MA" or "NE MA")."""
+    return [code for code in re.split(r"[\s,;]+", str(text or "").strip()) if code]
