@@ -51,6 +51,8 @@ def better_when(kpi: str) -> str:
 def fmt(kpi: str, value: float | None, *, signed: bool = False) -> str:
     if value is None:
         return "—"
+    if signed and abs(value) < 1e-9:
+        return "0"
     sign = "+" if signed else ""
     if kpi in COUNT_KPIS:
         return f"{round(value):{sign},}"
@@ -118,6 +120,10 @@ class KpiTable:
     name: str  # "Total" or a region code
     rows: list[KpiRow]
 
+    @property
+    def compared(self) -> bool:
+        return any(row.verdict for row in self.rows)
+
     def counts(self) -> dict[str, int]:
         verdicts = [row.verdict for row in self.rows]
         return {"better": verdicts.count("better"), "worse": verdicts.count("worse")}
@@ -177,16 +183,18 @@ def live_baseline() -> tuple[dict[str, Any], list[tuple[str, str | None]], list[
 
 
 def charts_for(tables: list[KpiTable], kpis: tuple[str, ...],
-               after_label: str, before_label: str) -> list[SafeString]:
+               after_label: str, before_label: str) -> list[tuple[str, SafeString]]:
+    """(heading, SVG) of one bar chart per KPI across the regions."""
     regions = tables[1:]
     charts = []
     for kpi in kpis:
         index = KPI_NAMES.index(kpi)
         pairs = [Pair(t.name, t.rows[index].before, t.rows[index].after) for t in regions]
         hint = f" ({better_when(kpi)} is better)" if better_when(kpi) else ""
-        charts.append(before_after_bars(pairs, title=f"{LABELS[kpi]} by region{hint}",
-                                        unit=UNITS.get(kpi, ""), before_label=before_label,
-                                        after_label=after_label))
+        title = f"{LABELS[kpi]} by region{hint}"
+        charts.append((title, before_after_bars(pairs, title=title, unit=UNITS.get(kpi, ""),
+                                                before_label=before_label,
+                                                after_label=after_label)))
     return charts
 
 
@@ -245,7 +253,9 @@ def _compare(version: Version, baseline_ref: str, chart: str) -> dict[str, Any]:
     tables = kpi_tables(run.result, before)
     kpis = (chart,) if chart else KEY_CHART_KPIS
     shown_before = before_label if before is not None else "no baseline"
+    region_counts = {key: sum(t.counts()[key] for t in tables[1:]) for key in ("better", "worse")}
     out.update(tables=tables, total=tables[0], regions=tables[1:], compared=before is not None,
+               region_counts=region_counts,
                before_label=before_label, after_label=version.id,
                charts=charts_for(tables, kpis, version.id, shown_before),
                elapsed_ms=sum(r.ms for r in runs), computed=sum(r.computed for r in runs),
