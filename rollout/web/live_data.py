@@ -70,29 +70,35 @@ class LiveMap:
 
 
 _map_lock = threading.Lock()
-_map_cache: dict[tuple[int, str | None], LiveMap] = {}
+#: (the LiveState it was drawn from, the newest version id, the map): one entry. Keyed by the
+#: state object rather than its activation id: live_state() hands out the same object until a
+#: new activation exists (or a writer forgets it), and ids can repeat after a rolled-back
+#: transaction.
+_map_cache: tuple[LiveState, str | None, LiveMap] | None = None
 
 
 def newest_version() -> Version | None:
     """The newest valid version: its network supplies the zones that are not live yet."""
-    return Version.objects.filter(valid=True).order_by("-created_at", "-id").first()
+    return (Version.objects.filter(valid=True).only("id", "digest")
+            .order_by("-created_at", "-id").first())
 
 
 def live_map(state: LiveState | None = None) -> LiveMap:
-    """The live map for the current composite state, built once per (activation, version)."""
+    """The live map for the current composite state, built once per (live state, version)."""
+    global _map_cache
     state = state or live_state()
     newest = newest_version()
-    key = (state.at_activation, newest.id if newest else None)
-    cached = _map_cache.get(key)
-    if cached is not None:
-        return cached
+    newest_id = newest.id if newest else None
+    cached = _map_cache
+    if cached is not None and cached[0] is state and cached[1] == newest_id:
+        return cached[2]
     with _map_lock:
-        cached = _map_cache.get(key)
-        if cached is None:
-            cached = _build_live_map(state, newest)
-            _map_cache.clear()  # only the current state is ever asked for again
-            _map_cache[key] = cached
-    return cached
+        cached = _map_cache
+        if cached is not None and cached[0] is state and cached[1] == newest_id:
+            return cached[2]
+        drawn = _build_live_map(state, newest)
+        _map_cache = (state, newest_id, drawn)
+        return drawn
 
 
 def _build_live_map(state: LiveState, newest: Version | None) -> LiveMap:

@@ -197,6 +197,7 @@ def _history_items(code: str, history: list[Activation]) -> list[HistoryItem]:
                           and (newer_start is None or s.taken_at < newer_start)][:10])
         if kpis.before or kpis.after:
             item.cells = [kpi_cell(name, *_pair(kpis, name)) for name in KPI_NAMES]
+        if kpis.before and kpis.after:
             item.charts = _charts(code, activation, kpis)
         items.append(item)
         newer_start = start

@@ -1,0 +1,214 @@
+"""The dashboard and its live.json: who may see them, the live map, regions, rollouts, freezes."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from rollout.services.engine import rollout_advance
+from rollout.services.freezes import freeze_create
+from rollout.services.kpis import kpi_observation_record
+from rollout.web.usmap import NOT_LIVE, region_colours
+from tests.rollout_factories import (
+    REGIONS,
+    make_live,
+    moved_282_version,
+    original_version,
+    rollout_factory,
+)
+from tests.web.helpers import (
+    assert_forbidden,
+    assert_login_redirect,
+    assert_page_ok,
+    client_as,
+    role_clients,
+)
+
+pytestmark = pytest.mark.django_db
+
+COLOURS = region_colours(REGIONS)
+
+
+def zone_circle(html: str, zone: str) -> dict[str, str]:
+    """The attributes of zone `zone`'s circle on the map."""
+    match = re.search(rf'<circle [^>]*data-zone="{zone}"[^>]*>', html)
+    assert match, f"zone {zone} is not on the map"
+    return dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(0)))
+
+
+@pytest.mark.parametrize("url", ["/", "/live.json"])
+@pytest.mark.parametrize("role", ["viewer", "editor", "approver", "operator"])
+def test_dashboard__any_role__allowed(who: Any, role: str, url: str) -> None:
+    # Given the example live / When a user with a role asks
+    make_live(original_version())
+    response = role_clients(who)[role].get(url)
+
+    # Then
+    assert response.status_code == 200
+    if url == "/":
+        assert_page_ok(response)
+
+
+@pytest.mark.parametrize("url", ["/", "/live.json"])
+def test_dashboard__user_without_role__forbidden(who: Any, url: str) -> None:
+    assert_forbidden(role_clients(who)["nobody"].get(url))
+
+
+@pytest.mark.parametrize("url", ["/", "/live.json"])
+def test_dashboard__anonymous__redirected_to_login(url: str) -> None:
+    assert_login_redirect(Client().get(url))
+
+
+def test_dashboard__nothing_live__every_zone_grey_and_regions_not_live(who: Any) -> None:
+    # Given a stored version that nothing has activated
+    original_version()
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then the version's zones are drawn, grey, with no region; the regions are listed
+    circle = zone_circle(html, "021")
+    assert circle["fill"] == NOT_LIVE and circle["data-region"] == ""
+    assert "Nothing is live yet" in html
+    assert html.count('<span class="badge">not live</span>') == 3
+
+
+def test_dashboard__all_live__zones_coloured_by_their_region(who: Any) -> None:
+    # Given the example live in its three regions
+    version = original_version()
+    make_live(version)
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then each zone has its region's colour and code (not colour alone)
+    for zone, region in (("021", "NE"), ("191", "MA"), ("303", "SE")):
+        circle = zone_circle(html, zone)
+        assert (circle["data-region"], circle["fill"]) == (region, COLOURS[region])
+        assert f"zone {zone}: {region}" in html
+    assert f'href="/versions/{version.id}/"' in html
+    assert "11 of 11 zones live on 1 version" in html
+
+
+def test_dashboard__mid_rollout_mix__two_versions_and_moved_zone_shown(who: Any) -> None:
+    # Given the original live everywhere, then MA and SE on the version moving 282 to MA
+    original, moved = original_version(), moved_282_version()
+    make_live(original)
+    make_live(moved, ["MA", "SE"])
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then both versions are live, each with its regions, and 282 is drawn as MA's
+    assert "on 2 versions" in html
+    mix = re.search(r'<ul class="mix".*?</ul>', html, re.S)
+    assert mix and original.id in mix.group(0) and moved.id in mix.group(0)
+    assert zone_circle(html, "282")["data-region"] == "MA"
+    rows = {code: re.search(rf'<tr data-region="{code}">.*?</tr>', html, re.S)
+            for code in REGIONS}
+    assert moved.id in rows["MA"].group(0) and moved.id in rows["SE"].group(0)  # type: ignore[union-attr]
+    assert original.id in rows["NE"].group(0)  # type: ignore[union-attr]
+
+
+def test_dashboard__rollout_running__in_flight_with_progress_and_kpi_change(who: Any) -> None:
+    # Given the original live and a two-phase rollout of the moved version whose first phase
+    # (MA, SE) is baking
+    make_live(original_version())
+    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
+                              state="running", bake_minutes=30)
+    rollout_advance(rollout_id=rollout.id)
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then the rollout is in flight: its link, phases done, current phase, next step
+    flight = re.search(rf'<article class="flight" data-rollout="{rollout.id}">.*?</article>',
+                       html, re.S)
+    assert flight, html
+    text = flight.group(0)
+    assert f'href="/rollouts/{rollout.id}/"' in text
+    assert "0 of 2 phases done" in text and 'aria-valuenow="0"' in text
+    assert "phase 1 of 2 (baking): MA, SE" in text
+    assert re.search(r"next step in (29|30) min", text)
+    # and MA's KPIs show the change since before the activation, with a sign, not colour alone
+    ma = re.search(r'<tr data-region="MA">.*?</tr>', html, re.S)
+    assert ma and re.search(r'class="delta (better|worse|same)', ma.group(0))
+    assert re.search(r"[▲▼=] [+−]", ma.group(0))
+
+
+def test_dashboard__observed_kpis__shown_as_observed(who: Any) -> None:
+    # Given the example live and an observation for NE since
+    make_live(original_version())
+    kpi_observation_record(region="NE", values={"trucks": 42}, actor=who.operator)
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then
+    ne = re.search(r'<tr data-region="NE">.*?</tr>', html, re.S)
+    assert ne and '42<abbr title="observed"' in ne.group(0)
+
+
+def test_dashboard__freeze_windows__open_and_upcoming_shown_past_hidden(who: Any) -> None:
+    # Given a freeze open now, one upcoming and one over
+    now = timezone.now()
+    for start, end, reason in ((-1, 1, "peak now"), (5, 6, "peak later"), (-9, -8, "old peak")):
+        freeze_create(starts_at=now + timedelta(days=start), ends_at=now + timedelta(days=end),
+                      reason=reason, actor=who.approver)
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then
+    assert "peak now" in html and "open now" in html
+    assert "peak later" in html and "upcoming" in html
+    assert "old peak" not in html
+
+
+def test_dashboard_live__changed_state__map_colours_and_progress(who: Any) -> None:
+    # Given the original live and a rollout approved but not started
+    make_live(original_version())
+    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], who=who, state="approved")
+
+    # When the page polls without knowing the current activation
+    body = client_as(who.viewer).get("/live.json").json()
+
+    # Then it gets the whole map and the rollout's progress
+    assert body["map"]["colours"] == COLOURS
+    assert sorted(body["map"]["zones"]["SE"]) == ["282", "303"]
+    assert body["map"]["gaps"] == []
+    [flight] = body["rollouts"]
+    assert (flight["id"], flight["state"], flight["done"], flight["total"]) == (
+        rollout.id, "approved", 0, 1)
+
+
+def test_dashboard_live__same_activation__map_left_out(
+        who: Any, django_assert_max_num_queries: Any) -> None:
+    # Given a page that shows the current activation
+    make_live(original_version())
+    client = client_as(who.viewer)
+    at = client.get("/live.json").json()["at"]
+
+    # When it polls again with nothing new, the answer is small and cheap
+    with django_assert_max_num_queries(8):
+        body = client.get(f"/live.json?at={at}").json()
+
+    # Then
+    assert "map" not in body and body["at"] == at
+
+
+def test_dashboard__queries__bounded(who: Any, django_assert_max_num_queries: Any) -> None:
+    # Given a mid-rollout mix, warmed once
+    make_live(original_version())
+    make_live(moved_282_version(), ["MA", "SE"])
+    client = client_as(who.viewer)
+    client.get("/")
+
+    # When / Then
+    with django_assert_max_num_queries(30):
+        assert_page_ok(client.get("/"))
