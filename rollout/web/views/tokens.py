@@ -89,8 +89,8 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
     return _page(request, TokenForm(roles=roles), new_token=text, created=token)
 
 
+@role_required(Role.VIEWER)  # first, so that anonymous visitors are sent to log in
 @require_POST
-@role_required(Role.VIEWER)
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
