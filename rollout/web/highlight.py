@@ -87,7 +87,8 @@ def _listing(version_id: str, name: str, text: str,
             out.append(f'<span class="note {note.severity}" role="note">'
                        f'{" " * (width + note.column)}^ {escape(note.severity)} '
                        f"{escape(note.code)}: {escape(note.message)}</span>")
-    return Listing(name=name, html=mark_safe("\n".join(out)),  # escaped above
+    # Each line is a block of its own: no newline between them (it would show as a blank line).
+    return Listing(name=name, html=mark_safe("".join(out)),  # escaped above
                    lines=len(source_lines), size=size, highlighted=size <= HIGHLIGHT_MAX_BYTES,
                    truncated=truncated)
 

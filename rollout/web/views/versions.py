@@ -196,15 +196,16 @@ def _summary(diff: Any) -> list[dict[str, Any]]:
             *(("~", f"{r.code}: name {show(r.old_name)} → {show(r.new_name)}")
               for r in diff.regions_renamed)]),
         (f"Routes ({len(diff.routes_changed)} zones changed)", [
-            *(("~", f"first FC {g.old or '(none)'} → {g.new or '(none)'}: {g.count} zones "
-                    f"{g.zones}") for g in diff.route_groups()),
-            *(("~", f"{r.zone}: fcs {show(list(r.old_fcs))} → {show(list(r.new_fcs))}; path "
-                    f"{show_path(r.old_path)} → {show_path(r.new_path)}")
-              for r in diff.routes_changed[:ROUTE_DETAIL_LIMIT])]),
+            ("~", f"first FC {g.old or '(none)'} → {g.new or '(none)'}: {g.count} "
+                  f"zone{'s' * (g.count != 1)} {g.zones}") for g in diff.route_groups()]),
         ("Policy", [("~", c.as_text()) for c in diff.settings_changed]),
     ]
+    routes = [f"{r.zone}: fcs {show(list(r.old_fcs))} → {show(list(r.new_fcs))}; path "
+              f"{show_path(r.old_path)} → {show_path(r.new_path)}"
+              for r in diff.routes_changed[:ROUTE_DETAIL_LIMIT]]
     more_routes = max(0, len(diff.routes_changed) - ROUTE_DETAIL_LIMIT)
     return [{"title": title, "lines": lines,
+             "details": routes if title.startswith("Routes") else [],
              "more": more_routes if title.startswith("Routes") else 0}
             for title, lines in sections if lines]
 
