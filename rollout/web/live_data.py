@@ -217,6 +217,8 @@ def kpi_cell(name: str, after: float | None, before: float | None,
     diff = after - before
     unit = " pts" if name in PERCENT_KPIS else ""
     number = f"{diff:+,.0f}" if name in COUNT_KPIS else f"{diff:+,.1f}"
+    if diff == 0:
+        number = "0"
     arrow = "▲" if diff > 0 else "▼" if diff < 0 else "="
     number = number.replace("-", "−")
     return KpiCell(cell.name, cell.label, after, cell.shown, diff, f"{arrow} {number}{unit}",

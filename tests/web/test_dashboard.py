@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from rollout.services.activations import region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.freezes import freeze_create
-from rollout.services.kpis import kpi_observation_record
+from rollout.services.kpis import kpi_observation_record, kpi_snapshot_record_simulated
 from rollout.web.usmap import NOT_LIVE, region_colours
 from tests.rollout_factories import (
     REGIONS,
@@ -212,3 +213,21 @@ def test_dashboard__queries__bounded(who: Any, django_assert_max_num_queries: An
     # When / Then
     with django_assert_max_num_queries(30):
         assert_page_ok(client.get("/"))
+
+
+def test_dashboard__region_rolled_back__kpis_of_its_version_recorded_earlier(who: Any) -> None:
+    # Given NE live on the original with a simulated "after" snapshot, then on the moved
+    # version, then rolled back to the original (a rollback records no snapshot of its own)
+    original = original_version()
+    make_live(original)
+    snapshot = kpi_snapshot_record_simulated(version=original, region="NE", kind="after")
+    make_live(moved_282_version(), ["NE"])
+    region_rollback(region="NE", version=original, reason="back", actor=who.operator)
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then NE shows the original's KPIs, with no change claimed
+    ne = re.search(r'<tr data-region="NE">.*?</tr>', html, re.S)
+    assert ne and f'{snapshot.values["trucks"]:,}</td>' in ne.group(0)
+    assert "delta" not in ne.group(0)

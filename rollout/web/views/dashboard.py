@@ -116,13 +116,20 @@ def _region_kpis(latest: list[Activation]) -> dict[str, tuple[list[KpiCell], str
         if a.phase is not None and a.phase.activated_at is not None:
             match |= Q(region=a.region, taken_at=a.phase.activated_at)
         else:
-            match |= Q(region=a.region, kind=KpiSnapshot.Kind.AFTER, version=a.version_id,
-                       taken_at__gte=a.created_at)
-    snapshots = KpiSnapshot.objects.filter(match).order_by("-taken_at", "-id")
+            # any "after" of this region on this version: a rollback records none of its own,
+            # and a version's simulated KPIs for a region never change
+            match |= Q(region=a.region, kind=KpiSnapshot.Kind.AFTER, version=a.version_id)
+    snapshots = list(KpiSnapshot.objects.filter(match).order_by("-taken_at", "-id")[:500])
     matched = snapshots_by_activation(live, snapshots)
+    earlier: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for snap in snapshots:
+        if snap.kind == KpiSnapshot.Kind.AFTER and snap.source == KpiSnapshot.Source.SIMULATION:
+            earlier.setdefault((snap.region, snap.version_id), snap.values)
     result: dict[str, tuple[list[KpiCell], str]] = {}
     for a in live:
         found = matched[a.id]
+        if not found.after and (a.region, a.version_id) in earlier:
+            found.after["simulation"] = earlier[(a.region, a.version_id)]
         since: datetime = a.phase.activated_at if a.phase and a.phase.activated_at else \
             a.created_at
         observed = latest_observed(a.region, since=min(since, a.created_at))

@@ -42,6 +42,8 @@ CHART_GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Time per package (hours)", ("avg_hours",), ""),
     ("Packages", ("packages", "cross_region_packages", "unfulfilled_items"), ""),
 )
+#: shorter labels where the chart's label column (120 units) would cut the long one
+CHART_LABELS = {"cross_region_packages": "cross-region", "unfulfilled_items": "unfulfilled"}
 HISTORY_LIMIT = 50
 NOT_LIVE = "none"
 
@@ -216,7 +218,7 @@ def _charts(code: str, activation: Activation, kpis: ActivationKpis) -> list[Saf
         for name in names:
             before, after, _ = kpis.pick(name)
             if before is not None or after is not None:
-                pairs.append(Pair(KPI_LABELS[name], before, after))
+                pairs.append(Pair(CHART_LABELS.get(name, KPI_LABELS[name]), before, after))
         if pairs:
             charts.append(before_after_bars(
                 pairs, title=f"{code} activation #{activation.id}: {title}", unit=unit,
