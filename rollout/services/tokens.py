@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from rollout.models import ApiToken
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, role_grant
+from rollout.services.roles import Role, has_role, role_grant
 
 TOKEN_PREFIX = "rrm"
 
@@ -43,14 +43,24 @@ class TokenIdentity:
 
 def token_create(*, user: User, role: Role, name: str = "", expires_in_days: int | None = None,
                  actor: AbstractBaseUser | None = None) -> tuple[ApiToken, str]:
-    """A new token for `user` with `role` (the user is given that role too). Returns the row
-    and the token text, which is never stored and cannot be shown again."""
+    """A new token for `user` with `role`. Returns the row and the token text, which is never
+    stored and cannot be shown again.
+
+    With an `actor` (the UI, the API) the actor must hold `role` itself, so no one can mint a
+    token that does more than they may. Without one (`manage.py create_token`, run by whoever
+    administers the machine) the user is given the role too, as DESIGN section 9 promises.
+    """
     if expires_in_days is not None and expires_in_days <= 0:
         raise TokenRefused("a token must expire in at least one day")
+    if actor is not None and not has_role(actor, role):
+        who = getattr(actor, "username", "this user")
+        raise TokenRefused(f"{who} does not hold the {role.value} role, so cannot create a "
+                           f"token with it")
     prefix = secrets.token_hex(6)
     text = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        role_grant(user=user, role=role)
+        if actor is None:
+            role_grant(user=user, role=role)
         token = ApiToken.objects.create(
             user=user, name=name[:100], prefix=prefix, hashed=_digest(text), role=role.value,
             expires_at=(timezone.now() + timedelta(days=expires_in_days)

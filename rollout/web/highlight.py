@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from pygments import highlight  # type: ignore[import-untyped]  # types-Pygments not installed
-from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]  # types-Pygments not installed
-from pygments.lexers import YamlLexer  # type: ignore[import-untyped]  # types-Pygments not installed
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import YamlLexer
 
 #: Files larger than this are listed plainly (and truncated): highlighting 4 MB costs seconds.
 HIGHLIGHT_MAX_BYTES = 300 * 1024

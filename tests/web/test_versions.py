@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,12 +26,6 @@ from tests.web.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _login_page(settings: Any) -> None:
-    """The login page of the UI. regions_config/settings.py sets LOGIN_URL twice and the later
-    "/admin/login/" wins; until that line goes, pin the UI's own login page here."""
-    settings.LOGIN_URL = "login"
 
 READERS = ("viewer", "editor", "approver", "operator")
 #: an unknown station: E110 on network.yaml's zone 282 (its `station:` line)
