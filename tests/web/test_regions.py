@@ -209,3 +209,15 @@ def test_region_rollback__without_csrf_token__refused(who: Any, mixed: Any) -> N
 
 def test_region_rollback__get__not_allowed(who: Any, mixed: Any) -> None:
     assert client_as(who.operator).get("/regions/NE/rollback/").status_code == 405
+
+
+def test_region_page__never_live__says_so_without_a_form(who: Any) -> None:
+    # Given a stored version that nothing has activated
+    original_version()
+
+    # When an operator opens one of its regions
+    html = assert_page_ok(client_as(who.operator).get("/regions/SE/"))
+
+    # Then
+    assert "This region has never been live" in html and "No activation yet" in html
+    assert "/regions/SE/rollback/" not in html

@@ -75,8 +75,8 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     return _render(request, code)
 
 
+@role_required(Role.OPERATOR)  # first: anonymous visitors go to the login page, even on GET
 @require_POST
-@role_required(Role.OPERATOR)
 def region_rollback_view(request: HttpRequest, code: str) -> HttpResponse:
     history = _activations(code)
     if not history:
