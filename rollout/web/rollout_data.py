@@ -51,6 +51,14 @@ def iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
+def progress_percent(state: str, passed: int, baking: int, total: int) -> int:
+    """Passed phases count whole, a baking phase half (its regions are live, its gates not yet
+    judged); a completed rollout is 100 %."""
+    if state == State.COMPLETED.value:
+        return 100
+    return round(100 * (passed + baking / 2) / total) if total else 0
+
+
 # --- the list -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -59,12 +67,11 @@ class ListRow:
     phases: list[list[str]]
     done: int
     total: int
+    baking: int = 0
 
     @property
     def percent(self) -> int:
-        if self.rollout.state == State.COMPLETED.value:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
+        return progress_percent(self.rollout.state, self.done, self.baking, self.total)
 
 
 def rollout_rows(*, state: str | None = None, limit: int = 200) -> list[ListRow]:
@@ -78,8 +85,10 @@ def rollout_rows(*, state: str | None = None, limit: int = 200) -> list[ListRow]
     out = []
     for rollout in rows[:limit]:
         phases = list(rollout.phases.all())
-        done = sum(p.state in (PhaseState.PASSED.value, PhaseState.SKIPPED.value) for p in phases)
-        out.append(ListRow(rollout, [list(p.regions) for p in phases], done, len(phases)))
+        done = sum(p.state == PhaseState.PASSED.value for p in phases)
+        baking = sum(p.state == PhaseState.BAKING.value for p in phases)
+        out.append(ListRow(rollout, [list(p.regions) for p in phases], done, len(phases),
+                           baking))
     return out
 
 
@@ -147,6 +156,7 @@ class RolloutStatus:
     can_override_freeze: bool = False
     next_due: dict[str, Any] | None = None
     done: int = 0
+    baking: int = 0
 
     @property
     def total(self) -> int:
@@ -154,9 +164,7 @@ class RolloutStatus:
 
     @property
     def percent(self) -> int:
-        if self.rollout.state == State.COMPLETED.value:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
+        return progress_percent(self.rollout.state, self.done, self.baking, self.total)
 
     def as_json(self) -> dict[str, Any]:
         r = self.rollout
@@ -223,8 +231,8 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
                               "source": g.source, "reason": g.reason}
                              for g in p.gate_results.all()],
         })
-        if p.state in (PhaseState.PASSED.value, PhaseState.SKIPPED.value):
-            status.done += 1
+        status.done += p.state == PhaseState.PASSED.value
+        status.baking += p.state == PhaseState.BAKING.value
     if step.kind == StepKind.WAIT and step.due_at is not None and step.phase is not None:
         what = {"baking": f"phase {step.phase + 2} starts" if step.phase + 1 < len(phases)
                 else "the rollout completes",
