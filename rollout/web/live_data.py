@@ -166,7 +166,8 @@ def region_map(code: str, colour: str, state: LiveState | None = None) -> Networ
 
         claimed = set(claimed_zones(base, code)) - seen
         rows.extend((z.id, z.lat, z.lon, None) for z in base.network.zones if z.id in claimed)
-    return network_map(zones=rows, colours={code: colour}, title=f"Zones of region {code}")
+    return network_map(zones=rows, colours={code: colour}, title=f"Zones of region {code}",
+                       fit=True)
 
 
 # --- KPIs -----------------------------------------------------------------------------------

@@ -146,24 +146,42 @@ class NetworkMap:
     width: int = WIDTH
     height: int = HEIGHT
 
+    #: zoom to the drawn dots (a region's own zones) instead of the whole country
+    fit: bool = False
+
     @property
     def states(self) -> tuple[tuple[str, str], ...]:
         return state_outlines()
+
+    @property
+    def view_box(self) -> str:
+        dots = self.zones + self.facilities
+        if not self.fit or not dots:
+            return f"0 0 {self.width} {self.height}"
+        xs, ys = [d.x for d in dots], [d.y for d in dots]
+        # A margin of a fifth of the extent (at least 40 units) keeps neighbours in view, and a
+        # minimum size keeps a one-zone region from being blown up to the whole frame.
+        pad = max(40.0, 0.2 * max(max(xs) - min(xs), max(ys) - min(ys)))
+        left, top = min(xs) - pad, min(ys) - pad
+        width = max(max(xs) - min(xs) + 2 * pad, 200.0)
+        height = max(max(ys) - min(ys) + 2 * pad, 125.0)
+        return f"{left:.0f} {top:.0f} {width:.0f} {height:.0f}"
 
 
 def network_map(*, zones: Iterable[tuple[str, float, float, str | None]],
                 facilities: Iterable[tuple[str, str, float, float, str | None]] = (),
                 colours: dict[str, str] | None = None, title: str = "Network map",
-                gaps: Iterable[str] = ()) -> NetworkMap:
+                gaps: Iterable[str] = (), fit: bool = False) -> NetworkMap:
     """Place zones (id, lat, lon, region or None) and facilities (id, type, lat, lon, region)
-    on the map, coloured by region; zones in `gaps` are drawn black and listed as "gap"."""
+    on the map, coloured by region; zones in `gaps` are drawn black and listed as "gap".
+    With `fit` the map zooms to the dots drawn."""
     zone_rows = list(zones)
     facility_rows = list(facilities)
     codes = {r for *_, r in zone_rows if r} | {r for *_, r in facility_rows if r}
     colours = colours or region_colours(codes)
     gap_set = set(gaps)
     counts: dict[str, int] = {}
-    result = NetworkMap(title=title)
+    result = NetworkMap(title=title, fit=fit)
     for zone_id, lat, lon, region in zone_rows:
         point = project(lon, lat)
         if point is None:
