@@ -42,6 +42,16 @@ def actor_of(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """A time for people: "14:05:09" today, "2026-12-01 00:13" another day (server time zone)."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localtime(now or timezone.now()).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def short(version_id: str | None) -> str:
     return version_id[:10] if version_id else "not live"
 
@@ -195,7 +205,7 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
                   .select_related("freeze_override_by")
                   .prefetch_related(Prefetch("gate_results",
                                              queryset=GateResult.objects.order_by("id"))))
-    events = [{"at": iso(e.at), "kind": e.kind, "message": e.message,
+    events = [{"at": iso(e.at), "at_label": when(e.at, now), "kind": e.kind, "message": e.message,
                "actor": e.actor.username if e.actor else None}
               for e in rollout.events.select_related("actor").order_by("at", "id")]
     codes = list(rollout.version.stats.get("region_codes", [])) or [
@@ -221,6 +231,10 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
             "bake_minutes": p.bake_minutes, "start_after": iso(p.start_after),
             "activated_at": iso(p.activated_at), "bake_until": iso(p.bake_until),
             "finished_at": iso(p.finished_at), "held_by_freeze": held,
+            "labels": {"start_after": when(p.start_after, now),
+                       "activated_at": when(p.activated_at, now),
+                       "bake_until": when(p.bake_until, now),
+                       "finished_at": when(p.finished_at, now)},
             "freeze_override": ({"reason": p.freeze_override_reason,
                                  "by": (p.freeze_override_by.username
                                         if p.freeze_override_by else None)}
@@ -238,14 +252,15 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
                 else "the rollout completes",
                 "earliest start": f"phase {step.phase + 1} starts",
                 "change freeze": f"phase {step.phase + 1} may start (change freeze)"}
-        status.next_due = {"at": iso(step.due_at), "what": what.get(step.reason, step.reason),
+        status.next_due = {"at": iso(step.due_at), "at_label": when(step.due_at, now),
+                           "what": what.get(step.reason, step.reason),
                            "reason": step.reason, "phase": step.phase + 1}
     if freeze_now is not None:
         window = next(f for f in freezes if f.ends_at == freeze_now.ends_at
                       and f.starts_at == freeze_now.starts_at)
         held_phase = next((ph for ph in status.phases if ph["held_by_freeze"]), None)
         status.freeze = {"reason": window.reason, "starts_at": iso(window.starts_at),
-                         "ends_at": iso(window.ends_at),
+                         "ends_at": iso(window.ends_at), "ends_label": when(window.ends_at, now),
                          "held_phase": held_phase["number"] if held_phase else None}
     _buttons(status, rollout, state, user)
     if status.can_rollback:
