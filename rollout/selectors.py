@@ -7,6 +7,7 @@ from functools import lru_cache
 from django.db.models import QuerySet
 
 from rollout.domain.bundle import Bundle, parse_bundle
+from rollout.domain.gcpause import freeze_long_lived
 from rollout.models import AuditEvent, Version
 
 MIN_PREFIX = 4
@@ -58,7 +59,9 @@ def version_bundle(*, version: Version) -> Bundle | None:
 @lru_cache(maxsize=16)
 def _bundle_of(version_id: str, digest: str) -> Bundle | None:
     version = Version.objects.get(id=version_id, digest=digest)
-    return parse_bundle(version_raw_files(version=version)).bundle
+    bundle = parse_bundle(version_raw_files(version=version)).bundle
+    freeze_long_lived()  # the cached bundle lives as long as the process
+    return bundle
 
 
 def audit_list(*, limit: int = 100, offset: int = 0) -> QuerySet[AuditEvent]:

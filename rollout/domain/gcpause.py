@@ -21,3 +21,14 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def freeze_long_lived() -> None:
+    """Exempt every object alive now from future cyclic collections.
+
+    Called after a process builds a cache that lives as long as it does (a parsed bundle, the
+    composite state): otherwise each full collection walks those hundreds of thousands of
+    objects again, a 100-200 ms pause in whichever request happens to trigger it (measured with
+    bench/pages.py). Frozen objects are still freed by reference counting when dropped.
+    """
+    gc.freeze()

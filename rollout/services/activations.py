@@ -23,6 +23,7 @@ from rollout.domain.composite import (
     gap_findings,
 )
 from rollout.domain.findings import Finding, sort_findings
+from rollout.domain.gcpause import freeze_long_lived
 from rollout.models import Activation, Phase, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.audit import audit_record
@@ -123,6 +124,7 @@ def live_state() -> LiveState:
         live = live_regions_from(latest_activations())
         composite = compose(live, ever_claimed_zones([r.code for r in live]))
         _cached = LiveState(at_activation=newest, composite=composite)
+        freeze_long_lived()  # kept until the next activation: no need to scan it meanwhile
         return _cached
 
 

@@ -1,0 +1,44 @@
+"""Long-lived caches are frozen out of the cyclic garbage collector, so a full collection does
+not walk a parsed bundle again in some unlucky request (a 100-200 ms pause, bench/pages.py)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from rollout import selectors
+from rollout.selectors import version_bundle
+from rollout.services.activations import live_state
+from tests.rollout_factories import make_live, original_version
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _thawed() -> Iterator[None]:
+    gc.unfreeze()
+    selectors._bundle_of.cache_clear()
+    yield
+    gc.unfreeze()
+
+
+def test_version_bundle__parsed_on_a_cache_miss__is_frozen() -> None:
+    # Given a version whose bundle is not cached yet
+    version = original_version()
+    selectors._bundle_of.cache_clear()
+    gc.unfreeze()
+    # When it is parsed
+    bundle = version_bundle(version=version)
+    # Then it is in the permanent generation: the collector no longer scans it
+    assert bundle is not None
+    assert gc.get_freeze_count() > 0
+    assert not any(obj is bundle for obj in gc.get_objects())
+
+
+def test_live_state__rebuilt__is_frozen() -> None:
+    make_live(original_version())
+    gc.unfreeze()
+    state = live_state()
+    assert not any(obj is state for obj in gc.get_objects())
