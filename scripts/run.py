@@ -228,9 +228,10 @@ def announce_when_ready(port: int, stop: threading.Event) -> None:
         return
     say("-" * 72)
     say(f"Region rollout manager is up: {url}/")
-    say(f"Log in at {url}/admin/ with the admin login printed above by ensure_admin")
+    say(f"Log in at {url}/accounts/login/ with the admin login printed above by ensure_admin")
     say("  (shown on the first run only; to set a new password:")
     say("   .venv/bin/python manage.py changepassword admin)")
+    say(f"Operator UI: {url}/   Raw data (staff): {url}/admin/   API docs: {url}/api/v1/docs")
     say(f"Health check: {url}/healthz          Stop: Ctrl-C")
     say("-" * 72)
 
