@@ -26,6 +26,7 @@ from rollout.domain.simulate import COUNT_KPIS, PERCENT_KPIS
 from rollout.models import Activation, FreezeWindow, KpiSnapshot, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.activations import LiveState, live_state
+from rollout.services.kpis import known_region_codes
 from rollout.web.usmap import NetworkMap, network_map, region_colours
 
 #: KPIs in the dashboard's region table (the region page shows all of them).
@@ -110,7 +111,7 @@ def _build_live_map(state: LiveState, newest: Version | None) -> LiveMap:
     for bundle in (base, live):  # live names win
         if bundle is not None:
             names.update({r.code: r.name for r in bundle.regions.regions})
-    colours = region_colours(names)
+    colours = region_colours(names, universe=known_region_codes())
     zones: dict[str, tuple[str, float, float, str | None]] = {}
     facilities: dict[str, tuple[str, str, float, float, str | None]] = {}
     if live is not None:

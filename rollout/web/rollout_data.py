@@ -30,6 +30,7 @@ from rollout.domain.lifecycle import PhaseView as LifecyclePhase
 from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.activations import latest_activations
+from rollout.services.kpis import known_region_codes
 from rollout.services.roles import Role, user_roles
 from rollout.web.usmap import region_colours
 
@@ -126,7 +127,7 @@ def planner_regions(version: Version) -> list[PlannerRegion]:
     if bundle is None:
         return []
     codes = [r.code for r in bundle.regions.regions]
-    colours = region_colours(codes)
+    colours = region_colours(codes, universe=known_region_codes())
     latest = latest_activations()
     out = []
     for region in bundle.regions.regions:
@@ -210,7 +211,7 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
               for e in rollout.events.select_related("actor").order_by("at", "id")]
     codes = list(rollout.version.stats.get("region_codes", [])) or [
         r for p in phases for r in p.regions]
-    colours = region_colours(codes)
+    colours = region_colours(codes, universe=known_region_codes())
     latest = latest_activations()
     touched = [r for p in phases for r in p.regions]
     live = {r: (latest[r].version_id if r in latest else None) for r in touched}

@@ -119,9 +119,13 @@ def state_outlines() -> tuple[tuple[str, str], ...]:
     return tuple(outlines)
 
 
-def region_colours(codes: Iterable[str]) -> dict[str, str]:
-    """A stable colour per region code (sorted, so the same regions always look the same)."""
-    return {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(sorted(set(codes)))}
+def region_colours(codes: Iterable[str], universe: Iterable[str] = ()) -> dict[str, str]:
+    """A colour for each of `codes`, by its place among all the region codes in `universe`
+    (pass every code the site knows: rollout.services.kpis.known_region_codes()), so a region
+    has the same colour on every page whichever other regions a page happens to show."""
+    wanted = set(codes)
+    order = {code: i for i, code in enumerate(sorted(wanted | set(universe)))}
+    return {code: PALETTE[order[code] % len(PALETTE)] for code in sorted(wanted)}
 
 
 @dataclass(frozen=True)

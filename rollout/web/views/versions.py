@@ -29,6 +29,7 @@ from rollout.selectors import (
     version_get,
     version_list,
 )
+from rollout.services.kpis import known_region_codes
 from rollout.services.roles import Role, has_role
 from rollout.services.versions import VersionCreateResult, VersionRejected, version_create
 from rollout.web import usmap
@@ -150,7 +151,8 @@ def _diff_context(old_id: str, new_id: str) -> dict[str, Any]:
     context["semantic"] = diff
     context["summary"] = _summary(diff)
     if diff.zones_moved:
-        colours = usmap.region_colours(r.code for r in new_bundle.regions.regions)
+        colours = usmap.region_colours((r.code for r in new_bundle.regions.regions),
+                                        universe=known_region_codes())
         moved = {m.id: m for m in diff.zones_moved}
         places = {z.id: (z.lat, z.lon) for z in new_bundle.network.zones}
         places.update({z.id: (z.lat, z.lon) for z in old_bundle.network.zones
