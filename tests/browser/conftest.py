@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,22 +53,28 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _new_page(browser: Any, live_server: Any, contexts: list[Any]) -> Any:
+    """A page in a browser context of its own, recording in `page.external_requests` every
+    request to another host (a defect: the UI must work with no internet)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  base_url=live_server.url)
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    external: list[str] = []
+    page.on("request", lambda request: external.append(request.url)
+            if not request.url.startswith((live_server.url, "data:", "blob:")) else None)
+    page.external_requests = external
+    return page
+
+
 @pytest.fixture
 def page_for(browser: Any, live_server: Any) -> Iterator[Any]:
     """page_for(username, password) -> a logged-in page of its own browser context."""
     contexts: list[Any] = []
 
     def open_as(username: str, password: str) -> Any:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                      base_url=live_server.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        # Any request to another host is a defect: the UI must work with no internet.
-        external: list[str] = []
-        page.on("request", lambda request: external.append(request.url)
-                if not request.url.startswith((live_server.url, "data:", "blob:")) else None)
-        page.external_requests = external
+        page = _new_page(browser, live_server, contexts)
         page.goto("/accounts/login/")
         page.get_by_label("User name").fill(username)
         page.get_by_label("Password").fill(password)
@@ -80,6 +87,15 @@ def page_for(browser: Any, live_server: Any) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def anonymous_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A page of its own browser context, not logged in."""
+    contexts: list[Any] = []
+    yield _new_page(browser, live_server, contexts)
+    for context in contexts:
+        context.close()
+
+
 def screenshot(page: Any, name: str, *, full_page: bool = True) -> bytes:
     """A screenshot of the page, also saved as RRM_SCREENSHOTS/<name>.png when that is set."""
     image: bytes = page.screenshot(full_page=full_page)
@@ -88,3 +104,39 @@ def screenshot(page: Any, name: str, *, full_page: bool = True) -> bytes:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.png").write_bytes(image)
     return image
+
+
+@dataclass
+class WorkerQueue:
+    """The Celery tasks the live server asked for: the test plays the worker and runs them
+    (`rollout_advance`) when it wants, so no broker is needed and nothing happens behind its
+    back."""
+
+    sent: list[tuple[str, tuple[Any, ...], Any]] = field(default_factory=list)
+
+    def rollout_ids(self) -> list[int]:
+        return [int(args[0]) for name, args, _eta in self.sent if name == "rollout.advance"]
+
+
+class _RecordedTask:
+    def __init__(self, name: str, queue: WorkerQueue) -> None:
+        self.name, self.queue = name, queue
+
+    def delay(self, *args: Any) -> None:
+        self.queue.sent.append((self.name, args, None))
+
+    def apply_async(self, args: tuple[Any, ...] = (), eta: Any = None, **_: Any) -> None:
+        self.queue.sent.append((self.name, tuple(args), eta))
+
+
+@pytest.fixture
+def worker_queue(monkeypatch: pytest.MonkeyPatch) -> WorkerQueue:
+    """Tasks enqueued on commit (a transactional live-server test commits) are recorded here
+    instead of being sent to the default file-system broker."""
+    import rollout.tasks
+
+    queue = WorkerQueue()
+    for attribute, name in (("advance", "rollout.advance"),
+                            ("deliver_webhook", "rollout.deliver_webhook")):
+        monkeypatch.setattr(rollout.tasks, attribute, _RecordedTask(name, queue))
+    return queue
