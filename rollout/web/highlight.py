@@ -84,8 +84,12 @@ def _listing(version_id: str, name: str, text: str,
                    f'href="#{anchor}">{number:>{width}}</a> '
                    f"{content}</span>")
         for note in line_notes:
+            # The note repeats the line's gutter (same element, same padding and border) and the
+            # separating space, so its caret lands exactly under column `note.column`.
             out.append(f'<span class="note {note.severity}" role="note">'
-                       f'{" " * (width + note.column)}^ {escape(note.severity)} '
+                       f'<span class="ln" aria-hidden="true">{" " * width}</span> '
+                       f'<span class="pad">{" " * (note.column - 1)}</span>'
+                       f'<span class="caret">^</span> {escape(note.severity)} '
                        f"{escape(note.code)}: {escape(note.message)}</span>")
     # Each line is a block of its own: no newline between them (it would show as a blank line).
     return Listing(name=name, html=mark_safe("".join(out)),  # escaped above

@@ -158,3 +158,30 @@ def test_audit_page__query_count__does_not_grow_with_the_rows(
     client.get("/audit/")  # warm the session
     with django_assert_max_num_queries(10):  # type: ignore[operator]  # pytest-django fixture
         assert_page_ok(client.get("/audit/"))
+
+
+def test_audit_summary__structured_details__names_regions_and_versions_full_json_kept() -> None:
+    from rollout.web.views.audit import summarize
+
+    # Given the details a rollback, a rollout creation and the demo record
+    restored = {"restored": {"NE": "abc123", "MA": None}}
+    created = {"phases": [["NE", "MA"], ["SE", "GL"]]}
+    went_live = {"regions": ["NE", "MA", "SE", "GL", "CE", "SC", "MT", "PC"]}
+    # When they are summarised
+    # Then the line says what changed (not "{2 fields}" or "[8 items]") and the JSON is kept
+    line, full = summarize(restored)
+    assert line == "restored: NE → abc123, MA → not live"
+    assert '"MA": null' in full
+    assert summarize(created)[0] == "phases: 1: NE, MA · 2: SE, GL"
+    assert summarize(went_live)[0] == "regions: NE, MA, SE, GL, CE, SC, MT, PC"
+    # And flat details need no expandable part
+    assert summarize({"valid": False, "errors": 1, "parent": None}) == (
+        "valid: no, errors: 1, parent: —", "")
+
+
+def test_audit_page__rollback_details__summary_lists_regions_with_json_expandable(
+        who: People) -> None:
+    event(who.operator, "rollout.rolled_back", "obj-rb", restored={"NE": "abc123", "MA": None})
+    html = assert_page_ok(client_as(who.viewer).get("/audit/"))
+    assert "<summary>restored: NE → abc123, MA → not live</summary>" in html
+    assert "{2 fields}" not in html

@@ -160,3 +160,20 @@ def test_simulate__no_baseline__shows_the_version_alone(who: People) -> None:
     assert shown[("Total", "orders", "after")] == simulation_run(version=original)["total"][
         "orders"]
     assert shown[("Total", "orders", "before")] is None and "(no baseline)" in html
+
+
+def test_simulate__comparison__charts_right_after_total_region_tables_folded(who: People
+                                                                              ) -> None:
+    # Given a version and its parent
+    original, moved = original_version(), moved_282_version()
+    # When they are compared
+    html = assert_page_ok(client_as(who.viewer).get(
+        f"/simulate/?version={moved.id}&baseline={original.id}"))
+    # Then the charts come right after the total, before the per-region tables
+    total, charts = html.index('id="kpis-total"'), html.index('id="sim-charts"')
+    regions = html.index('id="sim-regions"')
+    assert total < charts < regions
+    # And each region's table is folded into a <details> naming the region and its counts
+    assert html.count('<details class="region-kpis">') == 3
+    # And the legend names both sides
+    assert f"before: <span class=\"mono\">{original.id}</span>" in html

@@ -324,3 +324,23 @@ def test_version_file_edit__no_change__nothing_stored(who: People) -> None:
         "message": "same"}, follow=True)
     assert "Nothing to change" in response.content.decode()
     assert Version.objects.count() == 1
+
+
+def test_listing_note__finding_at_a_column__caret_under_that_column_after_the_same_gutter(
+) -> None:
+    # Given a 12-line file with a finding at line 10, column 7
+    from rollout.web.highlight import LineNote, listing
+
+    text = "".join(f"key{n}: value{n}\n" for n in range(1, 13))
+    note = LineNote(severity="error", code="E110", message="bad", column=7)
+    # When it is listed
+    html = str(listing(version_id="v-caret", name="a.yaml", text=text, notes={10: (note,)}))
+    # Then the note repeats the line's gutter (same class, number width) and pads column - 1
+    # characters, so the caret is exactly under column 7 whatever the gutter's padding
+    line = re.search(r'<a class="ln" href="#a\.yaml-L10">(10)</a> ', html)
+    note_html = re.search(r'<span class="note error" role="note"><span class="ln" '
+                          r'aria-hidden="true">( *)</span> <span class="pad">( *)</span>'
+                          r'<span class="caret">\^</span> error E110: bad</span>', html)
+    assert line and note_html
+    assert len(note_html.group(1)) == len(line.group(1)) == 2
+    assert len(note_html.group(2)) == 6

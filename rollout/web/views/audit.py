@@ -1,31 +1,32 @@
 """The audit log page: every recorded change, newest first, filtered by who, what and when.
 
-The filters mean what they mean in GET /api/v1/audit: `who` is a username (or "system" for
-events without a user), `action` matches a prefix of the action ("rollout." is every rollout
-transition), and the dates bound the day in the site's time zone, both inclusive.
+What the filters mean, and the reads behind them, live in `rollout.web.audit_data`. Each event's
+details are summarised in one line that names what changed (region codes, "NE → abc123"), with
+the full JSON one click away.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from collections import Counter
 from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils import timezone
 
-from rollout.models import AuditEvent
 from rollout.services.roles import Role
 from rollout.web.access import role_required
+from rollout.web.audit_data import SYSTEM, audit_actions, audit_events_filtered, audit_usernames
 
 PER_PAGE = 50
-SYSTEM = "system"
-SUMMARY_CHARS = 140
+SUMMARY_CHARS = 160
+#: list items shown before "… (+N more)"
+LIST_ITEMS = 12
+#: keys whose values are versions, where None means "no version": the region is not live
+VERSION_KEYS = frozenset({"restored", "from", "to", "version"})
 #: object types with a page of their own: (url name, whether the id is an integer)
 OBJECT_PAGES = {"version": "web:version_detail", "rollout": "web:rollout_detail",
                 "region": "web:region_detail"}
@@ -52,48 +53,62 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-def filtered_events(*, who: str = "", action: str = "", since: date | None = None,
-                    until: date | None = None) -> QuerySet[AuditEvent]:
-    rows = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
-    if who == SYSTEM:
-        rows = rows.filter(actor=None)
-    elif who:
-        rows = rows.filter(actor__username=who)
-    if action:
-        rows = rows.filter(action__startswith=action)
-    if since:
-        rows = rows.filter(at__gte=_start_of(since))
-    if until:
-        rows = rows.filter(at__lt=_start_of(until + timedelta(days=1)))
-    return rows
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def summarize(details: object) -> tuple[str, str]:
-    """A one-line summary of an event's details, and the full JSON when the line is cut."""
+    """A one-line summary of an event's details, and the full JSON when the line leaves
+    something out (a cut line, or anything beyond flat values)."""
     if not details:
         return "", ""
     if isinstance(details, dict):
-        line = ", ".join(f"{key}: {_short(value)}" for key, value in details.items())
+        line = ", ".join(f"{key}: {_short(value, key=str(key))}" for key, value in details.items())
+        nested = any(isinstance(value, list | dict) for value in details.values())
     else:
-        line = _short(details)
+        line, nested = _short(details), isinstance(details, list)
     full = json.dumps(details, indent=2, sort_keys=True, default=str)
-    if len(line) <= SUMMARY_CHARS:
-        return line, ""
-    return line[: SUMMARY_CHARS - 1] + "…", full
+    if len(line) > SUMMARY_CHARS:
+        return line[: SUMMARY_CHARS - 1] + "…", full
+    return line, full if nested else ""
 
 
-def _short(value: object) -> str:
-    if isinstance(value, str):
-        return value
+def _short(value: object, *, key: str = "") -> str:
+    """`value` as people read it: lists as their items, mappings as `key → value`."""
+    if value is None:
+        return "not live" if key in VERSION_KEYS else "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str | int | float):
+        return str(value)
     if isinstance(value, list):
-        return f"[{len(value)} items]" if len(value) > 5 else ", ".join(map(str, value))
+        return _short_list(value, key=key)
     if isinstance(value, dict):
-        return f"{{{len(value)} fields}}"
+        arrow = key in VERSION_KEYS
+        items = [f"{k} → {_short(v, key=key)}" if arrow else f"{k}={_scalar(v)}"
+                 for k, v in value.items()]
+        return ", ".join(items) if items else "none"
     return str(value)
+
+
+def _short_list(items: list[Any], *, key: str) -> str:
+    if not items:
+        return "none"
+    if all(isinstance(item, list) for item in items):
+        # phases: [["NE", "MA"], ["SE"]] -> "1: NE, MA · 2: SE"
+        return " · ".join(f"{number}: {', '.join(map(str, item))}"
+                          for number, item in enumerate(items, start=1))
+    if all(isinstance(item, dict) for item in items):
+        codes = Counter(str(item["code"]) for item in items if "code" in item)
+        if codes:
+            return ", ".join(code if count == 1 else f"{code} ×{count}"
+                             for code, count in sorted(codes.items()))
+        return f"{len(items)} entries"
+    shown = ", ".join(_short(item, key=key) for item in items[:LIST_ITEMS])
+    more = len(items) - LIST_ITEMS
+    return shown + (f" … (+{more} more)" if more > 0 else "")
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, list | dict):
+        return f"({len(value)})"
+    return "—" if value is None else str(value)
 
 
 def object_url(object_type: str, object_id: str) -> str | None:
@@ -108,14 +123,11 @@ def object_url(object_type: str, object_id: str) -> str | None:
 
 @role_required(Role.VIEWER)
 def audit_page(request: HttpRequest) -> HttpResponse:
-    usernames = list(AuditEvent.objects.exclude(actor=None)
-                     .values_list("actor__username", flat=True).distinct()
-                     .order_by("actor__username"))
-    form = AuditFilterForm(request.GET or None, usernames=usernames)
+    form = AuditFilterForm(request.GET or None, usernames=audit_usernames())
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
         filters = {key: value for key, value in form.cleaned_data.items() if value}
-    page = Paginator(filtered_events(**filters), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(audit_events_filtered(**filters), PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for event in page.object_list:
         summary, full = summarize(event.details)
@@ -123,11 +135,9 @@ def audit_page(request: HttpRequest) -> HttpResponse:
                      "url": object_url(event.object_type, event.object_id)})
     kept = request.GET.copy()
     kept.pop("page", None)
-    actions = (AuditEvent.objects.values_list("action", flat=True).distinct()
-               .order_by("action"))
     return render(request, "rollout/audit.html", {
         "form": form, "page": page, "rows": rows, "filtered": bool(filters),
-        "query": kept.urlencode(), "actions": list(actions),
+        "query": kept.urlencode(), "actions": audit_actions(),
     })
 
 

@@ -20,13 +20,14 @@ from django.utils.safestring import SafeString
 
 from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
-from rollout.models import SimulationRun, Version
+from rollout.models import Version
 from rollout.selectors import VersionNotFound, version_get, version_list
 from rollout.services.activations import latest_activations
 from rollout.services.kpis import SimulationRefused, simulation_run
 from rollout.services.roles import Role
 from rollout.web.access import role_required
 from rollout.web.charts import Pair, before_after_bars
+from rollout.web.simulation_data import simulation_run_count
 
 LIVE, NONE = "live", "none"
 #: the charts shown when the user picks none: the share served in-region, trucks and distance
@@ -155,12 +156,11 @@ class Run:
 
 def timed_run(version: Version) -> Run:
     """simulation_run with its wall time, and whether it had to compute (a new cache row)."""
-    runs = SimulationRun.objects.filter(version=version)
-    known = runs.count()
+    known = simulation_run_count(version=version)
     started = time.perf_counter()
     result = simulation_run(version=version)
     ms = (time.perf_counter() - started) * 1000
-    return Run(result, ms, runs.count() > known)
+    return Run(result, ms, simulation_run_count(version=version) > known)
 
 
 def live_baseline() -> tuple[dict[str, Any], list[tuple[str, str | None]], list[Run]]:
@@ -257,7 +257,10 @@ def _compare(version: Version, baseline_ref: str, chart: str) -> dict[str, Any]:
     out.update(tables=tables, total=tables[0], regions=tables[1:], compared=before is not None,
                region_counts=region_counts,
                before_label=before_label, after_label=version.id,
-               charts=charts_for(tables, kpis, version.id, shown_before),
+               # The legend says "before"/"after" (a 12-character id does not fit the chart's
+               # legend slot); the caption above the charts names both sides.
+               charts=charts_for(tables, kpis, "after", "before"),
+               chart_before=shown_before,
                elapsed_ms=sum(r.ms for r in runs), computed=sum(r.computed for r in runs),
                runs=len(runs))
     return out

@@ -24,6 +24,7 @@ from rollout.models import ApiToken
 from rollout.services.roles import Role, user_roles
 from rollout.services.tokens import TokenRefused, token_create, token_revoke
 from rollout.web.access import role_required
+from rollout.web.token_data import token_get, token_list
 
 MAX_DAYS = 3650
 
@@ -57,9 +58,7 @@ def _page(request: HttpRequest, form: TokenForm, *, new_token: str = "",
     user = request.user
     assert isinstance(user, User)  # role_required let only a user with a role in
     show_all = _sees_all(user) and request.GET.get("all") == "1"
-    tokens = ApiToken.objects.select_related("user").order_by("-created_at", "-id")
-    if not show_all:
-        tokens = tokens.filter(user=user)
+    tokens = token_list(user=None if show_all else user)
     return render(request, "rollout/tokens.html", {
         "form": form, "tokens": tokens, "new_token": new_token, "created": created,
         "show_all": show_all, "can_see_all": _sees_all(user), "now": timezone.now(),
@@ -94,7 +93,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    token = ApiToken.objects.filter(id=token_id).first()
+    token = token_get(token_id=token_id)
     # Someone else's token is answered like a missing one: its existence is not theirs to know.
     if token is None or (token.user_id != user.id and not _sees_all(user)):
         raise Http404("no such token")
