@@ -14,6 +14,9 @@ from rollout.services.activations import region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.freezes import freeze_create
 from rollout.services.kpis import kpi_observation_record, kpi_snapshot_record_simulated
+from rollout.services.rollbacks import rollout_rollback
+from rollout.services.rollouts import rollout_pause
+from rollout.web.rollout_data import progress_percent
 from rollout.web.usmap import NOT_LIVE, region_colours
 from tests.rollout_factories import (
     REGIONS,
@@ -127,13 +130,16 @@ def test_dashboard__rollout_running__in_flight_with_progress_and_kpi_change(who:
     # When
     html = assert_page_ok(client_as(who.viewer).get("/"))
 
-    # Then the rollout is in flight: its link, phases done, current phase, next step
+    # Then the rollout is in flight: its link, phases done, current phase, next step, and a
+    # progress bar by the rollout page's rule (a baking phase counts half: 25 %)
     flight = re.search(rf'<article class="flight" data-rollout="{rollout.id}">.*?</article>',
                        html, re.S)
     assert flight, html
     text = flight.group(0)
     assert f'href="/rollouts/{rollout.id}/"' in text
-    assert "0 of 2 phases done" in text and 'aria-valuenow="0"' in text
+    assert "0 of 2 phases done, one baking" in text
+    assert progress_percent("running", 0, 1, 2) == 25
+    assert 'aria-valuenow="25"' in text and "width:25%" in text
     assert "phase 1 of 2 (baking): MA, SE" in text
     assert re.search(r"next step in (29|30) min", text)
     # and MA's KPIs show the change since before the activation, with a sign, not colour alone
@@ -188,19 +194,106 @@ def test_dashboard_live__changed_state__map_colours_and_progress(who: Any) -> No
         rollout.id, "approved", 0, 1)
 
 
-def test_dashboard_live__same_activation__map_left_out(
+def test_dashboard_live__same_key__unchanged_small_and_cheap(
         who: Any, django_assert_max_num_queries: Any) -> None:
-    # Given a page that shows the current activation
+    # Given a page drawn with the current key
     make_live(original_version())
     client = client_as(who.viewer)
-    at = client.get("/live.json").json()["at"]
+    key = client.get("/live.json").json()["key"]
 
     # When it polls again with nothing new, the answer is small and cheap
-    with django_assert_max_num_queries(8):
-        body = client.get(f"/live.json?at={at}").json()
+    with django_assert_max_num_queries(10):
+        body = client.get(f"/live.json?key={key}").json()
 
     # Then
-    assert "map" not in body and body["at"] == at
+    assert body["changed"] is False and body["key"] == key and "map" not in body
+
+
+def test_dashboard__page_key__is_the_key_live_json_gives(who: Any) -> None:
+    # Given / When the dashboard and live.json, nothing changing in between
+    make_live(original_version())
+    client = client_as(who.viewer)
+    html = assert_page_ok(client.get("/"))
+    key = re.search(r'data-key="([^"]+)"', html)
+
+    # Then a page polling with its own key hears "unchanged"
+    assert key and client.get(f"/live.json?key={key.group(1)}").json()["changed"] is False
+
+
+def test_dashboard_live__activation_pause_rollback__key_changes_each_time(who: Any) -> None:
+    # Given a running rollout whose first phase is baking, and the key of that state
+    make_live(original_version())
+    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
+                              state="running", bake_minutes=30)
+    client = client_as(who.viewer)
+    keys = [client.get("/live.json").json()["key"]]
+
+    # When its first phase goes live, it is paused (no activation), then rolled back
+    rollout_advance(rollout_id=rollout.id)
+    keys.append(client.get(f"/live.json?key={keys[-1]}").json()["key"])
+    rollout_pause(rollout_id=rollout.id, actor=who.operator)
+    keys.append(client.get(f"/live.json?key={keys[-1]}").json()["key"])
+    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+    body = client.get(f"/live.json?key={keys[-1]}").json()
+
+    # Then every step changed the key, and the last answer says so, rollout gone from flight
+    keys.append(body["key"])
+    assert len(set(keys)) == 4
+    assert body["changed"] is True and body["rollouts"] == []
+
+
+def test_dashboard__rollout_rolled_back__no_longer_running_shown_as_ended(who: Any) -> None:
+    # Given a rollout whose first phase went live, then rolled back
+    make_live(original_version())
+    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
+                              state="running", bake_minutes=30)
+    rollout_advance(rollout_id=rollout.id)
+    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then nothing is in flight; the rollout is listed as ended, rolled back, with no phase
+    # "baking" and no progress bar
+    flight = re.search(r'data-live-section="in-flight">.*?</section>', html, re.S)
+    assert flight
+    text = flight.group(0)
+    assert "No rollout is approved, running or paused" in text
+    assert "Ended in the last hour" in text
+    assert re.search(r'data-f="state">rolled_back<', text)
+    assert "state-running" not in text and "baking" not in text and "progressbar" not in text
+
+
+def test_dashboard__sections__every_live_part_marked_for_redrawing(who: Any) -> None:
+    # Given
+    make_live(original_version())
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then each part that follows the live state can be swapped by dashboard.js
+    sections = re.findall(r'data-live-section="([\w-]+)"', html)
+    assert sorted(sections) == sorted(["header", "gaps", "mix", "map", "in-flight", "freezes",
+                                       "regions"])
+    assert "reload" not in html
+
+
+def test_dashboard__activated_by_rollout__said_as_people_say_it(who: Any) -> None:
+    # Given MA activated by a rollout's first phase, then rolled back with the rollout
+    make_live(original_version())
+    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
+                              state="running", bake_minutes=30)
+    rollout_advance(rollout_id=rollout.id)
+    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then
+    ma = re.search(r'<tr data-region="MA">.*?</tr>', html, re.S)
+    assert ma
+    text = re.sub(r"<[^>]+>", "", ma.group(0))
+    assert f"rolled back with rollout #{rollout.id} by {who.operator.username}" in text
 
 
 def test_dashboard__queries__bounded(who: Any, django_assert_max_num_queries: Any) -> None:

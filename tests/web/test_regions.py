@@ -10,6 +10,7 @@ from django.test import Client
 
 from rollout.models import Activation, AuditEvent
 from rollout.services.engine import rollout_advance
+from rollout.services.rollbacks import rollout_rollback
 from tests.rollout_factories import (
     live_versions,
     make_live,
@@ -93,17 +94,82 @@ def test_region_page__operator__sees_rollback_form_naming_the_change(who: Any,
     # When an operator opens the page
     html = assert_page_ok(client_as(who.operator).get("/regions/MA/"))
 
-    # Then the form offers the original (selected) and "not live", and its confirmation names
-    # the change
+    # Then the form offers the original and "not live", none chosen in advance (the operator
+    # must pick), each with its id and message, and each choice's confirmation names the change
     form = re.search(r'<form method="post" action="/regions/MA/rollback/".*?</form>', html, re.S)
     assert form, html
     text = form.group(0)
     assert 'name="csrfmiddlewaretoken"' in text
-    assert f'<option value="{original.id}" data-confirm' in text
-    assert '<option value="none"' in text
-    assert f'<option value="{moved.id}"' not in text  # the current version is no choice
-    assert (f'data-confirm="Roll back region MA: from {moved.id} to version {original.id}?"'
-            in text)
+    assert re.search(rf'<input type="radio" name="version" value="{original.id}" '
+                     rf'data-confirm="Roll back region MA: from {moved.id} to version '
+                     rf'{original.id}\?" required>', text)
+    assert '<input type="radio" name="version" value="none"' in text
+    assert f'value="{moved.id}"' not in text  # the current version is no choice
+    assert " checked" not in text and " selected" not in text
+    assert original.message.splitlines()[0] in text
+
+
+def test_region_page__after_rollout_rollback__nothing_preselected_removed_version_dated(
+        who: Any) -> None:
+    # Given MA on the original, moved to the new version by a rollout, then rolled back
+    original, moved = original_version(), moved_282_version()
+    make_live(original)
+    rollout = rollout_factory(moved, ["MA", "SE"], ["NE"], who=who, state="running")
+    rollout_advance(rollout_id=rollout.id)
+    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+
+    # When an operator opens MA's page
+    html = assert_page_ok(client_as(who.operator).get("/regions/MA/"))
+
+    # Then the version just removed is offered but not chosen, with when it stopped being live,
+    # and the version live now is not offered at all
+    form = re.search(r'<form method="post" action="/regions/MA/rollback/".*?</form>', html, re.S)
+    assert form
+    text = form.group(0)
+    assert f'value="{moved.id}"' in text and f'value="{original.id}"' not in text
+    assert " checked" not in text
+    assert "live here until" in text
+    assert 'data-confirm=""' in text  # no question until a choice is made
+
+
+def test_region_page__since_line__said_as_people_say_it(who: Any) -> None:
+    # Given MA moved by a rollout's phase, then rolled back with the rollout by the operator
+    make_live(original_version())
+    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
+                              state="running")
+    rollout_advance(rollout_id=rollout.id)
+    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/regions/MA/"))
+
+    # Then
+    now = re.search(r'<h2 id="now-h">.*?</section>', html, re.S)
+    assert now
+    text = re.sub(r"<[^>]+>", "", now.group(0))
+    assert re.search(rf"since [\d:-]+ — rolled back with rollout #{rollout.id} by "
+                     rf"{who.operator.username} · \d+ zones live", text), text
+    assert "rollback of a rollout by" not in html
+
+
+def test_region_page__zones_live_elsewhere__labelled_live_there_never_not_live(
+        who: Any) -> None:
+    # Given the original live everywhere; the newest version (not live) moves 282 from SE to MA
+    make_live(original_version())
+    moved_282_version()
+
+    # When
+    html = assert_page_ok(client_as(who.viewer).get("/regions/MA/"))
+
+    # Then 282 is drawn as live in SE, in SE's colour, and the legend says "live in SE"
+    zones = html[html.index('id="regionmap"'):]
+    circle = re.search(r'<circle [^>]*data-zone="282"[^>]*>', zones)
+    assert circle and 'data-region="SE"' in circle.group(0)
+    legend = re.search(r'<ul class="legend".*?</ul>', zones, re.S)
+    assert legend
+    assert "<strong>live in SE</strong>" in legend.group(0)
+    assert "not live" not in legend.group(0)
+    assert "zone 282: not live" not in html
 
 
 def test_region_page__viewer__no_rollback_form(who: Any, mixed: Any) -> None:

@@ -1,5 +1,11 @@
 """The dashboard: the live network on a map, each region's active version and KPIs, rollouts in
-flight and freeze windows; `live.json` lets the page follow the live state without reloading."""
+flight and freeze windows.
+
+The page follows the live state without reloading: it polls `live.json` with the key it was
+drawn with (`flight_data.dashboard_key`); the answer is a few bytes while nothing changed, and
+when something did the page fetches itself again and swaps its `data-live-section` parts, so
+every part always shows the same state (dashboard.js).
+"""
 
 from __future__ import annotations
 
@@ -16,18 +22,21 @@ from rollout.models import Activation, KpiSnapshot
 from rollout.services.activations import latest_activations, live_state
 from rollout.services.roles import Role
 from rollout.web.access import role_required
-from rollout.web.live_data import (
+from rollout.web.flight_data import (
+    dashboard_key,
+    freeze_windows,
+    rollouts_in_flight,
+    rollouts_recently_ended,
+)
+from rollout.web.kpi_data import (
     DASHBOARD_KPIS,
     KPI_LABELS,
     KpiCell,
-    freeze_windows,
     kpi_cell,
     latest_observed,
-    live_map,
-    rollouts_in_flight,
     snapshots_by_activation,
-    version_url,
 )
+from rollout.web.live_data import ActivationSummary, activation_summary, live_map, version_url
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class RegionRow:
     url: str
     zones: int
     activation: Activation | None
+    how: ActivationSummary | None
     version_url: str
     kpis: list[KpiCell]
     kpi_source: str
@@ -47,6 +57,9 @@ class RegionRow:
 def dashboard(request: HttpRequest) -> HttpResponse:
     state = live_state()
     live = live_map(state)
+    in_flight = rollouts_in_flight()
+    # the key first: whatever changes after it, the next poll sees a different key
+    key = dashboard_key(state, in_flight)
     rows = region_rows(live.names, live.colours, state.composite.zone_owner)
     mix: dict[str, list[str]] = {}
     for code, version_id in sorted(state.composite.region_versions.items()):
@@ -61,8 +74,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "live_zone_count": len(state.composite.zone_owner),
         "zone_count": len(live.map.zones),
         "gaps": state.composite.gaps,
-        "in_flight": rollouts_in_flight(),
+        "in_flight": in_flight,
+        "flights": [*in_flight, *rollouts_recently_ended()],
         "freezes": freeze_windows(),
+        "key": key,
         "poll_url": reverse("web:dashboard_live"),
     }
     return render(request, "rollout/dashboard.html", context)
@@ -70,13 +85,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.VIEWER)
 def dashboard_live(request: HttpRequest) -> JsonResponse:
-    """The map's colours and the rollouts' progress; `?at=N` (the activation the page shows)
-    leaves the map out while nothing was activated since."""
-    live = live_map()
-    body: dict[str, Any] = {"at": live.at,
-                            "rollouts": [r.as_json() for r in rollouts_in_flight()]}
-    if request.GET.get("at") != str(live.at):
-        body["map"] = live.payload
+    """Whether the dashboard drawn with `?key=K` is still current, and the countdowns of the
+    rollouts in flight. When the key changed the answer says so (`changed`) and carries the
+    map's colours; the page then redraws its sections from the dashboard itself."""
+    state = live_state()
+    in_flight = rollouts_in_flight()
+    key = dashboard_key(state, in_flight)
+    body: dict[str, Any] = {"key": key, "at": state.at_activation,
+                            "changed": request.GET.get("key") != key,
+                            "rollouts": [r.as_json() for r in in_flight]}
+    if body["changed"]:
+        body["map"] = live_map(state).payload
     return JsonResponse(body)
 
 
@@ -99,6 +118,7 @@ def region_rows(names: dict[str, str], colours: dict[str, str],
             code=code, name=names.get(code, code), colour=colours.get(code, "#7f7f7f"),
             url=reverse("web:region", args=[code]), zones=zone_counts.get(code, 0),
             activation=activation,
+            how=activation_summary(activation) if activation else None,
             version_url=version_url(activation.version_id) if activation and
             activation.version_id else "",
             kpis=cells, kpi_source=source))

@@ -22,17 +22,21 @@ from rollout.services.activations import ActivationRefused, live_state, region_r
 from rollout.services.roles import Role, RoleRequired, has_role
 from rollout.web.access import role_required
 from rollout.web.charts import Pair, before_after_bars
-from rollout.web.live_data import (
+from rollout.web.kpi_data import (
     KPI_LABELS,
     ActivationKpis,
     KpiCell,
     kpi_cell,
+    snapshots_by_activation,
+)
+from rollout.web.live_data import (
+    ActivationSummary,
+    activation_summary,
     live_map,
     region_map,
-    rollout_url,
-    snapshots_by_activation,
     version_url,
 )
+from rollout.web.rollout_data import when
 
 #: KPIs charted together: each group shares a scale, so its bars compare honestly.
 CHART_GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -48,11 +52,22 @@ HISTORY_LIMIT = 50
 NOT_LIVE = "none"
 
 
+@dataclass(frozen=True)
+class RestoreOption:
+    """One choice of the rollback form: a version the region was on (or "not live")."""
+
+    value: str
+    version_id: str
+    message: str
+    note: str  # when it was last live here
+    confirm: str
+
+
 @dataclass
 class HistoryItem:
     activation: Activation
     version_url: str
-    rollout_url: str
+    how: ActivationSummary
     current: bool
     kpis: ActivationKpis
     charts: list[SafeString] = field(default_factory=list)
@@ -61,6 +76,8 @@ class HistoryItem:
 
 
 class RollbackForm(forms.Form):
+    # no initial value, ever: the operator picks what to restore (a preselected version was
+    # once the one a rollout had just removed, so a hasty click re-applied it)
     version = forms.ChoiceField(label="Restore")
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=2000)
@@ -111,17 +128,40 @@ def _activations(code: str) -> list[Activation]:
 
 def _choices(code: str, history: list[Activation]) -> list[tuple[str, str]]:
     """Versions this region has been on (newest first), except the current one; "not live"."""
-    current = history[0].version_id if history else None
-    seen: dict[str, Activation] = {}
-    for activation in Activation.objects.filter(region=code).exclude(version=None) \
-            .select_related("version").order_by("-id"):
+    return [(o.value, o.version_id or o.message) for o in _options(code, history)]
+
+
+def _options(code: str, history: list[Activation]) -> list[RestoreOption]:
+    """The rollback form's choices, newest first, each with when it was last live here."""
+    current = history[0] if history else None
+    current_label = (current.version_id or "not live") if current else "never live"
+    ended: dict[str, Activation] = {}  # version -> the activation that replaced its last stint
+    newer: Activation | None = None
+    last: dict[str, Activation] = {}
+    for activation in Activation.objects.filter(region=code).select_related("version") \
+            .order_by("-id"):
+        if activation.version_id is not None and activation.version_id not in last:
+            last[activation.version_id] = activation
+            if newer is not None:
+                ended[activation.version_id] = newer
+        newer = activation
+    options = []
+    for vid, activation in last.items():
+        if current is not None and vid == current.version_id:
+            continue
         assert activation.version is not None
-        seen.setdefault(activation.version.id, activation)
-    choices = [(vid, f"{vid} · {a.version.message.splitlines()[0][:50] if a.version else ''}")
-               for vid, a in seen.items() if vid != current]
-    if current is not None:
-        choices.append((NOT_LIVE, "not live (take the region out of service)"))
-    return choices
+        message = activation.version.message.splitlines()[0] if activation.version.message \
+            else ""
+        until = ended.get(vid)
+        note = f"live here until {when(until.created_at)}" if until else ""
+        options.append(RestoreOption(vid, vid, message, note,
+                                     f"Roll back region {code}: from {current_label} to "
+                                     f"version {vid}?"))
+    if current is not None and current.version_id is not None:
+        options.append(RestoreOption(NOT_LIVE, "", "not live (take the region out of service)",
+                                     "", f"Roll back region {code}: from {current_label} to "
+                                         "not live?"))
+    return options
 
 
 def _render(request: HttpRequest, code: str, *, form: RollbackForm | None = None,
@@ -135,15 +175,12 @@ def _render(request: HttpRequest, code: str, *, form: RollbackForm | None = None
     items = _history_items(code, history)
     current = history[0] if history else None
     current_label = (current.version_id or "not live") if current else "never live"
-    choices = _choices(code, history) if current else []
+    options = _options(code, history) if current else []
     can_roll_back = has_role(request.user if isinstance(request.user, User) else None,
                              Role.OPERATOR)
-    if form is None and choices and can_roll_back:
-        form = RollbackForm(choices=choices, initial={"version": _default_choice(history,
-                                                                                 choices)})
-    confirm = {value: f"Roll back region {code}: from {current_label} to "
-                      f"{'not live' if value == NOT_LIVE else 'version ' + value}?"
-               for value, _ in choices}
+    if form is None and options and can_roll_back:
+        form = RollbackForm(choices=[(o.value, o.version_id or o.message) for o in options])
+    drawn = region_map(code, live.colours, state)
     context = {
         "code": code,
         "name": live.names.get(code, code),
@@ -152,26 +189,21 @@ def _render(request: HttpRequest, code: str, *, form: RollbackForm | None = None
         "current_label": current_label,
         "current_url": version_url(current.version_id) if current and current.version_id
         else "",
+        "since": when(current.created_at) if current else "",
+        "how": activation_summary(current) if current else None,
         "zones_live": sum(1 for owner in state.composite.zone_owner.values() if owner == code),
         "items": items,
-        "map": region_map(code, colour, state),
+        "map": drawn.map,
+        "elsewhere": sorted(drawn.elsewhere.items()),
+        "newest": drawn.newest,
         "form": form if can_roll_back else None,
-        "options": [(value, label, confirm[value]) for value, label in choices],
-        "selected": (form["version"].value() if form is not None else None),
+        "options": options,
+        # only what the operator chose (a form sent back with an error keeps it), never a default
+        "selected": form["version"].value() if form is not None and form.is_bound else None,
         "findings": findings or [],
         "limit": HISTORY_LIMIT,
     }
     return render(request, "rollout/region.html", context, status=status)
-
-
-def _default_choice(history: list[Activation], choices: list[tuple[str, str]]) -> str:
-    """The version the region had before its current one, when that is a choice."""
-    values = {value for value, _ in choices}
-    for activation in history[1:]:
-        value = activation.version_id or NOT_LIVE
-        if value in values:
-            return value
-    return choices[0][0]
 
 
 def _history_items(code: str, history: list[Activation]) -> list[HistoryItem]:
@@ -193,7 +225,7 @@ def _history_items(code: str, history: list[Activation]) -> list[HistoryItem]:
         item = HistoryItem(
             activation=activation,
             version_url=version_url(activation.version_id) if activation.version_id else "",
-            rollout_url=rollout_url(activation.rollout_id) if activation.rollout_id else "",
+            how=activation_summary(activation),
             current=index == 0, kpis=kpis,
             observations=[s for s in observed if s.taken_at >= start
                           and (newer_start is None or s.taken_at < newer_start)][:10])

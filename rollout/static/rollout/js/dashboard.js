@@ -1,73 +1,80 @@
-// Dashboard: follow the live state without reloading. Polls live.json every few seconds (with
-// the activation the page shows, so an unchanged map costs a few bytes), recolours zones and
-// facilities and updates the rollouts' progress. Region page: the rollback form's confirmation
-// names the version the selected option restores.
+// Dashboard: follow the live state without reloading. Polls live.json every few seconds with
+// the key the page was drawn with; while nothing changed the answer is a few bytes (and the
+// countdowns to each rollout's next step). When the key changed, the page fetches itself and
+// swaps every [data-live-section] whose HTML differs, so header, version mix, map, legend,
+// rollouts, freezes and the regions table always show one and the same state. Focus and scroll
+// stay where they were. Region page: the rollback form's confirmation names the version the
+// chosen option restores.
 (() => {
-  const summary = document.getElementById("live-summary");
-  const svg = document.getElementById("livemap");
-  if (summary && svg) {
-    let at = summary.dataset.at;
-    const NOT_LIVE = "#c8ccd2", GAP = "#000000";
-    const recolour = (map) => {
-      const owner = {}, fowner = {};
-      for (const [code, zones] of Object.entries(map.zones)) for (const z of zones) owner[z] = code;
-      for (const [code, ids] of Object.entries(map.facilities)) for (const f of ids) fowner[f] = code;
-      const gaps = new Set(map.gaps);
-      for (const c of svg.querySelectorAll("circle[data-zone]")) {
-        const z = c.dataset.zone, code = owner[z] || "";
-        c.setAttribute("fill", gaps.has(z) ? GAP : (map.colours[code] || NOT_LIVE));
-        c.dataset.region = code;
-        const t = c.querySelector("title");
-        if (t) t.textContent = `zone ${z}: ${gaps.has(z) ? "gap" : code || "not live"}`;
+  const header = () => document.querySelector('[data-live-section="header"]');
+  const first = header();
+  if (first && first.dataset.poll) {
+    const pollUrl = first.dataset.poll;
+    let key = first.dataset.key;
+    const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+    const swap = (old, fresh) => {
+      const active = document.activeElement;
+      let index = -1, href = null;
+      if (active && old.contains(active)) {
+        index = [...old.querySelectorAll(FOCUSABLE)].indexOf(active);
+        href = active.getAttribute("href");
       }
-      for (const f of svg.querySelectorAll("[data-facility]")) {
-        const code = fowner[f.dataset.facility] || "";
-        f.setAttribute("fill", map.colours[code] || NOT_LIVE);
-        f.dataset.region = code;
+      old.replaceWith(fresh);
+      if (index >= 0) {
+        const candidates = [...fresh.querySelectorAll(FOCUSABLE)];
+        const same = (href && candidates.find((el) => el.getAttribute("href") === href))
+          || candidates[Math.min(index, candidates.length - 1)];
+        if (same) same.focus({ preventScroll: true });
       }
     };
-    const progress = (rollouts) => {
-      const seen = new Set();
+    const redraw = async () => {
+      const res = await fetch(window.location.pathname,
+        { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      if (!res.ok) return false;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      let changed = 0;
+      for (const fresh of doc.querySelectorAll("[data-live-section]")) {
+        const old = document.querySelector(
+          `[data-live-section="${fresh.dataset.liveSection}"]`);
+        if (old && old.outerHTML !== fresh.outerHTML) {
+          swap(old, document.adoptNode(fresh));
+          changed += 1;
+        }
+      }
+      const drawn = header();
+      if (drawn) key = drawn.dataset.key;
+      if (changed) {
+        const note = document.getElementById("live-updated");
+        if (note) note.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+      }
+      return true;
+    };
+    const countdowns = (rollouts) => {
       for (const r of rollouts) {
-        seen.add(String(r.id));
-        const el = document.querySelector(`[data-rollout="${r.id}"]`);
-        if (!el) { stale(); continue; }
-        const bar = el.querySelector(".progress");
-        bar.setAttribute("aria-valuenow", r.done);
-        bar.firstElementChild.style.width = `${r.pct}%`;
-        const set = (f, text) => { const n = el.querySelector(`[data-f="${f}"]`); if (n) n.textContent = text; };
-        set("state", r.state);
-        el.querySelector('[data-f="state"]').className = `badge state-${r.state}`;
-        set("done", `${r.done} of ${r.total} phase${r.total === 1 ? "" : "s"} done`);
-        set("current", r.current);
-        set("next", r.next_label);
-      }
-      for (const el of document.querySelectorAll("[data-rollout]")) {
-        if (!seen.has(el.dataset.rollout)) el.classList.add("muted");
+        const next = document.querySelector(`[data-rollout="${r.id}"] [data-f="next"]`);
+        if (next && next.textContent !== r.next_label) next.textContent = r.next_label;
       }
     };
-    const stale = () => { document.getElementById("live-stale").hidden = false; };
     const poll = async () => {
       try {
-        const res = await fetch(`${summary.dataset.poll}?at=${encodeURIComponent(at)}`,
+        const res = await fetch(`${pollUrl}?key=${encodeURIComponent(key)}`,
           { headers: { Accept: "application/json" }, credentials: "same-origin" });
         if (res.ok) {
           const data = await res.json();
-          if (data.map) { recolour(data.map); if (String(data.at) !== at) stale(); at = String(data.at); }
-          progress(data.rollouts);
+          if (data.key !== key) await redraw();
+          countdowns(data.rollouts);
         }
       } catch (e) { /* offline for a moment: try again next time */ }
-      setTimeout(poll, document.hidden ? 15000 : 4000);
+      setTimeout(poll, document.hidden ? 15000 : 3000);
     };
-    setTimeout(poll, 4000);
+    setTimeout(poll, 3000);
   }
   // Region rollback: the confirmation names what the chosen option will change.
-  for (const select of document.querySelectorAll("select[data-confirm-option]")) {
+  for (const input of document.querySelectorAll("[data-confirm-choice] input[type=radio]")) {
     const update = () => {
-      const option = select.selectedOptions[0];
-      if (option && option.dataset.confirm) select.form.dataset.confirm = option.dataset.confirm;
+      if (input.checked && input.dataset.confirm) input.form.dataset.confirm = input.dataset.confirm;
     };
-    select.addEventListener("change", update);
+    input.addEventListener("change", update);
     update();
   }
 })();
