@@ -1,4 +1,4 @@
-"""What the rollout pages show, read in one place: the list rows, the planner's regions, and a
+"""What the rollout pages show, read in one place: the list rows and a
 rollout's status (phases, gates, events, the buttons a user may press, what a rollback would
 change). The page and its JSON status endpoint use the same `rollout_status_of`, so a poll can
 never disagree with a page load.
@@ -6,6 +6,7 @@ never disagree with a page load.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,6 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rollout.domain.composite import claimed_zones
 from rollout.domain.lifecycle import (
     Action,
     FreezeView,
@@ -27,8 +27,7 @@ from rollout.domain.lifecycle import (
     next_step,
 )
 from rollout.domain.lifecycle import PhaseView as LifecyclePhase
-from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout, Version
-from rollout.selectors import version_bundle
+from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout
 from rollout.services.activations import latest_activations
 from rollout.services.kpis import known_region_codes
 from rollout.services.roles import Role, user_roles
@@ -70,6 +69,15 @@ def progress_percent(state: str, passed: int, baking: int, total: int) -> int:
     return round(100 * (passed + baking / 2) / total) if total else 0
 
 
+def event_row(at: datetime, kind: str, message: str, actor: str | None,
+              now: datetime) -> dict[str, Any]:
+    """One event for the page; `by` is the actor to show after the message, empty when the
+    message already names them ("approved by abe")."""
+    named = actor is not None and re.search(rf"\bby {re.escape(actor)}\b", message) is not None
+    return {"at": iso(at), "at_label": when(at, now), "kind": kind, "message": message,
+            "actor": actor, "by": "" if named else (actor or "")}
+
+
 # --- the list -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -100,42 +108,6 @@ def rollout_rows(*, state: str | None = None, limit: int = 200) -> list[ListRow]
         baking = sum(p.state == PhaseState.BAKING.value for p in phases)
         out.append(ListRow(rollout, [list(p.regions) for p in phases], done, len(phases),
                            baking))
-    return out
-
-
-# --- the planner ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PlannerRegion:
-    code: str
-    name: str
-    zones: int
-    facilities: int
-    colour: str
-    live_version: str | None
-    live: bool
-
-
-def plannable_versions(limit: int = 200) -> list[Version]:
-    return list(Version.objects.filter(valid=True).order_by("-created_at", "-id")
-                .only("id", "message", "created_at")[:limit])
-
-
-def planner_regions(version: Version) -> list[PlannerRegion]:
-    """The version's regions with their size and each one's live version right now."""
-    bundle = version_bundle(version=version)
-    if bundle is None:
-        return []
-    codes = [r.code for r in bundle.regions.regions]
-    colours = region_colours(codes, universe=known_region_codes())
-    latest = latest_activations()
-    out = []
-    for region in bundle.regions.regions:
-        activation = latest.get(region.code)
-        live_version = activation.version_id if activation else None
-        out.append(PlannerRegion(region.code, region.name, len(claimed_zones(bundle, region.code)),
-                                 len(region.facilities), colours[region.code], live_version,
-                                 activation is not None and live_version is not None))
     return out
 
 
@@ -206,8 +178,7 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
                   .select_related("freeze_override_by")
                   .prefetch_related(Prefetch("gate_results",
                                              queryset=GateResult.objects.order_by("id"))))
-    events = [{"at": iso(e.at), "at_label": when(e.at, now), "kind": e.kind, "message": e.message,
-               "actor": e.actor.username if e.actor else None}
+    events = [event_row(e.at, e.kind, e.message, e.actor.username if e.actor else None, now)
               for e in rollout.events.select_related("actor").order_by("at", "id")]
     codes = list(rollout.version.stats.get("region_codes", [])) or [
         r for p in phases for r in p.regions]

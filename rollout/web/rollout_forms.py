@@ -9,16 +9,50 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django import forms
 from django.forms import formset_factory
+from django.utils import timezone
 
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Rollout, Version
 from rollout.services.plans import GatePlan, PhasePlan, plan_digest
 
 DEFAULT_BAKE = 30.0
-DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+#: what an operator types (24-hour, the server's time zone); the "T" forms are what a
+#: datetime-local field or an API-minded person sends
+DATETIME_INPUTS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+DATETIME_SHOWN = "%Y-%m-%d %H:%M"
+
+
+class NumberField(forms.FloatField):
+    """A float shown as typed: 1, not 1.0 (a FloatField renders a float's repr)."""
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+
+class StartField(forms.DateTimeField):
+    """An earliest start typed as text, "YYYY-MM-DD HH:MM", 24-hour, in the server's time
+    zone. A datetime-local input would show the browser's locale (12-hour US order here) while
+    the page means the server's zone: plain text in one stated format is the unambiguous one."""
+
+    default_error_messages = {
+        "invalid": "Type the time as YYYY-MM-DD HH:MM (24-hour, %(zone)s), e.g. 2030-01-02 14:30.",
+    }
+
+    def to_python(self, value: str | datetime | date | None) -> datetime | None:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if exc.code != "invalid":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid",
+                params={"zone": timezone.get_current_timezone_name()}) from exc
 
 
 class PlanForm(forms.Form):
@@ -41,11 +75,13 @@ class PhaseForm(forms.Form):
     regions = forms.CharField(
         label="Regions", required=False, max_length=2000,
         help_text="Region codes separated by commas, e.g. NE, MA")
-    bake_minutes = forms.FloatField(label="Bake (minutes)", min_value=0, initial=DEFAULT_BAKE,
-                                    max_value=60 * 24 * 30, required=False)
-    start_after = forms.DateTimeField(
+    bake_minutes = NumberField(label="Bake (minutes)", min_value=0, initial=DEFAULT_BAKE,
+                               max_value=60 * 24 * 30, required=False)
+    start_after = StartField(
         label="Earliest start", required=False, input_formats=DATETIME_INPUTS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+        widget=forms.DateTimeInput(format=DATETIME_SHOWN, attrs={
+            "placeholder": "YYYY-MM-DD HH:MM", "autocomplete": "off", "spellcheck": "false",
+            "size": 17}))
 
     def region_codes(self) -> list[str]:
         return split_codes(self.cleaned_data.get("regions"))
@@ -54,8 +90,8 @@ class PhaseForm(forms.Form):
 class GateForm(forms.Form):
     kpi = forms.ChoiceField(label="KPI", required=False,
                             choices=[("", "— no gate —")] + [(k, k) for k in KPI_NAMES])
-    max_regression_pct = forms.FloatField(label="Max regression (%)", required=False,
-                                          min_value=0, max_value=1000)
+    max_regression_pct = NumberField(label="Max regression (%)", required=False,
+                                     min_value=0, max_value=1000)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -164,6 +164,8 @@ def test_operator_flow__upload_plan_approve_start_rollback__map_changes_and_is_r
     otto.get_by_role("button", name="Start").click()
     otto_state = otto.locator("h1 [data-live=state]")
     expect(otto_state).to_have_text("running")
+    started = otto.locator("#action-message").get_by_text(f"Rollout {rollout_id} started.")
+    expect(started).to_be_visible()
 
     # e. the worker's step, done here: phase 1 activates; both open pages follow, unreloaded
     assert rollout_id in worker_queue.rollout_ids()
@@ -171,6 +173,7 @@ def test_operator_flow__upload_plan_approve_start_rollback__map_changes_and_is_r
     phase_1 = otto.locator(".timeline > li").first
     expect(phase_1.get_by_role("heading", name=re.compile(r"^Phase 1"))).to_contain_text(
         "baking")
+    expect(started).to_have_count(0)  # the action's message fades once phase 1 activates
     expect(zone_dot(dashboard, MOVED_ZONE)).to_have_attribute("data-region", "NE",
                                                              timeout=10_000)
     expect(zone_dot(dashboard, MOVED_ZONE)).to_have_attribute("fill", ne_colour or "")
@@ -183,6 +186,11 @@ def test_operator_flow__upload_plan_approve_start_rollback__map_changes_and_is_r
     otto.get_by_role("link", name="Roll back…").click()
     dialog = otto.get_by_role("dialog", name=f"Roll back rollout #{rollout_id}?")
     expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Reason")).to_be_focused()
+    otto.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    otto.get_by_role("link", name="Roll back…").click()
+    expect(dialog.get_by_label("Reason")).to_be_focused()
     changes = dialog.locator(".rollback-changes")
     for code in ("NE", "MA"):
         expect(changes).to_contain_text(f"{code}: {moved.id}")
@@ -195,6 +203,7 @@ def test_operator_flow__upload_plan_approve_start_rollback__map_changes_and_is_r
     shown_after = time.monotonic() - clicked
     assert shown_after < 1.0, f"rolled back shown {shown_after:.2f} s after the click"
     expect(dialog).to_be_hidden()
+    expect(otto.locator("#action-message .message")).to_be_focused()
     expect(otto.locator("#live-summary")).to_contain_text(
         "Rolled back: Zones 150-152 late in the browser test")
     screenshot(otto, "rollout-rolled-back")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from rollout.domain.findings import Finding
 from rollout.models import Rollout, Version
 from rollout.web.views import planner
 from tests.rollout_factories import (
@@ -92,7 +94,9 @@ def test_planner_get__version_given__regions_with_live_version_and_no_plan_check
         assert f'data-code="{code}"' in html
     assert f"live: <code>{original.id}</code>" in html
     assert html.count("not live") >= 2
-    assert 'name="phase-0-regions"' in html and 'type="datetime-local"' in html
+    assert 'name="phase-0-regions"' in html
+    assert 'name="phase-0-start_after"' in html and 'placeholder="YYYY-MM-DD HH:MM"' in html
+    assert 'type="datetime-local"' not in html  # the browser's locale would show 12-hour US
     assert 'id="create-button" disabled' in html
     assert "UTC" in html
 
@@ -137,7 +141,8 @@ def test_planner_check__plan_leaving_a_gap__findings_of_that_phase_and_create_di
     # Then the coverage gap after phase 1 is shown, Create stays disabled, nothing is created
     html = assert_page_ok(response)
     assert "The plan check failed" in html
-    assert "E120" in html and "after phase 1: zone 282" in html
+    assert "E120" in html and "zone 282" in html
+    assert "after phase 1: " not in html  # said once, by its group's heading
     assert 'name="checked_digest" value="' not in html
     assert 'id="create-button" disabled' in html
     assert not Rollout.objects.exists()
@@ -166,6 +171,92 @@ def test_planner_check__gate_without_a_limit__field_error(who: People) -> None:
 
     assert response.status_code == 422
     assert "Say how much this KPI may regress." in response.content.decode()
+
+
+def test_grouped__phase_labels__prefix_dropped_inside_its_group_kept_in_other() -> None:
+    findings = [Finding("E120", "after phase 1: zone 282 is served by no region"),
+                Finding("W300", "before the rollout (what a rollback restores): zone 9 slow"),
+                Finding("E999", "after phase 7: outside the plan")]
+
+    groups = {g.title: g for g in planner.grouped(findings, 2)}
+
+    assert [f.message for f in groups["After phase 1"].findings] == [
+        "zone 282 is served by no region"]
+    assert [f.message for f in groups["Before the rollout (what a rollback restores)"].findings
+            ] == ["zone 9 slow"]
+    assert [f.message for f in groups["Other"].findings] == ["after phase 7: outside the plan"]
+    assert findings[0].message.startswith("after phase 1: ")  # the service's finding untouched
+
+
+def test_planner_check__phase_removed__page_shows_exactly_the_posted_phases(
+        who: People) -> None:
+    # Given a two-phase plan posted after phase 3 was removed, bake times typed as whole numbers
+    version = original_version()
+
+    # When the editor checks it
+    html = assert_page_ok(client_as(who.editor).post(URL, plan_post(
+        version, "NE", "MA", bake="1", gates=(("in_region_pct", "2"),))))
+
+    # Then the page has those two phases and no padding phase, bakes as typed, one gate row
+    assert "The plan check passed" in html
+    assert 'name="phase-TOTAL_FORMS" value="2"' in html
+    assert 'name="phase-2-regions"' not in html
+    assert 'name="phase-0-bake_minutes" value="1"' in html
+    assert 'name="phase-1-bake_minutes" value="1"' in html
+    assert 'name="gate-TOTAL_FORMS" value="1"' in html
+    assert 'name="gate-0-max_regression_pct" value="2"' in html
+    assert "1.0" not in html.split('id="phases"', 1)[1].split("</ol>", 1)[0]
+
+
+def test_planner_check__an_empty_phase_posted__left_out_with_a_note(who: People) -> None:
+    # Given three phases, the middle one without regions
+    version = original_version()
+
+    # When the editor checks it
+    html = assert_page_ok(client_as(who.editor).post(URL, plan_post(version, "NE", " ", "MA")))
+
+    # Then the plan has two phases, MA now phase 2, and the page says why
+    assert 'name="phase-TOTAL_FORMS" value="2"' in html
+    assert re.search(r'name="phase-1-regions" value="MA"', html)
+    assert "Phase 2 had no regions and was left out of the plan" in html
+
+
+def test_planner_check__what_changes__listed_by_phase_in_plan_order(who: People) -> None:
+    # Given a plan with SE first, then MA and NE
+    version = original_version()
+
+    # When it is checked
+    html = assert_page_ok(client_as(who.editor).post(URL, plan_post(version, "SE", "MA, NE")))
+
+    # Then "What this plan changes" names each phase and keeps the plan's order
+    changes = html.split("What this plan changes", 1)[1].split("</ol>", 1)[0]
+    assert changes.index("Phase 1") < changes.index(">SE<") < changes.index("Phase 2")
+    assert changes.index("Phase 2") < changes.index(">MA<") < changes.index(">NE<")
+
+
+@pytest.mark.parametrize("typed", ["2030-01-02 14:30", "2030-01-02T14:30"])
+def test_planner_check__earliest_start_24_hour_text__read_in_utc_and_shown_back(
+        who: People, typed: str) -> None:
+    version = original_version()
+
+    html = assert_page_ok(client_as(who.editor).post(URL, plan_post(version, "NE",
+                                                                     start_after=typed)))
+
+    assert "The plan check passed" in html
+    assert 'value="2030-01-02 14:30"' in html
+
+
+@pytest.mark.parametrize("typed", ["01/02/2030 2:30 PM", "2030-01-02 25:00", "tomorrow"])
+def test_planner_check__earliest_start_not_in_the_format__field_error_saying_the_format(
+        who: People, typed: str) -> None:
+    version = original_version()
+
+    response = client_as(who.editor).post(URL, plan_post(version, "NE", start_after=typed))
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Type the time as YYYY-MM-DD HH:MM (24-hour, UTC), e.g. 2030-01-02 14:30." in html
+    assert not Rollout.objects.exists()
 
 
 def test_planner_create__checked_plan__draft_rollout_page(who: People) -> None:

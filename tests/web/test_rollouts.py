@@ -144,6 +144,25 @@ def test_rollout_detail__draft__header_phases_events_and_only_the_allowed_button
     assert "<form" not in viewer_html.split('data-fragment="actions"')[1].split("</section>")[0]
 
 
+def test_rollout_events__actor_named_in_the_message__shown_once(who: People) -> None:
+    # Given a rollout created by edna, approved by abe, then rolled back by otto
+    rollout = running_rollout(who)
+    rollout_advance(rollout_id=rollout.id, now=Clock().now)
+    client_as(who.operator).post(f"/rollouts/{rollout.id}/rollback/", {"reason": "slow"})
+
+    # When the page and the status are read
+    html = assert_page_ok(client_as(who.viewer).get(f"/rollouts/{rollout.id}/"))
+    events = html.split('class="events"', 1)[1].split("</ol>", 1)[0]
+    status = status_of(client_as(who.viewer), rollout.id)
+
+    # Then "created by edna" is not followed by "— edna"; "rolled back: slow" says who did it
+    assert "created by edna" in events and "— edna" not in events
+    assert "rolled back: slow" in events and "— otto" in events
+    by_kind = {e["kind"]: e for e in status["events"]}
+    assert by_kind["created"]["actor"] == "edna" and by_kind["created"]["by"] == ""
+    assert by_kind["rolled_back"]["by"] == "otto"
+
+
 # --- the buttons ----------------------------------------------------------------------------
 
 def test_rollout_actions__approve_then_start__by_a_second_user_and_an_operator(

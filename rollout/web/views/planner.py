@@ -9,7 +9,7 @@ service checks it again on create. A GET never runs the plan check.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +25,8 @@ from rollout.services.plans import validate_plan
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.rollouts import PlanRejected, plan_check, rollout_create
 from rollout.web.access import forbidden, role_required
-from rollout.web.rollout_data import PlannerRegion, actor_of, plannable_versions, planner_regions
+from rollout.web.planner_data import PlannerRegion, plannable_versions, planner_regions
+from rollout.web.rollout_data import actor_of
 from rollout.web.rollout_forms import (
     GateFormSet,
     PhaseFormSet,
@@ -69,6 +70,8 @@ class CheckResult:
 
 
 def grouped(findings: list[Finding], phases: int) -> list[FindingGroup]:
+    """The findings under the state each is about; inside a group a finding's message loses
+    the "after phase N: " prefix its heading already says (findings under "Other" keep theirs)."""
     groups = {"rollback": FindingGroup("Before the rollout (what a rollback restores)")}
     groups.update({str(n): FindingGroup(f"After phase {n}") for n in range(1, phases + 1)})
     other = FindingGroup("Other")
@@ -76,6 +79,8 @@ def grouped(findings: list[Finding], phases: int) -> list[FindingGroup]:
         match = _LABEL.match(item.message)
         key = (match.group(2) or "rollback") if match else ""
         group = groups.get(key, other)
+        if match and group is not other:
+            item = replace(item, message=item.message[match.end():])
         group.findings.append(item)
     return [*groups.values(), *([other] if other.findings else [])]
 
@@ -117,7 +122,7 @@ def rollout_plan(request: HttpRequest) -> HttpResponse:
         "version": version.id, "on_gate_failure": plan.on_gate_failure,
         "checked_digest": plan.digest if result.passed else ""})
     return _page(request, version, versions, regions, form, *_fresh(plan), result=result,
-                 plan=plan)
+                 plan=plan, dropped=empty_phases(phase_forms))
 
 
 def _check(plan: PlanInput) -> CheckResult:
@@ -150,15 +155,21 @@ def _create(request: HttpRequest, plan: PlanInput, form: PlanForm,
         fresh_form = PlanForm(versions=versions, initial={
             "version": version.id, "on_gate_failure": plan.on_gate_failure})
         return _page(request, version, versions, regions, fresh_form, *_fresh(plan),
-                     result=result, plan=plan, status=422)
+                     result=result, plan=plan, dropped=empty_phases(phase_forms), status=422)
     messages.success(request, f"Rollout {rollout.id} created as a draft. An approver other "
                               "than you must approve it before an operator can start it.")
     return redirect("web:rollout_detail", rollout_id=rollout.id)
 
 
+def empty_phases(phase_forms: BaseFormSet) -> list[int]:
+    """The numbers (1-based) of the posted phases without regions: the plan leaves them out."""
+    return [n for n, f in enumerate(phase_forms, start=1) if not f.region_codes()]
+
+
 def _fresh(plan: PlanInput) -> tuple[BaseFormSet, BaseFormSet]:
-    """Unbound forms holding `plan`, with one spare phase and gate row for a page without
-    JavaScript (empty ones are ignored)."""
+    """Unbound forms holding exactly `plan`: its phases (empty ones posted are gone, the page
+    says so) and its gates, or one "no gate" row when it has none. No spare rows: a phase
+    nobody asked for would look like part of the plan."""
     zone = timezone.get_current_timezone()
     phases: list[dict[str, Any]] = [
         {"regions": ", ".join(p.regions), "bake_minutes": p.bake_minutes,
@@ -166,14 +177,15 @@ def _fresh(plan: PlanInput) -> tuple[BaseFormSet, BaseFormSet]:
         for p in plan.phases]
     gates: list[dict[str, Any]] = [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct}
                                    for g in plan.gates]
-    return (PhaseFormSet(prefix="phase", initial=[*phases, {}]),
-            GateFormSet(prefix="gate", initial=[*gates, {}]))
+    return (PhaseFormSet(prefix="phase", initial=phases),
+            GateFormSet(prefix="gate", initial=gates or [{}]))
 
 
 def _page(request: HttpRequest, version: Version | None, versions: list[Version],
           regions: list[PlannerRegion], form: PlanForm, phase_forms: BaseFormSet,
           gate_forms: BaseFormSet, *, result: CheckResult | None = None,
-          plan: PlanInput | None = None, status: int = 200) -> HttpResponse:
+          plan: PlanInput | None = None, dropped: list[int] | None = None,
+          status: int = 200) -> HttpResponse:
     by_code = {r.code: r for r in regions}
     placed: set[str] = set()
     phases = []
@@ -185,16 +197,15 @@ def _page(request: HttpRequest, version: Version | None, versions: list[Version]
         phases.append({"form": phase_form, "regions": cards})
     changes = []
     if plan is not None and version is not None:
-        for code in sorted(plan.regions):
-            region = by_code.get(code)
-            if region is not None:
-                changes.append({"region": region, "from": region.live_version,
-                                "to": version.id})
+        for number, phase in enumerate(plan.phases, start=1):
+            changes.append({"number": number, "regions": [
+                {"region": by_code[code], "from": by_code[code].live_version, "to": version.id}
+                for code in phase.regions if code in by_code]})
     return render(request, "rollout/rollouts/plan.html", {
         "version": version, "versions": versions, "regions": regions,
         "pool": [r for r in regions if r.code not in placed], "phases": phases,
         "form": form, "phase_forms": phase_forms, "gate_forms": gate_forms,
-        "result": result, "changes": changes,
+        "result": result, "changes": changes, "dropped": dropped or [],
         "time_zone": timezone.get_current_timezone_name(),
     }, status=status)
 

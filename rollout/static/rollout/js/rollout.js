@@ -1,6 +1,8 @@
 // The rollout pages: filters that submit themselves, and on a rollout's page the live status
 // (polls status.json every 1.5 s and swaps in the parts that changed, rendered by the server's
 // own templates), the action buttons posted with fetch, the rollback <dialog> and countdowns.
+// A message about an action ("Rollout 1 started.") fades once the polled state moves on
+// without it (a phase activates): it would otherwise read as news about the new state.
 // Without JavaScript every button is a plain form post and the page works the same, reloading.
 (() => {
   "use strict";
@@ -16,8 +18,12 @@
   const messageBox = document.getElementById("action-message");
   const pollNote = document.getElementById("poll-state");
   const dialog = document.getElementById("rollback-dialog");
+  const news = document.getElementById("live-news");
   const shown = {};  // fragment name -> the HTML now on the page
   let skew = 0;  // server clock minus this browser's clock, ms
+  let seen = null;  // the last status's signature: state, phase states, event count
+  let eventsSeen = null;
+  let answeredAt = 0;  // when this page's last action was answered (performance.now())
 
   function csrfToken(form) {
     const field = form && form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -28,11 +34,31 @@
 
   function say(text, kind) {
     messageBox.replaceChildren();
-    if (!text) return;
+    if (!text) return null;
     const p = document.createElement("p");
     p.className = "message " + kind;
+    p.tabIndex = -1;  // focusable from script (after a rollback), not a tab stop
     p.textContent = text;
     messageBox.appendChild(p);
+    return p;
+  }
+
+  // The action messages (ours, and the server's after a plain post) fade away, then go.
+  function fadeMessages() {
+    document.querySelectorAll("#action-message .message, .messages .message").forEach((p) => {
+      if (p.classList.contains("fading")) return;
+      p.classList.add("fading");
+      setTimeout(() => {
+        const box = p.parentElement;
+        p.remove();
+        if (box && box.classList.contains("messages") && !box.children.length) box.remove();
+      }, 900);
+    });
+  }
+
+  function signature(status) {
+    return [status.state, (status.phases || []).map((p) => p.state).join(","),
+      (status.events || []).length].join("|");
   }
 
   function describeRefusal(body, status) {
@@ -42,9 +68,21 @@
     return text;
   }
 
-  function apply(status) {
+  // `byAction`: the status came with the answer to this page's own action, whose message
+  // describes this very change and stays; a change seen by polling retires it.
+  function apply(status, byAction) {
     if (!status) return;
     skew = Date.parse(status.server_time) - Date.now();
+    const sig = signature(status);
+    const events = status.events || [];
+    if (seen !== null && sig !== seen && !byAction) {
+      fadeMessages();
+      // Screen readers hear what changed by itself (the page's text changes silently).
+      const fresh = events.slice(eventsSeen || 0).map((e) => e.message);
+      if (news && fresh.length) news.textContent = fresh.join(". ") + ".";
+    }
+    seen = sig;
+    eventsSeen = events.length;
     document.querySelectorAll("[data-live=state]").forEach((el) => {
       el.textContent = status.state;
       el.className = el.className.replace(/state-\S+/, "state-" + status.state);
@@ -85,9 +123,12 @@
   let failures = 0;
   async function poll() {
     try {
+      const sentAt = performance.now();
       const response = await fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (!response.ok) throw new Error("HTTP " + response.status);
-      apply(await response.json());
+      const status = await response.json();
+      // A poll sent before an action was answered knows less than that answer: drop it.
+      if (sentAt >= answeredAt) apply(status);
       failures = 0;
       pollNote.textContent = "Live: this page updates itself every 1.5 s.";
     } catch (err) {
@@ -122,8 +163,11 @@
       const result = await post(form);
       if (result.ok) {
         if (isRollback) { dialog.close(); form.reset(); }
-        say(result.body && result.body.message, "success");
-        apply(result.body && result.body.status);
+        const message = say(result.body && result.body.message, "success");
+        answeredAt = performance.now();
+        apply(result.body && result.body.status, true);
+        // The "Roll back…" link that had focus is gone now: keep keyboard users on the news.
+        if (isRollback && message) message.focus();
       } else {
         const text = describeRefusal(result.body, result.status);
         if (errorBox) {
@@ -159,6 +203,7 @@
     // Opened by ?rollback=1 (the no-script way): make it modal now that script runs.
     dialog.close();
     dialog.showModal();
+    document.getElementById("rollback-reason").focus();
   }
 
   setInterval(tick, 1000);
