@@ -133,7 +133,8 @@ def _check_file_names(files: Mapping[str, bytes]) -> None:
         raise VersionRejected(f"a bundle has at most {MAX_FILES} files, got {len(files)}")
     for name in files:
         if (not name or "/" in name or "\\" in name or name.startswith(".") or len(name) > 255
-                or not name.endswith((".yaml", ".yml"))):
+                or not name.endswith((".yaml", ".yml"))
+                or any(ch in name for ch in '"<>|*?') or not name.isprintable()):
             raise VersionRejected(f"unusable file name {name!r}: expected a plain *.yaml name")
 
 

@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from rollout.services.roles import Role, has_role, user_roles
@@ -25,15 +25,27 @@ def role_required(role: Role) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            wants_json = _wants_json(request)
             if not request.user.is_authenticated:
+                if wants_json:  # a script's fetch must not follow a redirect to a login page
+                    return JsonResponse({"detail": "Your session has ended: log in again."},
+                                        status=401)
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, role):
-                return forbidden(request, f"This page needs the {role.value} role.")
+                message = f"This page needs the {role.value} role."
+                if wants_json:
+                    return JsonResponse({"detail": message}, status=403)
+                return forbidden(request, message)
             return view(request, *args, **kwargs)
 
         return cast(View, wrapped)
 
     return decorator
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:

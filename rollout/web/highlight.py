@@ -46,6 +46,9 @@ class Listing:
     truncated: bool
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def line_id(name: str, line: int) -> str:
     """The element id of a listing's line: what a finding links to (`#network.yaml-L12`)."""
     return f"{name}-L{line}"
@@ -63,11 +66,17 @@ def _listing(version_id: str, name: str, text: str,
              notes: tuple[tuple[int, tuple[LineNote, ...]], ...]) -> Listing:
     del version_id  # part of the cache key only: the text of a version's file never changes
     size = len(text.encode("utf-8"))
-    source_lines = text.splitlines()
+    # Lines as the YAML loader and pygments count them (\r\n, \r, \n), not str.splitlines(),
+    # which also breaks at U+2028 and friends and would shift every later line number.
+    source_lines = _LINE_BREAK.split(text)
+    if source_lines and source_lines[-1] == "":
+        source_lines.pop()
     truncated = False
     if size <= HIGHLIGHT_MAX_BYTES:
         formatter = HtmlFormatter(nowrap=True)
-        html_lines = _UNWRAP.sub(r"\1", highlight(text, YamlLexer(), formatter)).split("\n")
+        # stripnl=False: pygments would drop leading blank lines and shift every line number.
+        html = highlight(text, YamlLexer(stripnl=False), formatter)
+        html_lines = _UNWRAP.sub(r"\1", html).split("\n")
     else:
         truncated = len(source_lines) > PLAIN_MAX_LINES
         html_lines = [escape(line) for line in source_lines[:PLAIN_MAX_LINES]]

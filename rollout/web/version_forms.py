@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
 
 from rollout.domain.bundle import SECTION_FILES
 from rollout.domain.schema import REQUIRED_SECTIONS
@@ -65,19 +67,31 @@ class UploadForm(forms.Form):
         return data
 
 
-def bundle_from_uploads(uploads: list[UploadedFile]) -> dict[str, bytes]:
-    """File name -> bytes; a .zip is unpacked (its YAML files, wherever they are in it)."""
+def bundle_from_uploads(uploads: Sequence[UploadedFile]) -> dict[str, bytes]:
+    """File name -> bytes; a .zip is unpacked (its YAML files, wherever they are in it).
+
+    Nothing is read past the limits: each file at most RRM_MAX_FILE_BYTES, a whole bundle at
+    most MAX_FILES of them, whatever sizes the uploads or a zip's headers claim.
+    """
     limit = settings.RRM_MAX_FILE_BYTES
+    if len(uploads) > MAX_FILES:
+        raise forms.ValidationError(f"{len(uploads)} files were given; a bundle has at most "
+                                    f"{MAX_FILES}.")
+    budget = _Budget(limit * MAX_FILES)
     files: dict[str, bytes] = {}
     for upload in uploads:
         name = PurePosixPath(upload.name or "").name
-        if upload.size is not None and upload.size > limit * MAX_FILES:
-            raise forms.ValidationError(f"{name} is larger than the size limit.")
-        raw = upload.read()
-        if name.lower().endswith(".zip"):
-            for member, content in _unzip(name, raw, limit).items():
+        is_zip = name.lower().endswith(".zip")
+        cap = limit * MAX_FILES if is_zip else limit
+        raw = upload.read(cap + 1)
+        if len(raw) > cap:
+            raise forms.ValidationError(f"{name} is larger than the size limit "
+                                        f"({cap:,} bytes).")
+        if is_zip:
+            for member, content in _unzip(name, raw, limit, budget).items():
                 _add(files, member, content)
         else:
+            budget.take(len(raw), name)
             _add(files, name, raw)
     if len(files) > 1:
         missing = [f for f in REQUIRED_FILES if f not in files]
@@ -95,13 +109,25 @@ def bundle_from_uploads(uploads: list[UploadedFile]) -> dict[str, bytes]:
     return files
 
 
+class _Budget:
+    """Bytes a whole upload may still unpack to."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def take(self, size: int, name: str) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise forms.ValidationError(f"The bundle is larger than the size limit at {name}.")
+
+
 def _add(files: dict[str, bytes], name: str, raw: bytes) -> None:
     if name in files:
         raise forms.ValidationError(f"{name} was given twice.")
     files[name] = raw
 
 
-def _unzip(name: str, raw: bytes, limit: int) -> dict[str, bytes]:
+def _unzip(name: str, raw: bytes, limit: int, budget: _Budget) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
@@ -118,16 +144,24 @@ def _unzip(name: str, raw: bytes, limit: int) -> dict[str, bytes]:
             raise forms.ValidationError(f"{name} holds {len(members)} YAML files; a bundle has "
                                         f"at most {MAX_FILES}.")
         for info in members:
-            if info.file_size > limit:  # checked before inflating: no zip bombs
-                raise forms.ValidationError(f"{info.filename} in {name} is over the size limit.")
             member = PurePosixPath(info.filename).name
             if member in out:
                 raise forms.ValidationError(f"{name} holds two files named {member}.")
+            too_big = forms.ValidationError(f"{info.filename} in {name} is over the size limit.")
+            if info.file_size > limit:
+                raise too_big
             try:
-                out[member] = archive.read(info)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                # Streamed and cut at the limit: the size in a zip's header is the archive's
+                # own claim, and a forged one must not make us inflate gigabytes (a zip bomb).
+                with archive.open(info) as stream:
+                    content = stream.read(limit + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
                 raise forms.ValidationError(f"{info.filename} in {name} cannot be read: "
                                             f"{exc}") from exc
+            if len(content) > limit:
+                raise too_big
+            budget.take(len(content), info.filename)
+            out[member] = content
     return out
 
 
@@ -195,6 +229,11 @@ class RouteFcsForm(forms.Form):
         return data
 
 
+#: a version id or a prefix of one: what a URL path segment can carry
+_VERSION_REF = RegexValidator(r"^\s*[0-9A-Za-z_-]+\s*$",
+                              "A version id (or its first characters): letters and digits.")
+
+
 class CompareForm(forms.Form):
-    a = forms.CharField(label="From version", max_length=64)
-    b = forms.CharField(label="To version", max_length=64)
+    a = forms.CharField(label="From version", max_length=64, validators=[_VERSION_REF])
+    b = forms.CharField(label="To version", max_length=64, validators=[_VERSION_REF])

@@ -82,7 +82,8 @@ def test_version_create__not_utf8__is_rejected_and_nothing_is_stored() -> None:
     assert Version.objects.count() == 0
 
 
-@pytest.mark.parametrize("name", ["../network.yaml", ".hidden.yaml", "notes.txt", ""])
+@pytest.mark.parametrize("name", ["../network.yaml", ".hidden.yaml", "notes.txt", "",
+                                  'a"b\r\nX-Evil: 1.yaml', "tab\there.yaml", "what?.yaml"])
 def test_version_create__unusable_file_name__is_rejected(name: str) -> None:
     with pytest.raises(VersionRejected):
         version_create(files={name: b"network: {}\n"}, message="bad name")

@@ -170,7 +170,7 @@ def test_audit_summary__structured_details__names_regions_and_versions_full_json
     # When they are summarised
     # Then the line says what changed (not "{2 fields}" or "[8 items]") and the JSON is kept
     line, full = summarize(restored)
-    assert line == "restored: NE → abc123, MA → not live"
+    assert line == "restored: MA → not live, NE → abc123"
     assert '"MA": null' in full
     assert summarize(created)[0] == "phases: 1: NE, MA · 2: SE, GL"
     assert summarize(went_live)[0] == "regions: NE, MA, SE, GL, CE, SC, MT, PC"
@@ -183,5 +183,19 @@ def test_audit_page__rollback_details__summary_lists_regions_with_json_expandabl
         who: People) -> None:
     event(who.operator, "rollout.rolled_back", "obj-rb", restored={"NE": "abc123", "MA": None})
     html = assert_page_ok(client_as(who.viewer).get("/audit/"))
-    assert "<summary>restored: NE → abc123, MA → not live</summary>" in html
+    assert "<summary>restored: MA → not live, NE → abc123</summary>" in html
     assert "{2 fields}" not in html
+
+
+def test_audit_page__date_at_the_end_of_the_calendar__is_a_form_error_not_a_500(
+        who: People) -> None:
+    event(who.editor, "version.created", "obj-1")
+    html = assert_page_ok(client_as(who.viewer).get("/audit/?until=9999-12-31"))
+    assert shown_objects(html) == ["obj-1"]
+
+
+def test_audit_page__region_event__links_to_the_region_page(who: People) -> None:
+    audit_record(actor=who.operator, action="region.rolled_back", object_type="region",
+                 object_id="NE", details={})
+    html = assert_page_ok(client_as(who.viewer).get("/audit/"))
+    assert 'href="/regions/NE/"' in html

@@ -344,3 +344,25 @@ def test_listing_note__finding_at_a_column__caret_under_that_column_after_the_sa
     assert line and note_html
     assert len(note_html.group(1)) == len(line.group(1)) == 2
     assert len(note_html.group(2)) == 6
+
+
+def test_listing__leading_blank_lines_and_unicode_separators__keep_line_numbers() -> None:
+    # Given a file starting with blank lines and holding a U+2028 inside a comment
+    from rollout.web.highlight import LineNote, line_id, listing
+
+    text = "\n\n# note\u2028still the comment\nregions:\n  - code: NE\n"
+    note = LineNote(code="E999", message="here", severity="error", column=5)
+    # When it is listed with a finding on line 5
+    html = listing(version_id="t1", name="regions.yaml", text=text, notes={5: (note,)})
+    # Then line 5's element holds "code: NE" and carries the finding
+    found = re.search(rf'<span id="{line_id("regions.yaml", 5)}" class="([^"]*)"[^>]*>(.*?)</span>'
+                      r'(?=<span)', html.html)
+    assert found and "finding-line" in found.group(1)
+    assert "code" in found.group(2) and "NE" in found.group(2)
+    assert html.lines == 5
+
+
+def test_compare__ref_with_a_slash__is_a_form_error_not_a_500(who: People) -> None:
+    response = client_as(who.viewer).get("/versions/", {"a": "a/b", "b": "c"})
+    assert response.status_code == 200
+    assert "A version id" in response.content.decode()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -29,16 +31,20 @@ LIST_ITEMS = 12
 VERSION_KEYS = frozenset({"restored", "from", "to", "version"})
 #: object types with a page of their own: (url name, whether the id is an integer)
 OBJECT_PAGES = {"version": "web:version_detail", "rollout": "web:rollout_detail",
-                "region": "web:region_detail"}
+                "region": "web:region"}
+
+
+_DAY_RANGE = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(9999, 12, 30))]
 
 
 class AuditFilterForm(forms.Form):
     who = forms.ChoiceField(required=False, label="Who")
     action = forms.CharField(required=False, max_length=64, label="What (action starts with)")
-    since = forms.DateField(required=False, label="Since (day)",
+    # Bounded so that "until the end of that day" (the next midnight) always exists.
+    since = forms.DateField(required=False, label="Since (day)", validators=_DAY_RANGE,
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="Until (day, inclusive)",
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            validators=_DAY_RANGE, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, usernames: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,8 +87,10 @@ def _short(value: object, *, key: str = "") -> str:
         return _short_list(value, key=key)
     if isinstance(value, dict):
         arrow = key in VERSION_KEYS
+        # Sorted: PostgreSQL's jsonb keeps no insertion order, so the same event must read the
+        # same on every database.
         items = [f"{k} → {_short(v, key=key)}" if arrow else f"{k}={_scalar(v)}"
-                 for k, v in value.items()]
+                 for k, v in sorted(value.items())]
         return ", ".join(items) if items else "none"
     return str(value)
 

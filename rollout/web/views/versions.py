@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from rollout.domain.diff import semantic_diff, text_diff
@@ -116,7 +117,7 @@ def version_file_raw(request: HttpRequest, ref: str, name: str) -> HttpResponse:
     if name not in files:
         return _not_found(request, f"version {version.id} has no file {name!r}")
     response = HttpResponse(files[name], content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -147,6 +147,14 @@
     });
     let body = null;
     try { body = await response.json(); } catch (err) { body = null; }
+    // A redirect (to the login page, when the session has ended) or an answer that is not the
+    // view's JSON means the action was NOT done: never report it as a success.
+    if (response.redirected || body === null) {
+      const detail = response.redirected
+        ? "Your session has ended: log in again (in another tab, to keep this page). Nothing was changed."
+        : "The server gave an unexpected answer (HTTP " + response.status + "). Reload the page to see the current state.";
+      return { ok: false, status: response.redirected ? 401 : response.status, body: { detail } };
+    }
     return { ok: response.ok, status: response.status, body };
   }
 
