@@ -287,3 +287,23 @@ def test_region_page__never_live__says_so_without_a_form(who: Any) -> None:
     # Then
     assert "This region has never been live" in html and "No activation yet" in html
     assert "/regions/SE/rollback/" not in html
+
+
+def test_region_rollback__region_changed_since_the_page_was_loaded__refused(who: Any) -> None:
+    # Given an operator looking at NE while it is on the original version
+    original, moved = original_version(), moved_282_version()
+    make_live(original)
+    html = assert_page_ok(client_as(who.operator).get("/regions/NE/"))
+    seen = re.search(r'name="seen" value="(\d+)"', html)
+    assert seen
+    # And NE moves on to another version before they confirm
+    make_live(moved)
+
+    # When they confirm the rollback they were shown
+    response = client_as(who.operator).post(
+        "/regions/NE/rollback/", {"version": "none", "reason": "r", "seen": seen.group(1)})
+
+    # Then it is refused, saying what is live now, and nothing changed
+    assert response.status_code == 409
+    assert "changed since this page was loaded" in response.content.decode()
+    assert live_versions()["NE"] == moved.id

@@ -158,9 +158,9 @@ def test_token_list__shows_only_the_users_own_tokens(who: People) -> None:
     assert "vera&#x27;s job" in html and "edna" not in html.split("Your tokens")[1]
 
 
-def test_token_list__staff__may_see_everyones(who: People) -> None:
+def test_token_list__superuser__may_see_everyones(who: People) -> None:
     token_create(user=who.editor, role=Role.EDITOR, name="edna's job")
-    boss = user_factory("boss", is_staff=True)
+    boss = user_factory("boss", is_staff=True, is_superuser=True)
     token_create(user=boss, role=Role.VIEWER, name="boss job")
     html = assert_page_ok(client_as(boss).get("/tokens/?all=1"))
     assert "Everyone's tokens" in html and "edna&#x27;s job" in html
@@ -198,14 +198,24 @@ def test_token_revoke__someone_elses_token__is_not_found(who: People) -> None:
     assert token.revoked_at is None and api_versions(text) == 200
 
 
-def test_token_revoke__staff__may_revoke_anyones(who: People) -> None:
+def test_token_revoke__superuser__may_revoke_anyones(who: People) -> None:
     token, _ = token_create(user=who.editor, role=Role.EDITOR)
-    boss = user_factory("boss", is_staff=True)
-    token_create(user=boss, role=Role.VIEWER)  # gives the boss a role to open the page
+    boss = user_factory("boss", is_staff=True, is_superuser=True)
     response = client_as(boss).post(f"/tokens/{token.id}/revoke/")
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_token_revoke__staff_with_only_a_viewer_role__cannot_revoke_others(who: People) -> None:
+    # Given a staff member (admin access) holding only the viewer role
+    token, _ = token_create(user=who.operator, role=Role.OPERATOR)
+    clerk = user_factory("clerk", is_staff=True)
+    token_create(user=clerk, role=Role.VIEWER)
+    # When they try to revoke the operator's token, Then it is as if it did not exist
+    assert client_as(clerk).post(f"/tokens/{token.id}/revoke/").status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 def test_token_revoke__get__is_not_allowed(who: People) -> None:

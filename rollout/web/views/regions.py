@@ -99,6 +99,16 @@ def region_rollback_view(request: HttpRequest, code: str) -> HttpResponse:
     if not history:
         raise Http404(f"region {code} has never been live")
     form = RollbackForm(request.POST, choices=_choices(code, history))
+    seen = request.POST.get("seen", "")
+    if seen and seen != str(history[0].id):
+        # The confirmation named the change from the version live when the page was loaded;
+        # if the region moved since (a phase, another operator), that is not what was agreed.
+        latest = history[0]
+        messages.error(request, f"Region {code} changed since this page was loaded: it is now "
+                                f"on {latest.version_id or 'not live'} (activation "
+                                f"#{latest.id}). Nothing was rolled back; check the page and "
+                                f"confirm again.")
+        return _render(request, code, form=form, status=409)
     if not form.is_valid():
         messages.error(request, "The rollback needs a version to restore and a reason.")
         return _render(request, code, form=form, status=400)

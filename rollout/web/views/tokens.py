@@ -3,7 +3,7 @@
 A new token's text is shown once, in the response to the POST that created it (never in a URL,
 a session message or a cache: the response is `no-store`); only its hash is kept. A token's
 role is limited to the roles its user already holds, since creating a token grants its role.
-Staff may list and revoke everyone's tokens.
+Superusers may list and revoke everyone's tokens.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ class TokenForm(forms.Form):
 
 
 def _sees_all(user: User) -> bool:
-    return user.is_staff or user.is_superuser
+    # Superusers only: a staff flag alone (admin access, perhaps with just the viewer role)
+    # must not be enough to revoke an operator's CI token.
+    return user.is_superuser
 
 
 def _page(request: HttpRequest, form: TokenForm, *, new_token: str = "",
