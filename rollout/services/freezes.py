@@ -7,8 +7,9 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
-from rollout.domain.lifecycle import PhaseState
+from rollout.domain.lifecycle import PhaseState, State
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
 from rollout.services.plans import RolloutRefused
@@ -31,6 +32,58 @@ def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
                      details={"starts_at": starts_at.isoformat(),
                               "ends_at": ends_at.isoformat()})
     return window
+
+
+def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
+               now: datetime | None = None) -> FreezeWindow | None:
+    """End a change freeze early (approver role), with a written reason.
+
+    - A window that has not started yet is cancelled: its row is deleted, and the audit row
+      `freeze.cancelled` keeps its history (start, end, reason, creator). A window that never
+      held anything needs no "cancelled" state on the model, and deleting it keeps every reader
+      (the engine, the dashboard) unchanged: they only ever see windows that apply. Returns None.
+    - A window in progress ends now (`ends_at = now`), audited as `freeze.ended` with its old
+      end. Returns the window.
+    - A window already over is refused (RolloutRefused), as is one that does not exist.
+
+    After the commit, every running rollout the window was holding is re-enqueued, so a held
+    phase starts at once rather than at the old end: the engine parks a held rollout with
+    `next_step_at` at the end of the freeze it waits for, and neither the engine nor the sweep
+    would look at it before then.
+    """
+    user = require_role(actor, Role.APPROVER)
+    if not reason.strip():
+        raise RolloutRefused("ending a change freeze needs a written reason")
+    with transaction.atomic():
+        window = FreezeWindow.objects.select_for_update().filter(id=window_id).first()
+        if window is None:
+            raise RolloutRefused(f"there is no freeze window {window_id}")
+        now = now or timezone.now()
+        old_end = window.ends_at
+        if old_end <= now:
+            raise RolloutRefused(f"freeze window {window_id} ended at "
+                                 f"{old_end:%Y-%m-%d %H:%M} UTC: there is nothing to end")
+        details = {"starts_at": window.starts_at.isoformat(), "ends_at": old_end.isoformat(),
+                   "freeze_reason": window.reason,
+                   "created_by": getattr(window.created_by, "username", None)}
+        if window.starts_at >= now:
+            window.delete()
+            result, action = None, "freeze.cancelled"
+        else:
+            window.ends_at = now
+            window.save(update_fields=["ends_at"])
+            result, action = window, "freeze.ended"
+            details["ended_at"] = now.isoformat()
+        audit_record(actor=user, action=action, object_type="freeze", object_id=str(window_id),
+                     reason=reason, details=details)
+        # A held rollout waits with next_step_at at the end of the freeze that holds it
+        # (lifecycle.next_step); a rollout that waits for another, longer window is looked at
+        # for nothing, which the engine's row lock and state check make harmless.
+        for rollout_id in Rollout.objects.filter(state=State.RUNNING.value,
+                                                 next_step_at=old_end).values_list("id",
+                                                                                   flat=True):
+            schedule_advance(rollout_id)
+    return result
 
 
 def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,

@@ -13,6 +13,7 @@ NAVIGATION = (
     ("web:version_list", "Versions", Role.VIEWER),
     ("web:simulate", "Simulate", Role.VIEWER),
     ("web:rollout_list", "Rollouts", Role.VIEWER),
+    ("web:freezes", "Freezes", Role.VIEWER),
     ("web:audit", "Audit log", Role.VIEWER),
     ("web:tokens", "API tokens", Role.VIEWER),
 )

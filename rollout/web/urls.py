@@ -5,6 +5,7 @@ from __future__ import annotations
 from rollout.web.views import (
     audit,
     dashboard,
+    freezes,
     planner,
     regions,
     rollouts,
@@ -22,6 +23,7 @@ urlpatterns = [
     *simulation.urlpatterns,
     *planner.urlpatterns,
     *rollouts.urlpatterns,
+    *freezes.urlpatterns,
     *audit.urlpatterns,
     *tokens.urlpatterns,
 ]
