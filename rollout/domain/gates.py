@@ -17,6 +17,17 @@ HIGHER_IS_BETTER = frozenset({"in_region_pct", "fill_pct"})
 NEUTRAL = frozenset({"orders"})
 
 
+def change_verdict(kpi: str, before: float, after: float) -> str:
+    """How a change of `kpi` from `before` to `after` reads: "same", "better", "worse", or
+    "changed" for a KPI with no better direction (orders)."""
+    diff = after - before
+    if abs(diff) < 1e-9:
+        return "same"
+    if kpi in NEUTRAL:
+        return "changed"
+    return "better" if (diff > 0) == (kpi in HIGHER_IS_BETTER) else "worse"
+
+
 @dataclass(frozen=True)
 class GateVerdict:
     passed: bool

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL
+from rollout.domain.gates import change_verdict
 from rollout.domain.simulate import COUNT_KPIS, PERCENT_KPIS
 from rollout.models import Activation, KpiSnapshot
 
@@ -49,16 +49,6 @@ def fmt_kpi(name: str, value: float | None) -> str:
     return f"{value:,.1f}"
 
 
-def verdict_of(name: str, before: float, after: float) -> str:
-    diff = after - before
-    if abs(diff) < 1e-9:
-        return "same"
-    if name in NEUTRAL:
-        return "changed"
-    up_is_good = name in HIGHER_IS_BETTER
-    return "better" if (diff > 0) == up_is_good else "worse"
-
-
 def kpi_cell(name: str, after: float | None, before: float | None,
              observed: bool = False) -> KpiCell:
     cell = KpiCell(name, KPI_LABELS.get(name, name), after, fmt_kpi(name, after),
@@ -73,7 +63,7 @@ def kpi_cell(name: str, after: float | None, before: float | None,
     arrow = "▲" if diff > 0 else "▼" if diff < 0 else "="
     number = number.replace("-", "−")
     return KpiCell(cell.name, cell.label, after, cell.shown, diff, f"{arrow} {number}{unit}",
-                   verdict_of(name, before, after), observed, before)
+                   change_verdict(name, before, after), observed, before)
 
 
 @dataclass

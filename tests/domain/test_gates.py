@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL, judge, regression_pct
+from rollout.domain.gates import (
+    HIGHER_IS_BETTER,
+    NEUTRAL,
+    change_verdict,
+    judge,
+    regression_pct,
+)
 from rollout.domain.simulate import KPI_NAMES, PERCENT_KPIS
 
 LOWER_IS_BETTER = [k for k in KPI_NAMES if k not in HIGHER_IS_BETTER and k not in NEUTRAL]
@@ -136,3 +142,16 @@ def test_judge__unknown_kpi__fails_closed() -> None:
     assert not verdict.passed
     assert verdict.regression_pct is None
     assert verdict.reason == "unknown KPI 'happiness'"
+
+
+@pytest.mark.parametrize(("kpi", "before", "after", "expected"), [
+    ("in_region_pct", 60.0, 66.0, "better"),
+    ("in_region_pct", 66.0, 60.0, "worse"),
+    ("trucks", 100, 90, "better"),
+    ("trucks", 90, 100, "worse"),
+    ("orders", 10, 11, "changed"),
+    ("avg_km", 5.0, 5.0, "same"),
+])
+def test_change_verdict__direction_of_the_kpi__decides(kpi: str, before: float, after: float,
+                                                       expected: str) -> None:
+    assert change_verdict(kpi, before, after) == expected

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
 
-from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL
+from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL, change_verdict
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
 from rollout.models import Version
 from rollout.selectors import VersionNotFound, version_get, version_list
@@ -87,14 +87,9 @@ class KpiRow:
     @property
     def verdict(self) -> str:
         """"better", "worse", "same", "changed" (a neutral KPI) or "" (nothing to compare)."""
-        delta = self.delta
-        if delta is None:
+        if self.before is None or self.after is None:
             return ""
-        if abs(delta) < 1e-9:
-            return "same"
-        if not self.better_when:
-            return "changed"
-        return "better" if (delta > 0) == (self.better_when == "higher") else "worse"
+        return change_verdict(self.kpi, self.before, self.after)
 
     @property
     def arrow(self) -> str:
