@@ -67,6 +67,18 @@ def _version_or_404(request: HttpRequest, ref: str) -> Version | HttpResponse:
         return _not_found(request, str(exc))
 
 
+def _file_or_404(request: HttpRequest, ref: str,
+                 name: str) -> tuple[Version, dict[str, str]] | HttpResponse:
+    """The version and its files, when it has a file `name`; else the 404 page."""
+    version = _version_or_404(request, ref)
+    if isinstance(version, HttpResponse):
+        return version
+    files = version_files(version=version)
+    if name not in files:
+        return _not_found(request, f"version {version.id} has no file {name!r}")
+    return version, files
+
+
 @role_required(Role.VIEWER)
 def version_list_view(request: HttpRequest) -> HttpResponse:
     compare = CompareForm(request.GET) if "a" in request.GET or "b" in request.GET else None
@@ -110,12 +122,10 @@ def version_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 @role_required(Role.VIEWER)
 def version_file_raw(request: HttpRequest, ref: str, name: str) -> HttpResponse:
-    version = _version_or_404(request, ref)
-    if isinstance(version, HttpResponse):
-        return version
-    files = version_files(version=version)
-    if name not in files:
-        return _not_found(request, f"version {version.id} has no file {name!r}")
+    found = _file_or_404(request, ref, name)
+    if isinstance(found, HttpResponse):
+        return found
+    _, files = found
     response = HttpResponse(files[name], content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
@@ -249,12 +259,10 @@ def version_upload(request: HttpRequest) -> HttpResponse:
 @role_required(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def version_file_edit(request: HttpRequest, ref: str, name: str) -> HttpResponse:
-    version = _version_or_404(request, ref)
-    if isinstance(version, HttpResponse):
-        return version
-    files = version_files(version=version)
-    if name not in files:
-        return _not_found(request, f"version {version.id} has no file {name!r}")
+    found = _file_or_404(request, ref, name)
+    if isinstance(found, HttpResponse):
+        return found
+    version, files = found
     original = files[name]
     bundle = version_bundle(version=version)
     regions = [r.code for r in bundle.regions.regions] if bundle is not None else []
