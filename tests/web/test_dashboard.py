@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from rollout.models import Rollout
 from rollout.services.activations import region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.freezes import freeze_create
@@ -242,13 +243,19 @@ def test_dashboard_live__activation_pause_rollback__key_changes_each_time(who: A
     assert body["changed"] is True and body["rollouts"] == []
 
 
-def test_dashboard__rollout_rolled_back__no_longer_running_shown_as_ended(who: Any) -> None:
-    # Given a rollout whose first phase went live, then rolled back
+def rolled_back_after_phase_one(who: Any) -> Rollout:
+    """The original live; a rollout of the moved version activates MA and SE, then is rolled
+    back by the operator."""
     make_live(original_version())
     rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
                               state="running", bake_minutes=30)
     rollout_advance(rollout_id=rollout.id)
-    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+    return rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+
+
+def test_dashboard__rollout_rolled_back__no_longer_running_shown_as_ended(who: Any) -> None:
+    # Given a rollout whose first phase went live, then rolled back
+    rolled_back_after_phase_one(who)
 
     # When
     html = assert_page_ok(client_as(who.viewer).get("/"))
@@ -280,11 +287,7 @@ def test_dashboard__sections__every_live_part_marked_for_redrawing(who: Any) -> 
 
 def test_dashboard__activated_by_rollout__said_as_people_say_it(who: Any) -> None:
     # Given MA activated by a rollout's first phase, then rolled back with the rollout
-    make_live(original_version())
-    rollout = rollout_factory(moved_282_version(), ["MA", "SE"], ["NE"], who=who,
-                              state="running", bake_minutes=30)
-    rollout_advance(rollout_id=rollout.id)
-    rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="late")
+    rollout = rolled_back_after_phase_one(who)
 
     # When
     html = assert_page_ok(client_as(who.viewer).get("/"))
