@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -41,6 +42,11 @@ def role_required(role: Role) -> Callable[[View], View]:
         return cast(View, wrapped)
 
     return decorator
+
+
+def actor_of(request: HttpRequest) -> User | None:
+    """The logged-in user (the views are behind `role_required`, so never anonymous there)."""
+    return request.user if isinstance(request.user, User) else None
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from rollout.domain.lifecycle import (
@@ -35,11 +34,6 @@ from rollout.web.usmap import region_colours
 
 #: states in which the operator's one-click rollback is allowed (asked of the state machine)
 ROLLBACK_STATES = tuple(s.value for s in State if can(Action.ROLLBACK, s))
-
-
-def actor_of(request: HttpRequest) -> User | None:
-    """The logged-in user (the views are behind `role_required`, so never anonymous there)."""
-    return request.user if isinstance(request.user, User) else None
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:

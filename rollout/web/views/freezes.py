@@ -29,8 +29,7 @@ from rollout.models import AuditEvent, FreezeWindow, Rollout
 from rollout.services.freezes import freeze_create, freeze_end
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, RoleRequired
-from rollout.web.access import forbidden, role_required
-from rollout.web.rollout_data import actor_of
+from rollout.web.access import actor_of, forbidden, role_required
 from rollout.web.rollout_forms import DATETIME_INPUTS, DATETIME_SHOWN, StartField
 
 #: how far back the page lists windows that are over (and cancellations)

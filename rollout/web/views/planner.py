@@ -24,9 +24,8 @@ from rollout.models import Version
 from rollout.services.plans import validate_plan
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.rollouts import PlanRejected, plan_check, rollout_create
-from rollout.web.access import forbidden, role_required
+from rollout.web.access import actor_of, forbidden, role_required
 from rollout.web.planner_data import PlannerRegion, plannable_versions, planner_regions
-from rollout.web.rollout_data import actor_of
 from rollout.web.rollout_forms import (
     GateFormSet,
     PhaseFormSet,

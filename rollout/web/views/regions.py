@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -20,7 +19,7 @@ from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, KpiSnapshot, Version
 from rollout.services.activations import ActivationRefused, live_state, region_rollback
 from rollout.services.roles import Role, RoleRequired, has_role
-from rollout.web.access import role_required
+from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
 from rollout.web.kpi_data import (
     KPI_LABELS,
@@ -114,7 +113,7 @@ def region_rollback_view(request: HttpRequest, code: str) -> HttpResponse:
         return _render(request, code, form=form, status=400)
     chosen = form.cleaned_data["version"]
     version = None if chosen == NOT_LIVE else Version.objects.get(id=chosen)
-    actor = request.user if isinstance(request.user, User) else None
+    actor = actor_of(request)
     try:
         activation = region_rollback(region=code, version=version,
                                      reason=form.cleaned_data["reason"], actor=actor)
@@ -186,7 +185,7 @@ def _render(request: HttpRequest, code: str, *, form: RollbackForm | None = None
     current = history[0] if history else None
     current_label = (current.version_id or "not live") if current else "never live"
     options = _options(code, history) if current else []
-    can_roll_back = has_role(request.user if isinstance(request.user, User) else None,
+    can_roll_back = has_role(actor_of(request),
                              Role.OPERATOR)
     if form is None and options and can_roll_back:
         form = RollbackForm(choices=[(o.value, o.version_id or o.message) for o in options])

@@ -36,10 +36,9 @@ from rollout.services.rollouts import (
     rollout_rollback,
     rollout_start,
 )
-from rollout.web.access import forbidden, role_required
+from rollout.web.access import actor_of, forbidden, role_required
 from rollout.web.rollout_data import (
     RolloutStatus,
-    actor_of,
     rollout_for_page,
     rollout_rows,
     rollout_status_of,
