@@ -49,7 +49,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     from django.core.management import call_command
 
     from bench.rollback import all_live, national_versions
-    from rollout.services.activations import live_state
+    from rollout.services.live import live_state
     from rollout.services.roles import Role
     from rollout.services.tokens import token_create
 
@@ -68,7 +68,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
 
 def answers_for(zones: list[str]) -> dict[str, Any]:
     """The product's own answers (route_lookup) for `zones`: what the bare app serves."""
-    from rollout.services.activations import route_lookup
+    from rollout.services.route_index import route_lookup
 
     return {zone: route_lookup(zone) for zone in zones}
 
@@ -128,8 +128,9 @@ def post_route(token: str, batches: list[list[str]], runs: int) -> dict[str, Any
 def post_route_breakdown(token: str, batch: list[str], runs: int) -> dict[str, float]:
     """Where a warm 1,000-zone POST goes, each piece alone, median seconds."""
     from rollout.api.schemas import RoutesIn
-    from rollout.services import activations
-    from rollout.services.activations import live_state, route_lookup
+    from rollout.services import route_index as activations
+    from rollout.services.live import live_state
+    from rollout.services.route_index import route_lookup
 
     body = json.dumps({"zones": batch})
     index = activations._route_index

@@ -95,7 +95,7 @@ def wsgi_breakdown(token: str, zones: list[str], calls: int = 400) -> dict[str, 
 
     from rollout.api.auth import BearerToken
     from rollout.api.live import route as route_view
-    from rollout.services.activations import route_lookup
+    from rollout.services.route_index import route_lookup
 
     full = list(settings.MIDDLEWARE)
     bare_urls = "bench.api_bare_views"

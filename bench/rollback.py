@@ -224,7 +224,8 @@ def _rollout_touching(version: Any, regions: list[str], people: dict[str, Any],
 
     from rollout.domain.lifecycle import PhaseState, State
     from rollout.models import Activation, Phase, Rollout
-    from rollout.services.activations import activate, latest_activations
+    from rollout.services.activations import activate
+    from rollout.services.live import latest_activations
 
     latest = latest_activations()
     now = timezone.now()
@@ -254,7 +255,7 @@ def _rollback_once(rollout: Any, people: dict[str, Any], baseline_id: str) -> tu
     from django.test.utils import CaptureQueriesContext
 
     from rollout.models import Activation
-    from rollout.services.activations import latest_activations
+    from rollout.services.live import latest_activations
     from rollout.services.rollouts import rollout_rollback
 
     with CaptureQueriesContext(connection) as queries:

@@ -59,7 +59,7 @@ def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 
 def _lookups(zones: list[str]) -> list[float]:
-    from rollout.services.activations import route_lookup
+    from rollout.services.route_index import route_lookup
 
     times = []
     for zone in zones:
@@ -76,8 +76,10 @@ def measure(lookups: int, seed: int) -> dict[str, Any]:
 
     from rollout.models import Activation
     from rollout.selectors import version_bundle
-    from rollout.services import activations
-    from rollout.services.activations import activate, live_state, route_lookup
+    from rollout.services import route_index as activations
+    from rollout.services.activations import activate
+    from rollout.services.live import live_state
+    from rollout.services.route_index import route_lookup
 
     [version] = national_versions(1)
     regions = all_live(version)

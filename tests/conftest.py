@@ -71,7 +71,7 @@ def _block_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _fresh_live_state_cache() -> Iterator[None]:
     """The composite-state caches are keyed by the newest activation id, and ids are reused
     once a test's transaction rolls back: every test starts with empty caches."""
-    from rollout.services.activations import forget_live_state
+    from rollout.services.live import forget_live_state
 
     forget_live_state()
     yield

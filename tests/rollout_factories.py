@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from rollout.domain.lifecycle import Step, StepKind
 from rollout.models import Activation, Rollout, Version
-from rollout.services import activations as activations_service
+from rollout.services import live as live_service
 from rollout.services.activations import activate
 from rollout.services.engine import rollout_advance
 from rollout.services.roles import Role, role_grant
@@ -125,7 +125,7 @@ def rollout_factory(
 
 def live_versions() -> dict[str, str | None]:
     """Region code -> the version id it is live on (None: taken out of service)."""
-    return {code: a.version_id for code, a in activations_service.latest_activations().items()}
+    return {code: a.version_id for code, a in live_service.latest_activations().items()}
 
 
 class Clock:
@@ -145,7 +145,7 @@ def forget_live_state() -> None:
     They are keyed by the newest activation id, and ids are reused once a test's transaction
     (or a savepoint) rolls back, so a cache from one test would otherwise answer for the next.
     """
-    activations_service.forget_live_state()
+    live_service.forget_live_state()
 
 
 def drive(rollout_id: int, clock: Clock, *, max_steps: int = 20) -> list[Step]:

@@ -11,7 +11,8 @@ from ninja import Router
 from rollout.api.auth import caller
 from rollout.api.errors import NotFound
 from rollout.api.schemas import ActiveOut, ErrorOut, RouteOut, RoutesIn, RoutesOut
-from rollout.services.activations import latest_activations, live_state, route_lookup
+from rollout.services.live import latest_activations, live_state
+from rollout.services.route_index import route_lookup
 from rollout.services.roles import Role
 
 router = Router(tags=["live"])

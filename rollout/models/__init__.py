@@ -2,6 +2,7 @@
 
 from rollout.models.audit import AuditEvent
 from rollout.models.kpis import KpiSnapshot, SimulationRun
+from rollout.models.live import LiveLock
 from rollout.models.rollouts import (
     Activation,
     FreezeWindow,
@@ -23,6 +24,7 @@ __all__ = [
     "Gate",
     "GateResult",
     "KpiSnapshot",
+    "LiveLock",
     "Phase",
     "Rollout",
     "RolloutEvent",

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from rollout.domain.composite import LiveRegion, claimed_zones, compose
 from rollout.domain.findings import Finding
 from rollout.domain.gates import judge
 from rollout.domain.lifecycle import (
@@ -37,16 +36,9 @@ from rollout.models import (
     Phase,
     Rollout,
 )
-from rollout.selectors import version_bundle
-from rollout.services.activations import (
-    activate,
-    claimed_history,
-    composite_findings,
-    ever_claimed_zones,
-    latest_activations,
-    live_regions_from,
-)
+from rollout.services.activations import activate, lock_live_state
 from rollout.services.kpis import simulation_run
+from rollout.services.live import LiveBasis, latest_activations, live_network_errors
 from rollout.services.plans import RolloutRefused
 from rollout.services.rollbacks import rollback_locked
 from rollout.services.timeline import record_event, schedule_advance
@@ -100,8 +92,10 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
 
 def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     """All regions of the phase go live in this one transaction, with before/after KPIs."""
-    latest = latest_activations()
-    errors = _phase_errors(rollout, phase, latest)
+    lock_live_state()
+    basis = LiveBasis.read()
+    latest = basis.latest
+    errors = _phase_errors(rollout, phase, basis)
     if errors:
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
         rollout.next_step_at = None
@@ -135,8 +129,7 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     schedule_advance(rollout.id, eta=phase.bake_until)
 
 
-def _phase_errors(rollout: Rollout, phase: Phase,
-                  latest: dict[str, Activation]) -> list[Finding]:
+def _phase_errors(rollout: Rollout, phase: Phase, basis: LiveBasis) -> list[Finding]:
     """Errors of the live network with this phase's regions on the rollout's version.
 
     The plan check at the start vouched for every phase as long as nobody else changes the
@@ -147,19 +140,8 @@ def _phase_errors(rollout: Rollout, phase: Phase,
         rollout=rollout).exists()
     if not foreign:
         return []
-    bundle = version_bundle(version=rollout.version)
-    if bundle is None:
-        return []
-    live = [r for r in live_regions_from(latest) if r.code not in phase.regions]
-    history = claimed_history()
-    sequence = max((a.id for a in latest.values()), default=0)
-    for region in phase.regions:
-        sequence += 1
-        live.append(LiveRegion(code=region, version_id=rollout.version_id, bundle=bundle,
-                               sequence=sequence))
-        history.setdefault(region, set()).update(claimed_zones(bundle, region))
-    state = compose(live, ever_claimed_zones([r.code for r in live], history))
-    return [f for f in composite_findings(state) if f.severity == "error"]
+    return live_network_errors({region: rollout.version for region in phase.regions},
+                               basis=basis)
 
 
 def _snapshot(region: str, version: object, kind: str, now: datetime) -> None:

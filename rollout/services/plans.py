@@ -13,18 +13,11 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rollout.domain.composite import LiveRegion, claimed_zones, compose
 from rollout.domain.findings import Finding
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
-from rollout.services.activations import (
-    claimed_history,
-    composite_findings,
-    ever_claimed_zones,
-    latest_activations,
-    live_regions_from,
-)
+from rollout.services.live import LiveBasis, composite_findings, live_network_with
 
 
 class RolloutRefused(Exception):
@@ -84,22 +77,14 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
     bundle = version_bundle(version=version)
     if bundle is None or not version.valid:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
-    latest = latest_activations()
-    live = live_regions_from(latest)
-    history = claimed_history()
-    ever = ever_claimed_zones([r.code for r in live], history)
-    findings = _labelled(composite_findings(compose(live, ever)),
+    basis = LiveBasis.read()
+    findings = _labelled(composite_findings(live_network_with(basis=basis)),
                          "before the rollout (what a rollback restores)")
-    sequence = max((a.id for a in latest.values()), default=0)
+    changes: dict[str, Version | None] = {}
     for index, phase in enumerate(phases):
-        for region in phase.regions:
-            sequence += 1
-            live = [r for r in live if r.code != region]
-            live.append(LiveRegion(code=region, version_id=version.id, bundle=bundle,
-                                   sequence=sequence))
-            history.setdefault(region, set()).update(claimed_zones(bundle, region))
-        ever = ever_claimed_zones([r.code for r in live], history)
-        findings += _labelled(composite_findings(compose(live, ever)), f"after phase {index + 1}")
+        changes.update((region, version) for region in phase.regions)
+        findings += _labelled(composite_findings(live_network_with(changes, basis=basis)),
+                              f"after phase {index + 1}")
     return findings
 
 

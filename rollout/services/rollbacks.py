@@ -4,24 +4,17 @@ activated to what it had before, in one transaction, unless that would break the
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 
-from rollout.domain.composite import LiveRegion, compose
 from rollout.domain.findings import Finding
 from rollout.domain.lifecycle import Action, PhaseState, State, transition
-from rollout.models import Activation, Phase, Rollout
-from rollout.selectors import version_bundle
-from rollout.services.activations import (
-    activate,
-    claimed_history,
-    composite_findings,
-    ever_claimed_zones,
-    latest_activations,
-    live_regions_from,
-)
+from rollout.models import Activation, Phase, Rollout, Version
+from rollout.services.activations import activate, lock_live_state
+from rollout.services.live import LiveBasis, live_network_errors
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, require_role
 from rollout.services.timeline import lock_rollout, record_event
@@ -42,26 +35,50 @@ def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason:
     return rollout
 
 
+@dataclass(frozen=True)
+class RollbackTarget:
+    """A region a one-click rollback puts back, and the activation it restores (None: the
+    region was not live before the rollout, so it goes out of service)."""
+
+    region: str
+    restores: Activation | None
+
+    @property
+    def version(self) -> Version | None:
+        return self.restores.version if self.restores is not None else None
+
+
+def rollback_targets(rollout: Rollout, phases: list[Phase] | None = None) -> list[RollbackTarget]:
+    """What a one-click rollback of `rollout` does now: every region of its activated phases,
+    back to the activation it had when the rollout started. The rollback dialog lists exactly
+    this, and `rollback_locked` does exactly this."""
+    phases = phases if phases is not None else list(rollout.phases.order_by("index"))
+    touched = [r for p in phases if p.activated_at is not None for r in p.regions]
+    baseline_ids = {r: rollout.baseline.get(r) for r in touched}
+    earlier = (Activation.objects.select_related("version")
+               .in_bulk([i for i in baseline_ids.values() if i is not None]))
+    return [RollbackTarget(region=r, restores=earlier.get(baseline_ids[r]) if baseline_ids[r]
+                           else None) for r in touched]
+
+
 def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> list[Activation]:
     """The rollback itself, for a rollout row the caller has locked (also used by the engine
     when a gate fails). Skips bakes and gates and leaves nothing for a worker to finish."""
     rollout.state = transition(Action.ROLLBACK, State(rollout.state)).value
     now = timezone.now()
     phases = list(rollout.phases.order_by("index"))
-    touched = [r for p in phases if p.activated_at is not None for r in p.regions]
-    baseline_ids = {r: rollout.baseline.get(r) for r in touched}
-    earlier = Activation.objects.in_bulk([i for i in baseline_ids.values() if i is not None])
-    errors = restored_state_errors(rollout, touched, earlier, baseline_ids)
+    lock_live_state()
+    targets = rollback_targets(rollout, phases)
+    errors = restored_state_errors(rollout, targets)
     if errors:
         raise RolloutRefused("rolling this rollout back now would break the live network "
                              "(another change since overlaps it); roll that one back first, "
                              "or use region rollbacks", errors)
     restored: list[Activation] = []
-    for region in touched:
-        before = earlier.get(baseline_ids[region]) if baseline_ids[region] else None
-        restored += activate(regions=[region], version=before.version if before else None,
+    for target in targets:
+        restored += activate(regions=[target.region], version=target.version,
                              kind=Activation.Kind.ROLLBACK, actor=actor, reason=reason,
-                             rollout=rollout, restores={region: before})
+                             rollout=rollout, restores={target.region: target.restores})
     for phase in phases:
         if phase.activated_at is not None:
             phase.state = PhaseState.ROLLED_BACK.value
@@ -74,16 +91,12 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     detail = {r.region: r.version_id for r in restored}
     record_event(rollout, "rolled_back", f"rolled back: {reason}", actor, {"restored": detail})
     webhook_event("rollback", {"rollout": rollout.id, "restored": detail, "reason": reason})
-    logger.info("rollout.rolled_back rollout_id=%s regions=%s", rollout.id, ",".join(touched))
+    logger.info("rollout.rolled_back rollout_id=%s regions=%s", rollout.id,
+                ",".join(t.region for t in targets))
     return restored
 
 
-def restored_state_errors(
-    rollout: Rollout,
-    touched: list[str],
-    earlier: dict[int, Activation],
-    baseline_ids: dict[str, int | None],
-) -> list[Finding]:
+def restored_state_errors(rollout: Rollout, targets: list[RollbackTarget]) -> list[Finding]:
     """Errors of the live network a rollback would leave behind.
 
     When no other activation happened since the rollout started, the restored network is the
@@ -96,18 +109,4 @@ def restored_state_errors(
     foreign = Activation.objects.filter(id__gt=first_own).exclude(rollout=rollout).exists()
     if not foreign:
         return []
-    latest = latest_activations()
-    live = [r for r in live_regions_from(latest) if r.code not in touched]
-    history = claimed_history()
-    sequence = max((a.id for a in latest.values()), default=0)
-    for region in touched:
-        baseline_id = baseline_ids[region]
-        before = earlier.get(baseline_id) if baseline_id is not None else None
-        if before is not None and before.version is not None:
-            bundle = version_bundle(version=before.version)
-            if bundle is not None:
-                sequence += 1
-                live.append(LiveRegion(code=region, version_id=before.version.id,
-                                       bundle=bundle, sequence=sequence))
-    state = compose(live, ever_claimed_zones([r.code for r in live], history))
-    return [f for f in composite_findings(state) if f.severity == "error"]
+    return live_network_errors({t.region: t.version for t in targets}, basis=LiveBasis.read())

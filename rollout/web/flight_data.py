@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from rollout.domain.lifecycle import PhaseState, State
 from rollout.models import FreezeWindow, KpiSnapshot, Rollout
-from rollout.services.activations import LiveState
+from rollout.services.live import LiveState
 from rollout.web.live_data import newest_version, rollout_url, version_url
 from rollout.web.rollout_data import progress_percent
 

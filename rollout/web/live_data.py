@@ -20,7 +20,7 @@ from rollout.domain.bundle import Bundle
 from rollout.domain.composite import claimed_zones
 from rollout.models import Activation, Version
 from rollout.selectors import version_bundle
-from rollout.services.activations import LiveState, live_state
+from rollout.services.live import LiveState, live_state
 from rollout.services.kpis import known_region_codes
 from rollout.web.usmap import NetworkMap, network_map, region_colours
 

@@ -27,9 +27,10 @@ from rollout.domain.lifecycle import (
 )
 from rollout.domain.lifecycle import PhaseView as LifecyclePhase
 from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout
-from rollout.services.activations import latest_activations
 from rollout.services.kpis import known_region_codes
+from rollout.services.live import latest_activations
 from rollout.services.roles import Role, user_roles
+from rollout.services.rollbacks import rollback_targets
 from rollout.web.usmap import region_colours
 
 #: states in which the operator's one-click rollback is allowed (asked of the state machine)
@@ -236,19 +237,15 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
 
 def rollback_changes(rollout: Rollout, phases: list[Phase],
                      latest: dict[str, Activation]) -> list[dict[str, Any]]:
-    """For each region the rollout has activated: its live version now and what a rollback
-    would restore (the activation it had when the rollout started; None: not live)."""
-    touched = [r for p in phases if p.activated_at is not None for r in p.regions]
-    baseline_ids = {r: rollout.baseline.get(r) for r in touched}
-    earlier = Activation.objects.in_bulk([i for i in baseline_ids.values() if i is not None])
+    """For each region the one click would put back (`rollback_targets`, the very list the
+    rollback acts on): its live version now and the version it would restore (None: not live)."""
     changes = []
-    for region in touched:
-        before = earlier.get(baseline_ids[region]) if baseline_ids[region] else None
-        restore = before.version_id if before else None
-        current = latest[region].version_id if region in latest else None
-        changes.append({"region": region, "current": current, "restore": restore,
+    for target in rollback_targets(rollout, phases):
+        restore = target.version.id if target.version is not None else None
+        current = latest[target.region].version_id if target.region in latest else None
+        changes.append({"region": target.region, "current": current, "restore": restore,
                         "unchanged": current == restore,
-                        "text": (f"{region}: {short(current)} → back to "
+                        "text": (f"{target.region}: {short(current)} → back to "
                                  f"{short(restore) if restore else 'not live'}")})
     return changes
 

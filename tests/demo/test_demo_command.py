@@ -12,7 +12,7 @@ from django.core.management import call_command
 from rollout.demo import demo_bundles
 from rollout.domain.bundle import read_bundle_path
 from rollout.models import Activation, AuditEvent, KpiSnapshot, Version
-from rollout.services.activations import live_state
+from rollout.services.live import live_state
 
 pytestmark = pytest.mark.django_db
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from rollout.models import Activation, AuditEvent, WebhookDelivery, WebhookSubscription
-from rollout.services.activations import (
-    ActivationRefused,
+from rollout.services.activations import ActivationRefused, region_rollback
+from rollout.services.live import (
     composite_findings,
     ever_claimed_zones,
     latest_activations,
     live_state,
-    region_rollback,
-    route_lookup,
 )
+from rollout.services.route_index import route_lookup
 from rollout.services.roles import RoleRequired
 from tests.factories import version_factory
 from tests.rollout_factories import (

@@ -18,7 +18,8 @@ from rollout.models import (
     Rollout,
 )
 from rollout.services import engine
-from rollout.services.activations import composite_findings, live_state, region_rollback
+from rollout.services.activations import region_rollback
+from rollout.services.live import composite_findings, live_state
 from rollout.services.engine import rollout_advance
 from rollout.services.kpis import kpi_observation_record, simulation_run
 from rollout.services.rollouts import GatePlan, PhasePlan, rollout_pause, rollout_resume

@@ -10,7 +10,7 @@ import pytest
 
 from rollout import selectors
 from rollout.selectors import version_bundle
-from rollout.services.activations import live_state
+from rollout.services.live import live_state
 from tests.rollout_factories import make_live, original_version
 
 pytestmark = pytest.mark.django_db

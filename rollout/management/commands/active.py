@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.output import add_format_argument, write_json
-from rollout.services.activations import latest_activations, live_state
+from rollout.services.live import latest_activations, live_state
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.output import add_format_argument, refused, write_json
-from rollout.services.activations import route_lookup
+from rollout.services.route_index import route_lookup
 
 
 class Command(BaseCommand):

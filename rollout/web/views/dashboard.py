@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
 from rollout.models import Activation, KpiSnapshot
-from rollout.services.activations import latest_activations, live_state
+from rollout.services.live import latest_activations, live_state
 from rollout.services.roles import Role
 from rollout.web.access import role_required
 from rollout.web.flight_data import (

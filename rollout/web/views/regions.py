@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from rollout.domain.findings import Finding
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, KpiSnapshot, Version
-from rollout.services.activations import ActivationRefused, live_state, region_rollback
+from rollout.services.activations import ActivationRefused, region_rollback
+from rollout.services.live import live_state
 from rollout.services.roles import Role, RoleRequired, has_role
 from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars

@@ -22,7 +22,7 @@ from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL, change_verdict
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
 from rollout.models import Version
 from rollout.selectors import VersionNotFound, version_get, version_list
-from rollout.services.activations import latest_activations
+from rollout.services.live import latest_activations
 from rollout.services.kpis import SimulationRefused, simulation_run
 from rollout.services.roles import Role
 from rollout.web.access import role_required
