@@ -208,3 +208,56 @@ def redis_controllable(broker_url: str) -> str | None:
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         return "redis-server / redis-cli are not on PATH"
     return None
+
+
+class PostgresServer:
+    """The local PostgreSQL cluster behind DATABASE_URL: take it away for a few seconds.
+
+    Other engineers and CI steps may share the server: keep every outage to a few seconds.
+    """
+
+    def __init__(self, version: str, cluster: str, port: int) -> None:
+        self.version = version
+        self.cluster = cluster
+        self.port = port
+
+    def ready(self) -> bool:
+        result = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", str(self.port), "-q"],
+                                capture_output=True, timeout=10, check=False)
+        return result.returncode == 0
+
+    def _ctl(self, action: str) -> None:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.cluster,
+                        action, *(["-m", "fast"] if action == "stop" else [])],
+                       capture_output=True, timeout=60, check=True)
+
+    def outage(self, seconds: float) -> float:
+        """Stop the cluster (fast: every connection is cut), stay down `seconds`, start it
+        again; returns how many seconds it refused connections."""
+        started = time.monotonic()
+        try:
+            self._ctl("stop")
+            time.sleep(seconds)
+        finally:
+            self._ctl("start")
+            wait_for(self.ready, timeout=30, what="PostgreSQL to accept connections again")
+        return time.monotonic() - started
+
+
+def postgres_controllable(database_url: str) -> PostgresServer | str:
+    """The local cluster this test may restart, or why it cannot."""
+    host = urlsplit(database_url).hostname or ""
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        return f"PostgreSQL at {host} is not on this machine"
+    if not all(shutil.which(tool) for tool in ("pg_ctlcluster", "pg_isready", "pg_lsclusters")):
+        return "pg_ctlcluster, pg_isready or pg_lsclusters is not on PATH"
+    if os.geteuid() != 0:
+        return "restarting the PostgreSQL cluster needs root"
+    port = urlsplit(database_url).port or 5432
+    listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True,
+                            timeout=10, check=False).stdout
+    for line in listed.splitlines():  # "15 main 5432 online postgres /var/lib/... /var/log/..."
+        fields = line.split()
+        if len(fields) >= 4 and fields[2] == str(port) and fields[3] == "online":
+            return PostgresServer(fields[0], fields[1], port)
+    return f"no online PostgreSQL cluster on port {port} in pg_lsclusters"

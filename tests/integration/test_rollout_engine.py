@@ -11,10 +11,18 @@ import os
 import time
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from rollout.domain.lifecycle import PhaseState, State
 from rollout.models import Activation, GateResult, KpiSnapshot, Rollout, RolloutEvent
-from tests.integration.helpers import CeleryWorker, RedisServer, redis_controllable, wait_for
+from tests.integration.helpers import (
+    CeleryWorker,
+    RedisServer,
+    postgres_controllable,
+    redis_controllable,
+    wait_for,
+)
 from tests.integration.scenario import (
     REGIONS,
     activations_by_region,
@@ -30,6 +38,7 @@ from tests.integration.scenario import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RUN_SECONDS = 60.0  # three phases of ~2 s bake each, with room for a slow machine
+DATABASE_DOWN_SECONDS = 3.0  # the server is shared: a short outage
 
 
 def _finished(rollout: Rollout, worker: CeleryWorker, timeout: float = RUN_SECONDS) -> Rollout:
@@ -129,3 +138,31 @@ def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
     assert phases_during_outage[1:] == [PhaseState.PENDING] * 2, phases_during_outage
     rollout = _finished(rollout, worker, timeout=90)
     _assert_completed_once_each(rollout, worker)
+
+
+def test_rollout__database_restarted_mid_rollout__completes_each_region_once(
+        worker: CeleryWorker) -> None:
+    postgres = postgres_controllable(os.environ["DATABASE_URL"])
+    if isinstance(postgres, str):
+        pytest.skip(postgres)
+    # Given a running rollout whose first phase is baking, about to end its bake
+    baseline, new = east_coast_versions()
+    baseline_live(baseline)
+    rollout = rollout_started(people(), new, bake_minutes=0.05)
+    _baking(rollout, 0, worker)
+    bake_until = rollout.phases.get(index=0).bake_until
+    assert bake_until is not None
+    time.sleep(max(0.0, (bake_until - timezone.now()).total_seconds() - 1.0))
+
+    # When PostgreSQL goes down (fast shutdown: every connection of the worker, its beat and
+    # this test is cut) for a few seconds in which the gates fall due and the next phase would
+    # start: the due advance and the sweeps meanwhile fail on a refused connection
+    down = postgres.outage(seconds=DATABASE_DOWN_SECONDS)
+    connection.close()  # this process's connection died with the server too
+    assert down >= DATABASE_DOWN_SECONDS
+
+    # Then the worker survives it, and the rollout completes, each region activated once
+    rollout = _finished(rollout, worker, timeout=90)
+    _assert_completed_once_each(rollout, worker)
+    assert worker.alive and worker.starts == 1
+    assert "OperationalError" in worker.log()  # the outage did hit the worker's tasks
