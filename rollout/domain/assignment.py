@@ -55,7 +55,17 @@ class Assignment:
     def _select(self, selectors: list[str], section: str, base: tuple[str | int, ...],
                 what: str) -> np.ndarray:
         chosen: list[np.ndarray] = []
+        # Plain zone ids (a composite state lists every zone of a region explicitly: 40,000
+        # at national scale) are looked up in one pass; only the rest are parsed one by one.
+        # An id with "-" in it could read as a range, so it takes the parsing path.
+        position = self.net.zones.position
+        exact = [position.get(text) if "-" not in text else None for text in selectors]
+        found = [p for p in exact if p is not None]
+        if found:
+            chosen.append(np.array(found, dtype=np.int64))
         for j, text in enumerate(selectors):
+            if exact[j] is not None:
+                continue
             ref = Ref(section, (*base, j))
             try:
                 positions, known = self.net.zones.select(text)

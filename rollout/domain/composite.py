@@ -72,8 +72,8 @@ def compose(live: Iterable[LiveRegion], ever_claimed: Iterable[str] = ()) -> Com
         for zone in claimed_zones(region.bundle, region.code):
             owner[zone] = region
     # A zone that no live version's network has any more was retired, not lost.
-    in_networks = {zone.id for region in regions for zone in region.bundle.network.zones}
-    gaps = sorted((set(ever_claimed) & in_networks) - set(owner))
+    in_networks = _network_union([r.bundle for r in regions]).zone_order
+    gaps = sorted(zone for zone in set(ever_claimed) - set(owner) if zone in in_networks)
     bundle = _composite_bundle(regions, owner)
     return CompositeState(
         bundle=bundle,
@@ -97,38 +97,29 @@ def gap_findings(state: CompositeState) -> list[Finding]:
 def _composite_bundle(regions: list[LiveRegion], owner: dict[str, LiveRegion]) -> Bundle:
     """Facilities, lanes and zones: union over the live versions, the most recent one winning
     for an id that several define; regions and routes from each region's own version."""
-    facilities: dict[str, Facility] = {}
-    lanes: dict[tuple[str, str], Lane] = {}
-    zones: dict[str, Zone] = {}
-    for region in regions:
-        network = region.bundle.network
-        facilities.update((f.id, f) for f in network.facilities)
-        lanes.update(((lane.from_, lane.to), lane) for lane in network.lanes)
-    for region in regions:
-        for zone in region.bundle.network.zones:
-            if owner.get(zone.id) is region:
-                zones[zone.id] = zone
+    union = _network_union([r.bundle for r in regions])
     # Zones in network order (the newest live version's first), not in activation order:
     # generated demand is drawn zone by zone, so all regions on one version must simulate
     # exactly like that version.
-    order: dict[str, int] = {}
-    for region in reversed(regions):
-        for zone in region.bundle.network.zones:
-            order.setdefault(zone.id, len(order))
-    zones = dict(sorted(zones.items(), key=lambda item: order[item[0]]))
+    order = union.zone_order
+    zones = {zone_id: _zones_of(owner[zone_id].bundle)[zone_id]
+             for zone_id in sorted(owner, key=order.__getitem__)}
 
+    owned_by: dict[int, list[str]] = {id(region): [] for region in regions}
+    for zone_id in zones:  # one pass, in network order
+        owned_by[id(owner[zone_id])].append(zone_id)
     composite_regions: list[Region] = []
     routes: list[Route] = []
     for region in regions:
-        owned = [z for z in zones if owner[z] is region]
+        owned = owned_by[id(region)]
         definition = next(r for r in region.bundle.regions.regions if r.code == region.code)
         composite_regions.append(Region(code=region.code, name=definition.name, zones=owned,
                                         facilities=list(definition.facilities)))
         routes.extend(_routes_for(region, set(owned)))
     latest = regions[-1].bundle
     return Bundle(
-        network=Network(facilities=list(facilities.values()), zones=list(zones.values()),
-                        lanes=list(lanes.values())),
+        network=Network(facilities=union.facilities, zones=list(zones.values()),
+                        lanes=union.lanes),
         regions=Regions(regions=composite_regions, policy=latest.regions.policy),
         routing=Routing(routes=routes, fallback=latest.routing.fallback),
         demand=latest.demand,
@@ -138,16 +129,70 @@ def _composite_bundle(regions: list[LiveRegion], owner: dict[str, LiveRegion]) -
 def _routes_for(region: LiveRegion, owned: set[str]) -> list[Route]:
     """The region's zones' rules from its own version, as explicit `zones:` rules."""
     assignment = _assignment(region.bundle)
-    ids = assignment.net.zones.ids
+    ids, position = assignment.net.zones.ids, assignment.net.zones.position
+    zones = np.sort(np.array([position[z] for z in owned if z in position], dtype=np.int64))
+    rules = assignment.zone_rule[zones]
+    zones, rules = zones[rules >= 0], rules[rules >= 0]
+    order = np.argsort(rules, kind="stable")  # by rule; zones of a rule stay in network order
+    zones, rules = zones[order], rules[order]
+    starts = np.flatnonzero(np.r_[True, rules[1:] != rules[:-1]]) if len(rules) else _NONE
     out: list[Route] = []
-    for rule, route in enumerate(region.bundle.routing.routes):
-        covered = [ids[p] for p in np.flatnonzero(assignment.zone_rule == rule).tolist()
-                   if ids[p] in owned]
-        if covered:
-            out.append(Route(zones=covered, fcs=route.fcs, via=route.via))
+    for start, stop in zip(starts, [*list(starts[1:]), len(rules)], strict=True):
+        route = region.bundle.routing.routes[int(rules[start])]
+        out.append(Route(zones=[ids[p] for p in zones[start:stop].tolist()], fcs=route.fcs,
+                         via=route.via))
     return out
 
 
+@dataclass(frozen=True)
+class _Union:
+    """The facilities and lanes of several versions' networks (the most recent version
+    winning for an id several define), and every zone id with its place in network order."""
+
+    bundles: tuple[Bundle, ...]  # held so that the ids in the cache key stay theirs
+    facilities: list[Facility]
+    lanes: list[Lane]
+    zone_order: dict[str, int]
+
+
+_UNIONS: dict[tuple[int, ...], _Union] = {}
+_ZONES: dict[int, tuple[Bundle, dict[str, Zone]]] = {}
+
+
+def _network_union(bundles: list[Bundle]) -> _Union:
+    """Cached per sequence of bundles: a plan check composes the same few versions again and
+    again, and the union of 40,000 zones and 11,000 lanes is most of a compose."""
+    distinct = tuple(b for i, b in enumerate(bundles) if i == 0 or b is not bundles[i - 1])
+    key = tuple(id(b) for b in distinct)
+    cached = _UNIONS.get(key)
+    if cached is not None:
+        return cached
+    facilities: dict[str, Facility] = {}
+    lanes: dict[tuple[str, str], Lane] = {}
+    for bundle in distinct:
+        facilities.update((f.id, f) for f in bundle.network.facilities)
+        lanes.update(((lane.from_, lane.to), lane) for lane in bundle.network.lanes)
+    order: dict[str, int] = {}
+    for bundle in reversed(distinct):
+        for zone in bundle.network.zones:
+            order.setdefault(zone.id, len(order))
+    if len(_UNIONS) >= 16:
+        _UNIONS.clear()
+    union = _UNIONS[key] = _Union(bundles=distinct, facilities=list(facilities.values()),
+                                  lanes=list(lanes.values()), zone_order=order)
+    return union
+
+
+def _zones_of(bundle: Bundle) -> dict[str, Zone]:
+    cached = _ZONES.get(id(bundle))
+    if cached is None or cached[0] is not bundle:
+        if len(_ZONES) >= 32:
+            _ZONES.clear()
+        cached = _ZONES[id(bundle)] = (bundle, {z.id: z for z in bundle.network.zones})
+    return cached[1]
+
+
+_NONE = np.zeros(0, dtype=np.int64)
 _ASSIGNMENTS: dict[int, Assignment] = {}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Max
@@ -125,14 +125,23 @@ def _check_interval() -> float:
     return float(getattr(settings, "RRM_LIVE_STATE_CHECK_MS", 200)) / 1000.0
 
 
+_FINDINGS: dict[int, tuple[CompositeState, list[Finding]]] = {}
+
+
 def composite_findings(composite: CompositeState) -> list[Finding]:
-    """The check catalogue over a composite state, plus its coverage gaps."""
-    findings = gap_findings(composite)
-    if composite.bundle is not None:
-        findings.extend(run_checks(composite.bundle))
-    for item in findings:
-        item.ref = None  # a composite has no files to point into
-    return sort_findings(findings)
+    """The check catalogue over a composite state, plus its coverage gaps. Kept for the last
+    few composites (the live state's is asked by every plan check); callers get copies."""
+    cached = _FINDINGS.get(id(composite))
+    if cached is None or cached[0] is not composite:
+        findings = gap_findings(composite)
+        if composite.bundle is not None:
+            findings.extend(run_checks(composite.bundle))
+        for item in findings:
+            item.ref = None  # a composite has no files to point into
+        if len(_FINDINGS) >= 4:
+            _FINDINGS.clear()
+        cached = _FINDINGS[id(composite)] = (composite, sort_findings(findings))
+    return [replace(item) for item in cached[1]]
 
 
 

@@ -17,7 +17,12 @@ from rollout.domain.findings import Finding
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
-from rollout.services.live import LiveBasis, composite_findings, live_network_with
+from rollout.services.live import (
+    LiveBasis,
+    composite_findings,
+    live_network_with,
+    live_state,
+)
 
 
 class RolloutRefused(Exception):
@@ -78,7 +83,10 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
     if bundle is None or not version.valid:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
     basis = LiveBasis.read()
-    findings = _labelled(composite_findings(live_network_with(basis=basis)),
+    live = live_state()  # usually built already, its findings too
+    before = (live.composite if live.at_activation == basis.newest
+              else live_network_with(basis=basis))
+    findings = _labelled(composite_findings(before),
                          "before the rollout (what a rollback restores)")
     changes: dict[str, Version | None] = {}
     for index, phase in enumerate(phases):
