@@ -25,14 +25,18 @@ HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test under tests/integration/ is `integration`, and skipped without the services."""
+    """Every test under tests/integration/ is `integration`, and skipped without the services;
+    a `soak` test is skipped too unless RRM_SOAK_ROLLOUTS says how many rollouts to run."""
     reason = services_skip_reason()
+    soak = None if os.environ.get("RRM_SOAK_ROLLOUTS") else (
+        "soak test: set RRM_SOAK_ROLLOUTS=N (N rollouts; `.ci/run` runs a bounded count)")
     for item in items:
         if HERE not in item.path.parents:
             continue
         item.add_marker(pytest.mark.integration)
-        if reason:
-            item.add_marker(pytest.mark.skip(reason=reason))
+        why = reason or (soak if item.get_closest_marker("soak") else None)
+        if why:
+            item.add_marker(pytest.mark.skip(reason=why))
 
 
 @pytest.fixture

@@ -90,8 +90,9 @@ class CeleryWorker:
     a SIGKILL takes both down, as a crashed machine would.
     """
 
-    def __init__(self, *, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, *, env: dict[str, str], log_dir: Path, beat: bool = True) -> None:
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+        self.beat = beat
         self.log_dir = log_dir
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -107,9 +108,9 @@ class CeleryWorker:
         assert not self.alive, "the worker is already running"
         self.starts += 1
         self.log_path = self.log_dir / f"worker-{self.starts}.log"
-        argv = [PYTHON, "-m", "celery", "-A", "regions_config", "worker", "--beat",
-                "--pool=solo", "--concurrency=1", "-Q", "celery", "--loglevel=INFO",
-                "--hostname", self.hostname]
+        argv = [PYTHON, "-m", "celery", "-A", "regions_config", "worker",
+                *(["--beat"] if self.beat else []), "--pool=solo", "--concurrency=1",
+                "-Q", "celery", "--loglevel=INFO", "--hostname", self.hostname]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT,
