@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from kombu import Exchange, Queue
 
 from regions_config.env import env_bool, env_int, env_list, env_path, env_str
 
@@ -134,6 +135,17 @@ CELERY_BEAT_SCHEDULE = {
     "rollout-sweep": {"task": "rollout.sweep", "schedule": float(RRM_SWEEP_SECONDS)},
 }
 CELERY_IMPORTS = ("rollout.tasks",)
+# Webhook deliveries have their own queue, so a slow receiver never delays a rollout's step when
+# rollouts and deliveries run on different workers (`-Q celery` and `-Q webhooks`); a worker
+# started without -Q consumes both, so one worker alone still delivers.
+CELERY_TASK_QUEUES = (
+    Queue("celery", Exchange("celery"), routing_key="celery"),
+    Queue("webhooks", Exchange("webhooks"), routing_key="webhooks"),
+)
+CELERY_TASK_ROUTES = {"rollout.deliver_webhook": {"queue": "webhooks"}}
+# Webhooks go to public addresses only; true also allows loopback, private and link-local ones
+# (development and tests: a receiver on 127.0.0.1). Never on in production.
+RRM_WEBHOOK_ALLOW_PRIVATE = env_bool("RRM_WEBHOOK_ALLOW_PRIVATE", False)
 
 # API: write requests per token and minute (0 = unlimited), and how long a token's verdict
 # is kept in a process (a revocation takes effect within that many seconds).

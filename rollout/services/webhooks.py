@@ -1,7 +1,17 @@
 """Webhooks: activation and rollback events as HMAC-SHA256-signed JSON POSTs, retried.
 
 Deliveries are rows written in the same transaction as the change they announce, and only sent
-after it commits; the sweep re-sends any that are overdue, so a lost task never loses an event.
+after it commits, by tasks on their own queue (`webhooks`), so a slow or dead receiver never
+holds a rollout back; the sweep re-sends any that are overdue, so a lost task never loses an
+event.
+
+Where a delivery may go: see `rollout.services.webhook_http` (public addresses only unless
+RRM_WEBHOOK_ALLOW_PRIVATE; checked when subscribing and again at every attempt; no redirects).
+
+The signature (header `X-RRM-Signature`): `t=<unix seconds>,v1=<hex HMAC-SHA256>` where the HMAC
+is keyed with the subscription's secret over `"<t>." + body`. A receiver recomputes it, compares
+in constant time, and refuses a `t` more than a few minutes from its clock (a replay); the body's
+`id` (also in `X-RRM-Delivery`) is the same on every retry of one delivery, for de-duplication.
 """
 
 from __future__ import annotations
@@ -10,11 +20,11 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
+import time
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -22,12 +32,19 @@ from django.utils import timezone
 from rollout.models import WebhookDelivery, WebhookSubscription
 from rollout.services.audit import audit_record
 from rollout.services.roles import Role, require_role
+from rollout.services.webhook_http import DeliveryFailed, TargetRefused, post, target_check
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-RRM-Signature"
 MAX_ATTEMPTS = 6
-TIMEOUT_SECONDS = 10
+#: the whole of one attempt (connect, send, the answer's status): short, so a slow receiver
+#: costs a webhook worker little and a rollout nothing
+TIMEOUT_SECONDS = 5.0
+#: how far a signature's timestamp may be from the receiver's clock (what `signature_verify`
+#: accepts by default, and what the README tells receivers)
+SIGNATURE_TOLERANCE_SECONDS = 300
+REMOVED = "the subscription was removed"
 
 
 EVENTS = ("activation", "rollback")
@@ -39,15 +56,19 @@ class WebhookRefused(ValueError):
 
 def webhook_subscribe(*, url: str, secret: str, events: list[str],
                       actor: AbstractBaseUser | None) -> WebhookSubscription:
-    """Subscribe another system to events; operators decide who hears about activations."""
+    """Subscribe another system to events; operators decide who hears about activations.
+
+    The URL's host must resolve to addresses a delivery may reach (see `target_check`)."""
     user = require_role(actor, Role.OPERATOR)
-    if not url.startswith(("https://", "http://")):
-        raise WebhookRefused(f"{url!r} is not an http(s) URL")
     if len(secret) < 16:
         raise WebhookRefused("the secret must be at least 16 characters")
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
         raise WebhookRefused(f"unknown events {unknown} (known: {', '.join(EVENTS)})")
+    try:
+        target_check(url, allow_private=settings.RRM_WEBHOOK_ALLOW_PRIVATE)
+    except TargetRefused as exc:
+        raise WebhookRefused(str(exc)) from exc
     with transaction.atomic():
         subscription = WebhookSubscription.objects.create(url=url, secret=secret,
                                                           events=sorted(set(events)),
@@ -59,6 +80,8 @@ def webhook_subscribe(*, url: str, secret: str, events: list[str],
 
 def webhook_unsubscribe(*, subscription_id: int,
                         actor: AbstractBaseUser | None) -> WebhookSubscription:
+    """Stop a subscription: no new deliveries, and its pending ones (retries included) are
+    settled as failed at once; an attempt already on the wire is its last."""
     user = require_role(actor, Role.OPERATOR)
     with transaction.atomic():
         subscription = WebhookSubscription.objects.select_for_update().filter(
@@ -67,8 +90,11 @@ def webhook_unsubscribe(*, subscription_id: int,
             raise WebhookRefused(f"no webhook subscription {subscription_id}")
         subscription.active = False
         subscription.save(update_fields=["active"])
+        stopped = subscription.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(
+            status=WebhookDelivery.Status.FAILED, last_error=REMOVED)
         audit_record(actor=user, action="webhook.unsubscribed", object_type="webhook",
-                     object_id=str(subscription.id), details={"url": subscription.url})
+                     object_id=str(subscription.id),
+                     details={"url": subscription.url, "pending_stopped": stopped})
     return subscription
 
 
@@ -97,8 +123,24 @@ def _enqueue(ids: list[int]) -> None:
         deliver_webhook.delay(delivery_id)
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    """The `X-RRM-Signature` value: `t=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>." + body>`."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def signature_verify(secret: str, header: str, body: bytes, *, now: float,
+                     tolerance: float = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """What a receiver does with `X-RRM-Signature`: the HMAC matches this body and secret, and
+    the timestamp is within `tolerance` seconds of `now` (an older one is a replay)."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(fields.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(signature(secret, body, timestamp), header.strip())
 
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
@@ -107,6 +149,10 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     The row is claimed in one short transaction (the attempt counted, the next attempt pushed
     past the request's timeout as a lease), the POST happens outside any transaction, and the
     outcome is written in a second one: no lock is held while another system answers.
+
+    The URL is checked again before every attempt (its host may resolve elsewhere by now); a
+    refused address settles the delivery as failed at once. Any answer but a 2xx, a redirect
+    included, is a failed attempt, retried with backoff until MAX_ATTEMPTS.
     """
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update().select_related("subscription")
@@ -114,38 +160,48 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
                             next_attempt_at__lte=timezone.now()).first())
         if delivery is None:
             return None
+        if not delivery.subscription.active:
+            # removed after this delivery was queued (webhook_unsubscribe settles the rest)
+            return _settle(delivery, status=None, error=REMOVED, final=True)
         delivery.attempts += 1
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=2 * TIMEOUT_SECONDS)
         delivery.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        target = target_check(delivery.subscription.url,
+                              allow_private=settings.RRM_WEBHOOK_ALLOW_PRIVATE)
+    except TargetRefused as exc:
+        return _settle(delivery, status=None, error=f"refused: {exc}", final=True)
     body = json.dumps({"id": delivery.id, "event": delivery.event,
                        "payload": delivery.payload}, sort_keys=True).encode()
-    request = urllib.request.Request(
-        delivery.subscription.url, data=body, method="POST",
-        headers={"Content-Type": "application/json",
-                 SIGNATURE_HEADER: signature(delivery.subscription.secret, body),
-                 "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id)})
-    status: int | None = None
-    error = ""
+    headers = {"Content-Type": "application/json",
+               SIGNATURE_HEADER: signature(delivery.subscription.secret, body, int(time.time())),
+               "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id),
+               "User-Agent": "region-rollout-manager-webhooks"}
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status = response.status
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        status, error = getattr(exc, "code", None), str(exc)[:500] or type(exc).__name__
+        status = post(target, body=body, headers=headers, timeout=TIMEOUT_SECONDS)
+    except DeliveryFailed as exc:
+        return _settle(delivery, status=exc.status, error=str(exc)[:500],
+                       final=delivery.attempts >= MAX_ATTEMPTS)
+    return _settle(delivery, status=status, error="", final=True)
+
+
+def _settle(delivery: WebhookDelivery, *, status: int | None, error: str,
+            final: bool) -> WebhookDelivery:
+    """Write an attempt's outcome: delivered (no error), failed (an error, final) or pending
+    again after the backoff."""
     with transaction.atomic():
         delivery.response_status = status
+        delivery.last_error = error
         if not error:
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
+        elif final:
+            delivery.status = WebhookDelivery.Status.FAILED
         else:
-            delivery.last_error = error
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = WebhookDelivery.Status.FAILED
-            else:
-                delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
+            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
         delivery.save()
-    logger.info("webhook.attempt delivery_id=%s status=%s attempts=%d", delivery.id,
-                delivery.status, delivery.attempts)
+    logger.info("webhook.attempt delivery_id=%s status=%s attempts=%d response=%s", delivery.id,
+                delivery.status, delivery.attempts, status)
     return delivery
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from rollout.models import AuditEvent, WebhookSubscription
 from rollout.services.roles import Role, role_grant
@@ -14,11 +15,13 @@ from tests.factories import user_factory
 pytestmark = pytest.mark.django_db
 
 
-def test_webhook_add_list_remove__operator__subscribed_listed_and_removed() -> None:
+def test_webhook_add_list_remove__operator__subscribed_listed_and_removed(
+        settings: Settings) -> None:
+    settings.RRM_WEBHOOK_ALLOW_PRIVATE = True  # a receiver on this machine, as in development
     operator = user_factory("oncall")
     role_grant(user=operator, role=Role.OPERATOR)
 
-    status, out, _ = run("webhook", "add", "https://example.invalid/hook", "--secret",
+    status, out, _ = run("webhook", "add", "http://127.0.0.1:9/hook", "--secret",
                          "s" * 20, "--event", "activation", "--as", "oncall", "--format",
                          "json")
     [row] = json.loads(out)
@@ -30,18 +33,26 @@ def test_webhook_add_list_remove__operator__subscribed_listed_and_removed() -> N
     assert AuditEvent.objects.filter(action__startswith="webhook.").count() == 2
 
 
-@pytest.mark.parametrize(("url", "secret", "event"), [
-    ("ftp://example.invalid", "s" * 20, "activation"),
-    ("https://example.invalid", "short", "activation"),
+@pytest.mark.parametrize(("url", "secret", "said"), [
+    ("ftp://127.0.0.1", "s" * 20, "not an http(s) URL"),
+    ("http://127.0.0.1:9/hook", "short", "at least 16 characters"),
+    ("https://example.invalid/hook", "s" * 20, "does not resolve"),
+    ("http://127.0.0.1:8000/api/v1/rollouts", "s" * 20, "127.0.0.1 is a loopback address"),
+    ("http://localhost/hook", "s" * 20, "is a loopback address"),
+    ("http://10.1.2.3/hook", "s" * 20, "10.1.2.3 is a private address"),
+    ("http://169.254.169.254/latest/meta-data", "s" * 20, "is a link-local address"),
+    ("http://[::ffff:192.168.0.1]/hook", "s" * 20, "is a private address (192.168.0.1 inside it)"),
+    ("http://224.0.0.1/hook", "s" * 20, "multicast"),
 ])
-def test_webhook_add__bad_request__exit_1(url: str, secret: str, event: str) -> None:
+def test_webhook_add__bad_request__exit_1_with_the_reason(url: str, secret: str,
+                                                          said: str) -> None:
     operator = user_factory("oncall")
     role_grant(user=operator, role=Role.OPERATOR)
 
-    status, _, _ = run("webhook", "add", url, "--secret", secret, "--event", event,
-                       "--as", "oncall")
+    status, _, err = run("webhook", "add", url, "--secret", secret, "--as", "oncall")
 
     assert status == 1
+    assert said in err
     assert WebhookSubscription.objects.count() == 0
 
 

@@ -1,7 +1,9 @@
-"""Webhooks: a delivery row per event, sent only after the commit, HMAC-signed, retried.
+"""Webhooks: a delivery row per event, sent only after the commit, HMAC-signed with a
+timestamp, retried; only to allowed addresses, never through a redirect, never for long.
 
 Deliveries go to a tiny HTTP server on 127.0.0.1 in a thread, which stops by itself after a
-few seconds even if a test forgets it.
+few seconds even if a test forgets it. 127.0.0.1 is a loopback address, so these tests turn
+RRM_WEBHOOK_ALLOW_PRIVATE on (as development does) unless they test its refusals.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,20 +24,26 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from rollout import tasks
-from rollout.models import WebhookDelivery, WebhookSubscription
-from rollout.services import engine
+from rollout.models import AuditEvent, WebhookDelivery, WebhookSubscription
+from rollout.services import engine, webhooks
 from rollout.services.engine import rollout_advance
 from rollout.services.rollouts import rollout_rollback
 from rollout.services.webhooks import (
     MAX_ATTEMPTS,
+    REMOVED,
     SIGNATURE_HEADER,
+    WebhookRefused,
     due_deliveries,
     retry_delay,
     signature,
+    signature_verify,
     webhook_deliver,
     webhook_event,
+    webhook_subscribe,
+    webhook_unsubscribe,
 )
 from tests.rollout_factories import (
     Clock,
@@ -52,10 +61,8 @@ SERVER_LIFETIME_SECONDS = 10.0
 
 
 @pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """urllib would send even a loopback request through a proxy named in the environment."""
-    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+def _receivers_on_this_machine(settings: Settings) -> None:
+    settings.RRM_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture
@@ -77,20 +84,30 @@ class Receiver:
 
     statuses: list[int]
     url: str = ""
+    port: int = 0
     #: (headers, body); the headers look names up case-insensitively
     requests: list[tuple[Message, bytes]] = field(default_factory=list)
+    #: sent with every answer (e.g. a redirect's Location)
+    headers: dict[str, str] = field(default_factory=dict)
+    #: when given, every answer waits until it is set (a receiver that hangs)
+    hold: threading.Event | None = None
 
 
 @contextmanager
-def receiver(*statuses: int) -> Iterator[Receiver]:
-    received = Receiver(statuses=list(statuses))
+def receiver(*statuses: int, headers: dict[str, str] | None = None,
+             hold: threading.Event | None = None) -> Iterator[Receiver]:
+    received = Receiver(statuses=list(statuses), headers=headers or {}, hold=hold)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             received.requests.append((self.headers, body))
+            if received.hold is not None:
+                received.hold.wait(SERVER_LIFETIME_SECONDS)
             status = received.statuses.pop(0) if received.statuses else 200
             self.send_response(status)
+            for name, value in received.headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
@@ -98,9 +115,14 @@ def receiver(*statuses: int) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
+    class Server(HTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # the client hung up on a held answer: expected, not worth a traceback
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.timeout = 0.05
-    received.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    received.port = server.server_address[1]
+    received.url = f"http://127.0.0.1:{received.port}/hook"
     stop = threading.Event()
     deadline = time.monotonic() + SERVER_LIFETIME_SECONDS
 
@@ -114,6 +136,8 @@ def receiver(*statuses: int) -> Iterator[Receiver]:
     try:
         yield received
     finally:
+        if hold is not None:
+            hold.set()
         stop.set()
         thread.join(timeout=2)
 
@@ -125,19 +149,39 @@ def subscription(url: str = "http://127.0.0.1:9/hook", **fields: Any) -> Webhook
 # --- signature ------------------------------------------------------------------------------
 
 
-def test_signature__rfc_4231_vector__hmac_sha256_hex_with_prefix() -> None:
-    # RFC 4231, test case 2
-    assert signature("Jefe", b"what do ya want for nothing?") == (
-        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-
-
-def test_signature__any_body__matches_a_receivers_own_check() -> None:
+def test_signature__timestamp_and_body__hmac_sha256_of_t_dot_body() -> None:
     body = json.dumps({"event": "activation"}).encode()
 
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    expected = hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
 
-    assert signature(SECRET, body) == expected
-    assert signature(SECRET, body + b" ") != expected
+    assert signature(SECRET, body, 1700000000) == f"t=1700000000,v1={expected}"
+
+
+def test_signature_verify__fresh_signature__accepted() -> None:
+    body = b'{"id": 1}'
+
+    header = signature(SECRET, body, 1700000000)
+
+    assert signature_verify(SECRET, header, body, now=1700000000 + 299)
+
+
+@pytest.mark.parametrize(("what", "secret", "body", "now"), [
+    ("replayed after the tolerance", SECRET, b'{"id": 1}', 1700000000 + 301),
+    ("from the future", SECRET, b'{"id": 1}', 1700000000 - 301),
+    ("another body", SECRET, b'{"id": 2}', 1700000000),
+    ("another secret", "other-secret", b'{"id": 1}', 1700000000),
+])
+def test_signature_verify__tampered_or_old__refused(what: str, secret: str, body: bytes,
+                                                    now: int) -> None:
+    header = signature(SECRET, b'{"id": 1}', 1700000000)
+
+    assert not signature_verify(secret, header, body, now=now), what
+
+
+@pytest.mark.parametrize("header", ["", "v1=abc", "t=soon,v1=abc", "sha256=abc",
+                                    "t=1700000000,v1=" + "0" * 64])
+def test_signature_verify__malformed_header__refused(header: str) -> None:
+    assert not signature_verify(SECRET, header, b"{}", now=1700000000)
 
 
 # --- events: which subscriptions, and only after the commit ---------------------------------
@@ -241,7 +285,7 @@ def test_webhook_deliver__receiver_answers_200__delivered_signed_json() -> None:
     [(headers, body)] = hook.requests
     assert json.loads(body) == {"id": delivery.id, "event": "activation",
                                 "payload": {"regions": ["NE"]}}
-    assert headers[SIGNATURE_HEADER] == signature(SECRET, body)
+    assert signature_verify(SECRET, headers[SIGNATURE_HEADER], body, now=time.time())
     assert headers["Content-Type"] == "application/json"
     assert (headers["X-RRM-Event"], headers["X-RRM-Delivery"]) == ("activation", str(delivery.id))
 
@@ -315,6 +359,247 @@ def test_webhook_deliver__nobody_listening__pending_with_the_error() -> None:
     assert result is not None
     assert (result.status, result.attempts, result.response_status) == ("pending", 1, None)
     assert result.last_error
+
+
+def test_webhook_deliver__204__delivered() -> None:
+    with receiver(204) as hook:
+        subscription(url=hook.url)
+        [delivery] = webhook_event("activation", {})
+
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    assert result is not None
+    assert (result.status, result.response_status) == ("delivered", 204)
+
+
+def test_webhook_deliver__redirect__failed_attempt_with_its_status_and_not_followed() -> None:
+    # Given a receiver that answers the signed POST with a redirect to another server
+    with receiver() as elsewhere, receiver(302, headers={"Location": elsewhere.url}) as hook:
+        subscription(url=hook.url)
+        [delivery] = webhook_event("activation", {})
+
+        # When the delivery is sent
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    # Then it is not delivered: the 302 is recorded, retried later, and never followed
+    assert result is not None
+    assert (result.status, result.attempts, result.response_status) == ("pending", 1, 302)
+    assert "redirect" in result.last_error and elsewhere.url in result.last_error
+    assert len(hook.requests) == 1
+    assert elsewhere.requests == []
+
+
+def test_webhook_deliver__receiver_hangs__attempt_cut_at_the_timeout(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a receiver that takes the POST and never answers (until the test ends)
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.3)
+    with receiver(hold=threading.Event()) as hook:
+        subscription(url=hook.url)
+        [delivery] = webhook_event("activation", {})
+
+        # When the delivery is sent
+        result = webhook_deliver(delivery_id=delivery.id)
+
+        # Then the attempt ended while the receiver was still holding it: a failed attempt
+        assert hook.hold is not None and not hook.hold.is_set()
+    assert result is not None
+    assert (result.status, result.attempts, result.response_status) == ("pending", 1, None)
+    assert "no answer within 0.3 s" in result.last_error
+    assert len(hook.requests) == 1
+
+
+# --- where a delivery may go ----------------------------------------------------------------
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Answers for host names: each lookup of a name takes the next answer of its list (the
+    last one repeats), as a name server under an attacker's control could; an answer holds
+    one or more addresses separated by spaces. Other names and address literals resolve as
+    usual. `dns["asked"]` lists the names looked up."""
+    answers: dict[str, list[str]] = {"asked": []}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        answers["asked"].append(host)
+        queue = answers[host]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM, 6,
+                 "", (address, port)) for address in answer.split()]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("http://127.0.0.1:8000/api/v1/rollouts", "127.0.0.1 is a loopback address"),
+    ("http://[::1]/hook", "::1 is a loopback address"),
+    ("https://10.0.0.8/hook", "10.0.0.8 is a private address"),
+    ("https://192.168.1.1/hook", "is a private address"),
+    ("http://169.254.169.254/latest/meta-data/", "is a link-local address"),
+    ("http://100.64.0.1/hook", "is not a public address"),
+    ("http://[fe80::1]/hook", "is a link-local address"),
+    ("http://[fd00::1]/hook", "is a private address"),
+    ("http://[64:ff9b::a00:1]/hook", "a private address (10.0.0.1 inside it)"),
+    ("http://[2002:c0a8:101::]/hook", "a private address (192.168.1.1 inside it)"),
+    ("http://239.1.2.3/hook", "is a multicast address"),
+    ("http://0.0.0.0/hook", "is the unspecified address"),
+    ("http://intranet.example/hook", "intranet.example resolves to 10.1.1.1, which is a private"),
+    ("http://internal.example/hook", "resolves to 127.0.0.1, which is a loopback address"),
+])
+def test_webhook_subscribe__internal_address__refused_with_the_reason_and_nothing_stored(
+        who: People, settings: Settings, dns: dict[str, list[str]], url: str,
+        said: str) -> None:
+    # Given production settings, and names that resolve inside the network
+    settings.RRM_WEBHOOK_ALLOW_PRIVATE = False
+    dns["intranet.example"] = ["10.1.1.1"]
+    dns["internal.example"] = ["93.184.215.14 127.0.0.1"]  # one bad address is enough
+
+    # When an operator subscribes a URL there
+    with pytest.raises(WebhookRefused) as refused:
+        webhook_subscribe(url=url, secret=SECRET * 3, events=[], actor=who.operator)
+
+    # Then it is refused with what and why, and nothing is stored
+    assert said in str(refused.value)
+    assert "RRM_WEBHOOK_ALLOW_PRIVATE" in str(refused.value)
+    assert not WebhookSubscription.objects.exists()
+    assert not AuditEvent.objects.filter(action="webhook.subscribed").exists()
+
+
+def test_webhook_subscribe__public_address__subscribed(
+        who: People, settings: Settings, dns: dict[str, list[str]]) -> None:
+    settings.RRM_WEBHOOK_ALLOW_PRIVATE = False
+    dns["hooks.example.com"] = ["93.184.215.14"]
+
+    hook = webhook_subscribe(url="https://hooks.example.com/rrm", secret=SECRET * 3,
+                             events=["activation"], actor=who.operator)
+
+    assert (hook.url, hook.events, hook.active) == ("https://hooks.example.com/rrm",
+                                                    ["activation"], True)
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("ftp://example.com/hook", "not an http(s) URL"),
+    ("http:///hook", "names no host"),
+    ("http://user:pw@example.com/hook", "user name or password"),
+    ("http://example.com:99999/hook", "not a valid URL"),
+    ("http://example.com/a b", "spaces or control characters"),
+    ("https://example.invalid/hook", "does not resolve"),
+    ("https://example.com/" + "a" * 500, "longer than 500 characters"),
+])
+def test_webhook_subscribe__unusable_url__refused(who: People, url: str, said: str) -> None:
+    with pytest.raises(WebhookRefused) as refused:
+        webhook_subscribe(url=url, secret=SECRET * 3, events=[], actor=who.operator)
+
+    assert said in str(refused.value)
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_webhook_deliver__host_now_resolves_to_loopback__failed_and_nothing_sent(
+        who: People, settings: Settings, dns: dict[str, list[str]]) -> None:
+    # Given a subscription checked when it was added (a public address then)...
+    settings.RRM_WEBHOOK_ALLOW_PRIVATE = False
+    with receiver() as hook:
+        dns["hooks.example.com"] = ["93.184.215.14", "127.0.0.1"]
+        webhook_subscribe(url=f"http://hooks.example.com:{hook.port}/hook", secret=SECRET * 3,
+                          events=[], actor=who.operator)
+        [delivery] = webhook_event("activation", {})
+
+        # When its name points at this machine by the time the delivery is sent
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    # Then the delivery is refused for good, and the receiver here got nothing
+    assert result is not None
+    assert (result.status, result.attempts, result.response_status) == ("failed", 1, None)
+    assert "refused" in result.last_error and "127.0.0.1, which is a loopback" in result.last_error
+    assert hook.requests == []
+
+
+def test_webhook_deliver__name_answers_change__connects_to_the_address_it_checked(
+        dns: dict[str, list[str]]) -> None:
+    # Given a name whose first answer is the receiver here and whose later answers are not
+    with receiver() as hook:
+        dns["hooks.example.com"] = ["127.0.0.1", "10.66.0.1"]
+        subscription(url=f"http://hooks.example.com:{hook.port}/hook")
+        [delivery] = webhook_event("activation", {})
+
+        # When the delivery is sent
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    # Then the name was looked up once, the POST went to that answer, named by its host
+    assert result is not None and result.status == "delivered"
+    assert dns["asked"] == ["hooks.example.com"]
+    [(headers, _)] = hook.requests
+    assert headers["Host"] == f"hooks.example.com:{hook.port}"
+
+
+def test_webhook_deliver__allowed_then_setting_off__failed_and_nothing_sent(
+        settings: Settings) -> None:
+    with receiver() as hook:
+        subscription(url=hook.url)
+        [delivery] = webhook_event("activation", {})
+        settings.RRM_WEBHOOK_ALLOW_PRIVATE = False
+
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    assert result is not None and result.status == "failed"
+    assert "127.0.0.1 is a loopback address" in result.last_error
+    assert hook.requests == []
+
+
+# --- removing a subscription ----------------------------------------------------------------
+
+
+def test_webhook_unsubscribe__pending_retry__stopped_and_never_sent_again(
+        who: People, sent: dict[str, list[Any]]) -> None:
+    # Given a delivery waiting for its retry after a 500
+    with receiver(500) as hook:
+        hook_row = subscription(url=hook.url)
+        [delivery] = webhook_event("activation", {})
+        assert tasks.deliver_webhook(delivery.id) == "pending"
+
+        # When the subscription is removed
+        webhook_unsubscribe(subscription_id=hook_row.id, actor=who.operator)
+
+        # Then the retry is settled at once, and when its time comes nothing is sent
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.last_error) == ("failed", REMOVED)
+        make_due(delivery.id)
+        assert delivery.id not in due_deliveries()
+        assert tasks.deliver_webhook(delivery.id) == "settled"
+    assert len(hook.requests) == 1
+    [event] = AuditEvent.objects.filter(action="webhook.unsubscribed")
+    assert event.details["pending_stopped"] == 1
+
+
+def test_webhook_deliver__subscription_inactive__failed_without_sending() -> None:
+    with receiver() as hook:
+        hook_row = subscription(url=hook.url)
+        [delivery] = webhook_event("activation", {})
+        WebhookSubscription.objects.filter(id=hook_row.id).update(active=False)
+
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    assert result is not None
+    assert (result.status, result.attempts, result.last_error) == ("failed", 0, REMOVED)
+    assert hook.requests == []
+
+
+# --- their own queue ------------------------------------------------------------------------
+
+
+def test_deliver_webhook__routing__own_queue_apart_from_rollout_steps() -> None:
+    from regions_config.celery import app
+
+    def queue(task: str) -> str:
+        return str(app.amqp.router.route({}, task)["queue"].name)
+
+    assert queue("rollout.deliver_webhook") == "webhooks"
+    assert queue("rollout.advance") == queue("rollout.sweep") == "celery"
+    # a worker started without -Q (`celery -A regions_config worker --beat`) consumes both
+    assert set(app.amqp.queues) == {"celery", "webhooks"}
 
 
 @pytest.mark.parametrize(("attempts", "seconds"), [(1, 10), (2, 20), (3, 40), (6, 320),

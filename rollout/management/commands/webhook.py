@@ -1,5 +1,9 @@
 """`manage.py webhook add URL --secret S [--event activation --event rollback] | list |
-remove ID`: subscriptions to activation events (HMAC-SHA256-signed JSON POSTs)."""
+remove ID`: subscriptions to activation events (HMAC-SHA256-signed JSON POSTs).
+
+`add` refuses URLs whose host resolves to a loopback, private, link-local or multicast address
+unless RRM_WEBHOOK_ALLOW_PRIVATE is on; `remove` also stops the subscription's pending retries.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from rollout.management.commands.rollout import Command as RolloutCommand
 from rollout.management.output import add_format_argument, refused, write_json
 from rollout.services.roles import RoleRequired
 from rollout.services.webhooks import (
+    EVENTS,
     WebhookRefused,
     webhook_list,
     webhook_subscribe,
@@ -27,7 +32,7 @@ class Command(BaseCommand):
         add.add_argument("url")
         add.add_argument("--secret", required=True, help="shared secret for the signature")
         add.add_argument("--event", action="append", default=[],
-                         choices=("activation", "rollback"), help="default: all events")
+                         choices=EVENTS, help="default: all events")
         remove = sub.add_parser("remove")
         remove.add_argument("id", type=int)
         sub.add_parser("list")
