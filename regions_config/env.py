@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -49,3 +50,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw) if raw else default
+
+
+def local_folders(*, database: Mapping[str, object], broker_options: Mapping[str, object],
+                  beat_schedule: str) -> list[Path]:
+    """The folders the embedded defaults write into: the SQLite file's folder, the file-system
+    broker's folders and the beat schedule's folder. PostgreSQL and a server broker need none
+    of theirs."""
+    folders = [Path(beat_schedule).parent]
+    name = str(database.get("NAME") or "")
+    if database.get("ENGINE") == "django.db.backends.sqlite3" and name and ":memory:" not in name:
+        folders.append(Path(name).parent)
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        folder = broker_options.get(key)
+        if folder:
+            folders.append(Path(str(folder)))
+    return folders
+
+
+def make_folders(folders: list[Path]) -> None:
+    """Create each folder (and its parents) if missing.
+
+    Called once from the settings, which every entry point loads (manage.py, `celery -A
+    regions_config`, gunicorn, pytest), so a fresh clone works without `make run` first.
+    """
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EnvError(
+                f"cannot create the folder {folder} ({exc.strerror}): make it writable, or set "
+                "RRM_VAR_DIR (or DATABASE_URL / CELERY_BROKER_URL) to somewhere that is"
+            ) from exc

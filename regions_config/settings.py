@@ -11,7 +11,15 @@ from pathlib import Path
 import dj_database_url
 from kombu import Exchange, Queue
 
-from regions_config.env import env_bool, env_int, env_list, env_path, env_str
+from regions_config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    local_folders,
+    make_folders,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("RRM_VAR_DIR", BASE_DIR / "var")
@@ -127,6 +135,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every entry point loads these settings, so this is where the folders they point at are made.
+make_folders(local_folders(database=DATABASES["default"],
+                           broker_options=CELERY_BROKER_TRANSPORT_OPTIONS,
+                           beat_schedule=CELERY_BEAT_SCHEDULE_FILENAME))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The sweep re-enqueues rollouts whose next step is due: the bound on how late a phase can be
 # when its scheduled message was lost.

@@ -1,9 +1,9 @@
 """`make run`: prepare the embedded setup, then run the web server and a Celery worker together.
 
-Steps: create the directories under var/ that the settings point at (SQLite database, file-system
-broker, beat schedule), `migrate`, `collectstatic`, `ensure_admin`, `demo` (when that command
-exists), then start gunicorn and one Celery worker with its beat scheduler. Their output is
-interleaved on this terminal with a "web |" / "worker |" prefix.
+Steps: `migrate`, `collectstatic`, `ensure_admin`, `demo` (when that command exists), then
+start gunicorn and one Celery worker with its beat scheduler. Their output is interleaved on
+this terminal with a "web |" / "worker |" prefix. (Loading the settings creates the folders
+under var/ that they point at, for this and every other entry point.)
 
 Ctrl-C or SIGTERM stops both (SIGTERM, up to STOP_TIMEOUT seconds, then SIGKILL) and exits 0. If
 either dies on its own, the other is stopped and the exit status is 1.
@@ -79,24 +79,18 @@ def known_commands() -> set[str]:
     return {line.strip() for line in result.stdout.splitlines() if line.strip()}
 
 
-def prepare_directories() -> tuple[str, str]:
-    """Create what the settings expect on disk; return (database, broker) for the banner."""
+def describe_setup() -> tuple[str, str]:
+    """(database, broker) for the banner. Loading the settings creates the folders they point
+    at (regions_config.env.make_folders), as it does for every other entry point."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
-    from django.conf import settings  # reading settings loads no app: cheap and side-effect free
+    from django.conf import settings  # reading settings loads no app: cheap
 
-    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         database_label = f"SQLite {database['NAME']}"
     else:
         database_label = f"{database['ENGINE'].rsplit('.', 1)[-1]} {database.get('NAME', '')}"
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
-        if folder:
-            Path(str(folder)).mkdir(parents=True, exist_ok=True)
-    Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
     scheme, _, rest = settings.CELERY_BROKER_URL.partition("://")
     broker = f"{scheme}://{rest.rsplit('@', 1)[-1]}"  # never print a broker password
     if scheme == "filesystem":
@@ -245,7 +239,7 @@ def main() -> int:
     if not port_is_free(port):
         fail(f"port {port} on 127.0.0.1 is in use: stop what holds it, or run PORT=8001 make run")
 
-    database, broker = prepare_directories()
+    database, broker = describe_setup()
     say(f"database: {database}")
     say(f"broker:   {broker}")
     say("migrate")
