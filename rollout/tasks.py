@@ -23,6 +23,14 @@ def advance(rollout_id: int) -> str:
     return rollout_advance(rollout_id=rollout_id).kind.value
 
 
+@app.task(name="rollout.simulate_job", ignore_result=True)
+def simulate_job(job_id: int) -> str:
+    from rollout.services.simulations import simulation_job_run
+
+    job = simulation_job_run(job_id=job_id)
+    return job.state if job is not None else "gone"
+
+
 @app.task(name="rollout.sweep", ignore_result=True)
 def sweep() -> int:
     """Re-enqueue every running rollout whose next step is due, and every overdue webhook.

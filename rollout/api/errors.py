@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from rollout.domain.demand import OrdersError
+from rollout.domain.demand import DemandError, OrdersError
 from rollout.domain.findings import Finding
 from rollout.domain.lifecycle import TransitionRefused
 from rollout.selectors import VersionNotFound
@@ -67,7 +67,8 @@ def register(api: NinjaAPI) -> None:
     def simulation_refused(request: HttpRequest, exc: SimulationRefused) -> HttpResponse:
         return answer(request, 409, str(exc))
 
-    for bad_input in (KpiValidationError, OrdersError, TokenRefused, WebhookRefused):
+    for bad_input in (KpiValidationError, OrdersError, DemandError, TokenRefused,
+                      WebhookRefused):
         api.add_exception_handler(
             bad_input, lambda request, exc: answer(request, 422, str(exc)))
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from rollout.domain.schema import Demand
+from rollout.domain.demand import MAX_ITEMS, SimulationDemand
 
 
 class FindingOut(Schema):
@@ -58,9 +58,13 @@ class VersionPage(Page):
 
 
 class SimulateIn(Schema):
-    version: str
-    demand: Demand | None = None
-    baseline: str | None = None
+    version: str = Field(min_length=1, max_length=64, description="version id")
+    demand: SimulationDemand | None = Field(
+        default=None,
+        description=f"generated demand (default: the version's demand.yaml); orders a day x "
+                    f"items_per_order may be at most {MAX_ITEMS:,} items")
+    baseline: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="version id to compare with (adds baseline, delta)")
 
 
 class PhaseIn(Schema):
@@ -225,3 +229,20 @@ class SimulationOut(Schema):
     regions: dict[str, dict[str, float]]
     baseline: dict[str, Any] | None = None
     delta: dict[str, Any] | None = None
+
+
+class SimulationJobOut(Schema):
+    """A simulation computed by a worker: poll `url` until `state` is done (then `result` is
+    the body POST /simulate answers at once for a cached one) or failed (then `error`)."""
+
+    id: int
+    state: Literal["pending", "running", "done", "failed"]
+    url: str
+    version: str
+    baseline: str | None
+    demand: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    result: SimulationOut | None
+    error: str | None

@@ -1,11 +1,13 @@
-"""/versions: list, create, read, raw files, diffs; /simulate."""
+"""/versions: list, create, read, raw files, diffs; /simulate and /simulations/{id}."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from django.urls import reverse
+from ninja import Path as PathParam
+from ninja import Router, Status
 
 from rollout.api.auth import caller
 from rollout.api.common import bounds, version_out
@@ -15,17 +17,22 @@ from rollout.api.schemas import (
     DiffOut,
     ErrorOut,
     SimulateIn,
+    SimulationJobOut,
     SimulationOut,
     VersionIn,
     VersionOut,
     VersionPage,
 )
 from rollout.domain.diff import semantic_diff, text_diff
-from rollout.management.kpi_table import delta_of
-from rollout.models import Version
+from rollout.models import SimulationJob, Version
 from rollout.selectors import version_bundle, version_files, version_get, version_list
-from rollout.services.kpis import SimulationRefused, simulation_run
+from rollout.services.kpis import SimulationRefused
 from rollout.services.roles import Role
+from rollout.services.simulations import (
+    SimulationJobNotFound,
+    simulation_job_get,
+    simulation_request,
+)
 from rollout.services.versions import LATEST, version_create
 
 router = Router(tags=["versions"])
@@ -89,15 +96,53 @@ def diff_versions(request: HttpRequest, a: str, b: str) -> dict[str, Any]:
 
 
 @router.post("/simulate", tags=["simulation"],
-             response={200: SimulationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
-def simulate_version(request: HttpRequest, body: SimulateIn) -> dict[str, Any]:
-    caller(request).require(Role.VIEWER)
-    demand = body.demand
-    after = simulation_run(version=version_get(ref=body.version), demand=demand)
-    if body.baseline is None:
-        return after
-    before = simulation_run(version=version_get(ref=body.baseline), demand=demand)
-    return {**after, "baseline": before, "delta": delta_of(before, after)}
+             response={200: SimulationOut, 202: SimulationJobOut, 404: ErrorOut, 409: ErrorOut,
+                       422: ErrorOut},
+             openapi_extra={"responses": {"202": {
+                 "description": "Not cached and too big to compute at once: a worker computes "
+                                "it. Poll the job's `url` (also the Location header) until its "
+                                "state is done (its `result` is this operation's 200 body) or "
+                                "failed.",
+                 "content": {"application/json": {"schema": {
+                     "$ref": "#/components/schemas/SimulationJobOut"}}}}}})
+def simulate_version(request: HttpRequest, response: HttpResponse,
+                     body: SimulateIn) -> Status[dict[str, Any]]:
+    """KPIs per region and in total (with a baseline: its KPIs and the delta too). Cached and
+    small simulations answer 200 at once; others 202 with a job to poll."""
+    who = caller(request).require(Role.VIEWER)
+    check_write_rate(request)
+    version = version_get(ref=body.version)
+    baseline = version_get(ref=body.baseline) if body.baseline is not None else None
+    answer = simulation_request(version=version, baseline=baseline, demand=body.demand,
+                                actor=who)
+    if answer.job is None:
+        assert answer.result is not None
+        return Status(200, answer.result)
+    response["Location"] = job_url(answer.job)
+    return Status(202, job_out(answer.job))
+
+
+@router.get("/simulations/{job_id}", tags=["simulation"], url_name="simulation_job",
+            response={200: SimulationJobOut, 404: ErrorOut})
+def get_simulation_job(request: HttpRequest,
+                       job_id: int = PathParam(..., ge=1, le=2**63 - 1)) -> dict[str, Any]:
+    """A simulation job: pending, running, done (with its result) or failed (with why)."""
+    try:
+        job = simulation_job_get(job_id=job_id, actor=caller(request).require(Role.VIEWER))
+    except SimulationJobNotFound as exc:
+        raise NotFound(str(exc)) from exc
+    return job_out(job)
+
+
+def job_url(job: SimulationJob) -> str:
+    return reverse("api:simulation_job", kwargs={"job_id": job.id})
+
+
+def job_out(job: SimulationJob) -> dict[str, Any]:
+    return {"id": job.id, "state": job.state, "url": job_url(job),
+            "version": job.version_id, "baseline": job.baseline_id, "demand": job.demand,
+            "created_at": job.created_at, "started_at": job.started_at,
+            "finished_at": job.finished_at, "result": job.result, "error": job.error or None}
 
 
 __all__ = ["SimulationRefused", "router"]

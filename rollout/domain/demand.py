@@ -4,6 +4,11 @@ Orders are three int64 arrays (no Python object per order): each order's zone po
 item's order index and each item's SKU. DESIGN section 2: each zone places exactly its `demand`
 orders; an order has 1 + Poisson(items_per_order - 1) items; SKU k is drawn with probability
 proportional to 1 / (k + 1) ** zipf; the seed makes it reproducible.
+
+What one simulation may cost is decided here, where demand is generated, so that the API, the
+UI and `manage.py simulate` all get the same bounds: every setting has a range
+(`SimulationDemand`, whose bounds the API shows in its OpenAPI document) and the items of one
+day (orders x items per order) have a ceiling (`MAX_ITEMS`). `bounded_demand` checks both.
 """
 
 from __future__ import annotations
@@ -16,17 +21,53 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import Field, StrictInt, ValidationError
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.gcpause import gc_paused
-from rollout.domain.schema import Demand
+from rollout.domain.schema import Demand, Number
 
 DEFAULT_CATALOG = 100_000
 CSV_HEADER = ("order_id", "zone", "sku")
 
+# Measured on the national benchmark bundle (bench/data/national: 1,000,001 orders a day, 1.6
+# items per order by default: 1.7 s and 0.44 GB). Generation and flow cost ~80 bytes and ~0.3 us
+# per item (5 M items: 2.8 s, 0.71 GB; 40 M items: 16 s, 4 GB), and the Zipf table 16 bytes per
+# SKU of the catalogue (10^7 SKUs: 160 MB for a moment; 10^12 asked numpy for 7 TiB).
+#: the most SKUs a generated catalogue may have
+MAX_CATALOG = 10_000_000
+#: the steepest Zipf exponent (beyond it every order asks for SKU 0 anyway)
+MAX_ZIPF = 10
+#: the most items an order may have on average
+MAX_ITEMS_PER_ORDER = 100
+#: seeds are 0 .. 2**63 - 1 (numpy refuses negative seeds)
+MAX_SEED = 2**63 - 1
+#: the most items one simulation may generate: orders a day x items per order (about 3x the
+#: national bundle's default day)
+MAX_ITEMS = 5_000_000
+
 
 class OrdersError(ValueError):
     """An orders CSV that cannot be replayed; the message names the row (the header is row 1)."""
+
+
+class DemandError(ValueError):
+    """Demand settings outside their bounds, or a day of demand that is more work than one
+    simulation may do; the message names the setting (`where`) and the limit."""
+
+
+class SimulationDemand(Demand):
+    """demand.yaml's settings within what one simulation may cost (same fields and defaults)."""
+
+    catalog: StrictInt = Field(default=100_000, gt=0, le=MAX_CATALOG,
+                               description="SKUs 0..catalog-1 (Zipf popularity by rank)")
+    zipf: Number = Field(default=1.1, ge=0, le=MAX_ZIPF,
+                         description="P(SKU k) proportional to 1 / (k + 1) ** zipf")
+    items_per_order: Number = Field(
+        default=1.6, ge=1, le=MAX_ITEMS_PER_ORDER,
+        description=f"mean items per order (1 + Poisson(mean - 1)); orders a day x this mean "
+                    f"may be at most {MAX_ITEMS:,} items")
+    seed: StrictInt = Field(default=7, ge=0, le=MAX_SEED, description="random seed")
 
 
 @dataclass(frozen=True)
@@ -52,9 +93,43 @@ def catalog_size(bundle: Bundle) -> int:
     return demand_settings(bundle).catalog
 
 
+def orders_per_day(bundle: Bundle) -> int:
+    """The orders of one generated day: the sum of the zones' `demand`."""
+    return sum(zone.demand or 0 for zone in bundle.network.zones)
+
+
+def bounded_demand(bundle: Bundle, demand: Demand | None = None, *,
+                   where: str = "demand") -> SimulationDemand:
+    """The demand a simulation of `bundle` generates (`demand`, else the bundle's demand.yaml,
+    else the defaults), checked against the bounds of every setting and against `MAX_ITEMS`.
+
+    Raises `DemandError` naming the setting as `<where>.<setting>` (`where` is "demand" for
+    settings given with a request; the bundle's own are named "demand.yaml").
+    """
+    if demand is None:
+        demand, where = demand_settings(bundle), "demand.yaml"
+    try:
+        bounded = SimulationDemand.model_validate(demand.model_dump())
+    except ValidationError as exc:
+        raise DemandError("; ".join(
+            f"{where}.{'.'.join(map(str, error['loc']))}: {error['msg']} "
+            f"(got {error.get('input')!r})" for error in exc.errors())) from None
+    orders = orders_per_day(bundle)
+    items = orders * bounded.items_per_order
+    if items > MAX_ITEMS:
+        raise DemandError(
+            f"{where}.items_per_order: {bounded.items_per_order:g} items per order x "
+            f"{orders:,} orders a day is about {items:,.0f} items; one simulation may generate "
+            f"at most {MAX_ITEMS:,} items (orders x items per order)")
+    return bounded
+
+
 def generate_orders(bundle: Bundle, *, demand: Demand | None = None) -> Orders:
-    """One day of orders: each zone places exactly its `demand` orders (none when unset)."""
-    settings = demand or demand_settings(bundle)
+    """One day of orders: each zone places exactly its `demand` orders (none when unset).
+
+    Raises `DemandError` (before allocating anything) when the settings are out of bounds.
+    """
+    settings = bounded_demand(bundle, demand)
     per_zone = np.array([zone.demand or 0 for zone in bundle.network.zones], dtype=np.int64)
     order_zone = np.repeat(np.arange(len(per_zone), dtype=np.int64), per_zone)
     rng = np.random.default_rng(settings.seed)

@@ -12,6 +12,7 @@ from rollout.models.rollouts import (
     Rollout,
     RolloutEvent,
 )
+from rollout.models.simulations import SimulationJob
 from rollout.models.tokens import ApiToken
 from rollout.models.versions import Version, VersionFile
 from rollout.models.webhooks import WebhookDelivery, WebhookSubscription
@@ -28,6 +29,7 @@ __all__ = [
     "Phase",
     "Rollout",
     "RolloutEvent",
+    "SimulationJob",
     "SimulationRun",
     "Version",
     "VersionFile",

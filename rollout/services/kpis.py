@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 
+from rollout.domain.bundle import Bundle
 from rollout.domain.demand import demand_settings, generate_orders, read_orders_csv
 from rollout.domain.schema import Demand
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS, simulate
@@ -43,22 +44,16 @@ class KpiValidationError(ValueError):
 def simulation_run(
     *, version: Version, demand: Demand | None = None, orders_csv: bytes | None = None
 ) -> dict[str, Any]:
-    """{"total": KPIs, "regions": {CODE: KPIs}} of a version, computed once per demand."""
-    bundle = version_bundle(version=version)
-    if bundle is None or not version.valid:
-        raise SimulationRefused(
-            f"version {version.id} has {version.error_count} error(s); fix them before "
-            "simulating")
-    if orders_csv is not None:
-        key = hashlib.sha256(b"csv\x00" + orders_csv).hexdigest()
-        described: dict[str, Any] = {"orders_csv_sha256": key, "bytes": len(orders_csv)}
-    else:
-        settings = demand or demand_settings(bundle)
-        described = settings.model_dump()
-        key = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
-    cached = SimulationRun.objects.filter(version=version, demand_key=key).first()
+    """{"total": KPIs, "regions": {CODE: KPIs}} of a version, computed once per demand.
+
+    Generated demand must be within bounds (`rollout.domain.demand.bounded_demand`, raising
+    `DemandError`); big simulations belong in a worker (`rollout.services.simulations`).
+    """
+    bundle = simulable_bundle(version)
+    key, described = _demand_key(bundle, demand, orders_csv)
+    cached = _stored_result(version, key)
     if cached is not None:
-        return cached.result
+        return cached
     started = time.perf_counter()
     if orders_csv is not None:
         orders = read_orders_csv(orders_csv, bundle)
@@ -75,6 +70,39 @@ def simulation_run(
     logger.info("simulation.computed version_id=%s demand_key=%s duration_ms=%d", version.id,
                 key[:12], duration_ms)
     return result
+
+
+def simulation_cached(*, version: Version, demand: Demand | None = None) -> dict[str, Any] | None:
+    """The stored result of `simulation_run(version=version, demand=demand)`, or None when it
+    has not been computed yet. Raises `SimulationRefused` as simulation_run does."""
+    bundle = simulable_bundle(version)
+    return _stored_result(version, _demand_key(bundle, demand, None)[0])
+
+
+def simulable_bundle(version: Version) -> Bundle:
+    """The version's bundle, or `SimulationRefused` when the version has errors."""
+    bundle = version_bundle(version=version)
+    if bundle is None or not version.valid:
+        raise SimulationRefused(
+            f"version {version.id} has {version.error_count} error(s); fix them before "
+            "simulating")
+    return bundle
+
+
+def _demand_key(bundle: Bundle, demand: Demand | None,
+                orders_csv: bytes | None) -> tuple[str, dict[str, Any]]:
+    """The cache key of a simulation's demand, and what it stands for."""
+    if orders_csv is not None:
+        key = hashlib.sha256(b"csv\x00" + orders_csv).hexdigest()
+        return key, {"orders_csv_sha256": key, "bytes": len(orders_csv)}
+    described = (demand or demand_settings(bundle)).model_dump()
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest(), described
+
+
+def _stored_result(version: Version, key: str) -> dict[str, Any] | None:
+    result = (SimulationRun.objects.filter(version=version, demand_key=key)
+              .values_list("result", flat=True).first())
+    return None if result is None else dict(result)
 
 
 def kpi_snapshot_record_simulated(

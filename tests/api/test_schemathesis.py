@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from regions_config.wsgi import application
 from rollout.api import api
+from rollout.services.simulations import simulation_job_create
 from tests.api.helpers import API, Tokens
 from tests.rollout_factories import (
     People,
@@ -93,8 +94,9 @@ def real_ids(who: People) -> dict[str, Any]:
     original, rerouted = original_version(), rerouted_version()
     make_live(original)
     draft = rollout_factory(rerouted, ["NE"], ["MA", "SE"], who=who)
+    job = simulation_job_create(version=rerouted, actor=who.viewer)
     return {"version_id": original.id, "a": original.id, "b": rerouted.id, "name": "routing.yaml",
-            "rollout_id": draft.id, "code": "NE"}
+            "rollout_id": draft.id, "code": "NE", "job_id": job.id}
 
 
 def _fuzz(operation: Any, headers: dict[str, str],

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.domain.bundle import BundleReadError, read_bundle_path
-from rollout.domain.demand import OrdersError, read_orders_csv
+from rollout.domain.demand import DemandError, OrdersError, read_orders_csv
 from rollout.domain.simulate import simulate
 from rollout.domain.validate import validate_files
 from rollout.management.kpi_table import delta_of, render_kpis
@@ -72,7 +72,10 @@ class Command(BaseCommand):
                           if orders_csv is not None else None)
             except OrdersError as exc:
                 raise refused(f"orders: {exc}") from exc
-            return simulate(report.bundle, orders).as_dict()
+            try:
+                return simulate(report.bundle, orders).as_dict()
+            except DemandError as exc:
+                raise refused(f"{target}: {exc}") from exc
         try:
             version = version_get(ref=target)
         except VersionNotFound as exc:
@@ -83,3 +86,5 @@ class Command(BaseCommand):
             raise refused(str(exc)) from exc
         except OrdersError as exc:
             raise refused(f"orders: {exc}") from exc
+        except DemandError as exc:
+            raise refused(f"{target}: {exc}") from exc

@@ -3,7 +3,9 @@
 The baseline is another version (by default the version's parent), the live network (each
 region's KPIs under its active version, as the rollout engine snapshots them before an
 activation), or nothing. Simulations are cached by the service per version and demand, so a
-repeated comparison costs two small queries per side.
+repeated comparison costs two small queries per side. A simulation that is neither cached nor
+small is computed by a worker (`rollout.services.simulations`), never in the web process: the
+page then says "computing…" and reloads itself, watching those jobs, until they are done.
 """
 
 from __future__ import annotations
@@ -13,21 +15,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
 
+from rollout.domain.demand import DemandError
 from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL, change_verdict
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
-from rollout.models import Version
+from rollout.models import SimulationJob, Version
 from rollout.selectors import VersionNotFound, version_get, version_list
+from rollout.services.kpis import SimulationRefused
 from rollout.services.live import latest_activations
-from rollout.services.kpis import SimulationRefused, simulation_run
 from rollout.services.roles import Role
-from rollout.web.access import role_required
+from rollout.services.simulations import simulation_request
+from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
-from rollout.web.simulation_data import simulation_run_count
+from rollout.web.simulation_data import simulation_jobs, simulation_run_count
 
 LIVE, NONE = "live", "none"
 #: the charts shown when the user picks none: the share served in-region, trucks and distance
@@ -40,6 +45,10 @@ LABELS = {
 }
 UNITS = {"in_region_pct": "%", "fill_pct": "%", "avg_km": "km", "avg_hours": "h"}
 VERSION_CHOICES = 200
+#: a page waiting for simulation jobs reloads itself this often
+REFRESH_SECONDS = 2
+#: the most jobs one page waits for (one per live version at most)
+MAX_WATCHED = 50
 
 
 def better_when(kpi: str) -> str:
@@ -144,36 +153,57 @@ def _value(kpis: Mapping[str, Any] | None, kpi: str) -> float | None:
 
 @dataclass
 class Run:
-    result: dict[str, Any]
+    result: dict[str, Any] | None  # None: a worker computes it (`job`)
+    job: SimulationJob | None
     ms: float
-    computed: bool  # False: answered from the cache
+    computed: bool  # False: answered from the cache (or by a worker)
 
 
-def timed_run(version: Version) -> Run:
-    """simulation_run with its wall time, and whether it had to compute (a new cache row)."""
+class Computing(Exception):
+    """Some simulation the page needs is being computed by a worker."""
+
+    def __init__(self, jobs: list[SimulationJob]) -> None:
+        super().__init__(f"{len(jobs)} simulation job(s) running")
+        self.jobs = jobs
+
+
+def timed_run(version: Version, actor: User | None) -> Run:
+    """The version's KPIs with the wall time and whether they were computed now (a new cache
+    row); or the job a worker computes them in when they are neither cached nor small."""
     known = simulation_run_count(version=version)
     started = time.perf_counter()
-    result = simulation_run(version=version)
+    answer = simulation_request(version=version, actor=actor)
     ms = (time.perf_counter() - started) * 1000
-    return Run(result, ms, simulation_run_count(version=version) > known)
+    return Run(answer.result, answer.job, ms, simulation_run_count(version=version) > known)
 
 
-def live_baseline() -> tuple[dict[str, Any], list[tuple[str, str | None]], list[Run]]:
+def results_of(runs: list[Run]) -> list[dict[str, Any]]:
+    """The runs' results, or `Computing` with the jobs of those a worker computes."""
+    jobs = [run.job for run in runs if run.job is not None]
+    if jobs:
+        raise Computing(jobs)
+    return [run.result for run in runs if run.result is not None]
+
+
+def live_baseline(actor: User | None) -> tuple[dict[str, Any],
+                                                    list[tuple[str, str | None]], list[Run]]:
     """Each live region's KPIs under its active version; no total (the regions may run on
     different versions, and lanes into shared hubs count in no region)."""
     regions: dict[str, Any] = {}
     shown: list[tuple[str, str | None]] = []
     runs: dict[str, Run] = {}
-    for code, activation in sorted(latest_activations().items()):
+    live = sorted(latest_activations().items())
+    for code, activation in live:
         version = activation.version
         shown.append((code, version.id if version else None))
-        if version is None:
-            continue
-        if version.id not in runs:
-            runs[version.id] = timed_run(version)
-        kpis = runs[version.id].result["regions"].get(code)
-        if kpis is not None:
-            regions[code] = kpis
+        if version is not None and version.id not in runs:
+            runs[version.id] = timed_run(version, actor)
+    results = dict(zip(runs, results_of(list(runs.values())), strict=True))
+    for code, activation in live:
+        if activation.version is not None:
+            kpis = results[activation.version.id]["regions"].get(code)
+            if kpis is not None:
+                regions[code] = kpis
     return {"total": None, "regions": regions}, shown, list(runs.values())
 
 
@@ -203,6 +233,7 @@ def simulate_page(request: HttpRequest) -> HttpResponse:
         "chart": chart if chart in KPI_NAMES else "", "live": LIVE, "none": NONE,
         "selected": versions[0].id if versions else "", "baseline": "",
         "key_kpis": ", ".join(LABELS[k] for k in KEY_CHART_KPIS),
+        "refresh_seconds": REFRESH_SECONDS,
     }
     if not ref:
         return render(request, "rollout/simulation.html", context)
@@ -215,37 +246,69 @@ def simulate_page(request: HttpRequest) -> HttpResponse:
     if not baseline_ref:
         baseline_ref = version.parent_id or NONE
     context.update(selected=version.id, baseline=baseline_ref, version=version)
+    watched = simulation_jobs(ids=_job_ids(request.GET.get("jobs", "")))
     try:
-        context.update(_compare(version, baseline_ref, context["chart"]))
+        _check_watched(watched)
+        context.update(_compare(version, baseline_ref, context["chart"], actor_of(request)))
+    except Computing as computing:
+        context.update(computing=computing.jobs,
+                       refresh_url=_url_with_jobs(request, computing.jobs))
     except VersionNotFound as exc:
         context["error"] = f"Cannot compare: baseline {exc}."
         return render(request, "rollout/simulation.html", context, status=404)
-    except SimulationRefused as exc:
+    except (SimulationRefused, DemandError) as exc:
         context["error"] = f"Cannot simulate: {exc}."
     context["version_choices_missing"] = version.id not in {v.id for v in versions}
     return render(request, "rollout/simulation.html", context)
 
 
-def _compare(version: Version, baseline_ref: str, chart: str) -> dict[str, Any]:
+def _job_ids(text: str) -> list[int]:
+    """The job ids a computing page polls (`jobs=3,4`); anything else is ignored."""
+    return [int(part) for part in text.split(",")[:MAX_WATCHED]
+            if part.isascii() and part.isdigit() and len(part) <= 18]
+
+
+def _check_watched(jobs: list[SimulationJob]) -> None:
+    """While a job the page waits for is active, keep waiting (nothing else is asked for);
+    a failed one is the page's error, not a new job."""
+    failed = [job for job in jobs if job.state == SimulationJob.State.FAILED]
+    if failed:
+        raise SimulationRefused(f"the simulation of {failed[0].version_id} failed: "
+                                f"{failed[0].error}")
+    active = [job for job in jobs if job.state in SimulationJob.ACTIVE]
+    if active:
+        raise Computing(active)
+
+
+def _url_with_jobs(request: HttpRequest, jobs: list[SimulationJob]) -> str:
+    query = request.GET.copy()
+    query["jobs"] = ",".join(str(job.id) for job in jobs)
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _compare(version: Version, baseline_ref: str, chart: str,
+             actor: User | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     runs: list[Run] = []
     before: dict[str, Any] | None = None
     before_label = ""
     if baseline_ref == LIVE:
-        before, out["live_regions"], runs = live_baseline()
+        before, out["live_regions"], runs = live_baseline(actor)
         before_label = "live"
     elif baseline_ref != NONE:
         base = version_get(ref=baseline_ref)
         out["baseline_version"] = base
         try:
-            run = timed_run(base)
+            runs.append(timed_run(base, actor))
         except SimulationRefused as exc:
             raise SimulationRefused(f"baseline {exc}") from exc
-        runs.append(run)
-        before, before_label = run.result, base.id
-    run = timed_run(version)
+        before_label = base.id
+    run = timed_run(version, actor)
+    after = results_of([*runs, run])[-1]
+    if baseline_ref not in (LIVE, NONE):
+        before = runs[0].result
     runs.append(run)
-    tables = kpi_tables(run.result, before)
+    tables = kpi_tables(after, before)
     kpis = (chart,) if chart else KEY_CHART_KPIS
     shown_before = before_label if before is not None else "no baseline"
     region_counts = {key: sum(t.counts()[key] for t in tables[1:]) for key in ("better", "worse")}
