@@ -143,6 +143,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The sweep re-enqueues rollouts whose next step is due: the bound on how late a phase can be
 # when its scheduled message was lost.
 RRM_SWEEP_SECONDS = env_int("RRM_SWEEP_SECONDS", 5)
+# A step due further ahead than this gets no ETA message (a worker would hold it unacknowledged
+# until then: RabbitMQ closes the channel after its consumer_timeout, 30 min by default, and the
+# worker exits; Redis redelivers after its visibility_timeout, 1 h): the sweep enqueues it.
+RRM_ETA_MAX_SECONDS = env_int("RRM_ETA_MAX_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "rollout-sweep": {"task": "rollout.sweep", "schedule": float(RRM_SWEEP_SECONDS)},
 }

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from rollout.models import Rollout, RolloutEvent
 from rollout.services.audit import audit_record
@@ -34,8 +36,16 @@ def record_event(rollout: Rollout, kind: str, message: str, actor: User | None,
 
 
 def schedule_advance(rollout_id: int, eta: datetime | None = None) -> None:
-    """Ask a worker to look at the rollout after the commit (at `eta` if given)."""
+    """Ask a worker to look at the rollout after the commit (at `eta` if given).
+
+    A step due more than RRM_ETA_MAX_SECONDS ahead gets no message: brokers do not let a worker
+    hold one unacknowledged that long (see the setting). The caller has stored the time in
+    `next_step_at`, so the sweep enqueues the rollout once it is due.
+    """
     from rollout.tasks import advance
+
+    if eta is not None and (eta - timezone.now()).total_seconds() > settings.RRM_ETA_MAX_SECONDS:
+        return
 
     def send() -> None:
         try:

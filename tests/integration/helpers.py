@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote, urlsplit
@@ -262,3 +262,47 @@ def postgres_controllable(database_url: str) -> PostgresServer | str:
         if len(fields) >= 4 and fields[2] == str(port) and fields[3] == "online":
             return PostgresServer(fields[0], fields[1], port)
     return f"no online PostgreSQL cluster on port {port} in pg_lsclusters"
+
+
+class RabbitMQServer:
+    """The local RabbitMQ's acknowledgement timeout (`consumer_timeout`), lowered for a test.
+
+    RabbitMQ closes the channel of a consumer that holds a delivery unacknowledged for longer
+    (30 minutes by default, checked on each channel tick, every 60 s by default). Both are read
+    when a channel opens, so a worker started inside `short_ack_timeout` gets the short ones.
+    """
+
+    def _eval(self, expression: str) -> str:
+        result = subprocess.run(["rabbitmqctl", "eval", expression], capture_output=True,
+                                text=True, timeout=30, check=True)
+        return result.stdout.strip()
+
+    @contextlib.contextmanager
+    def short_ack_timeout(self, seconds: float) -> Iterator[None]:
+        keys = ("consumer_timeout", "channel_tick_interval")
+        saved = {key: self._eval(f"application:get_env(rabbit, {key}).") for key in keys}
+        try:
+            self._eval(f"application:set_env(rabbit, consumer_timeout, {int(seconds * 1000)}).")
+            self._eval("application:set_env(rabbit, channel_tick_interval, 500).")
+            yield
+        finally:
+            for key, value in saved.items():  # "{ok,1800000}", or "undefined"
+                if value.startswith("{ok,"):
+                    self._eval(f"application:set_env(rabbit, {key}, {value[4:-1]}).")
+                else:
+                    self._eval(f"application:unset_env(rabbit, {key}).")
+
+
+def rabbitmq_controllable(broker_url: str) -> RabbitMQServer | str:
+    """The local RabbitMQ this test may reconfigure, or why it cannot."""
+    if not broker_url.startswith(("amqp://", "pyamqp://")):
+        scheme = broker_url.split("://", 1)[0]
+        return f"the broker is {scheme}, not RabbitMQ"
+    host = urlsplit(broker_url).hostname or ""
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        return f"RabbitMQ at {host} is not on this machine"
+    if shutil.which("rabbitmqctl") is None:
+        return "rabbitmqctl is not on PATH"
+    if os.geteuid() != 0:
+        return "reconfiguring RabbitMQ needs root"
+    return RabbitMQServer()

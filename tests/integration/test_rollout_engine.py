@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,9 +20,12 @@ from rollout.models import Activation, GateResult, KpiSnapshot, Rollout, Rollout
 from tests.integration.helpers import (
     CeleryWorker,
     RedisServer,
+    broker_purge,
     postgres_controllable,
+    rabbitmq_controllable,
     redis_controllable,
     wait_for,
+    worker_database_url,
 )
 from tests.integration.scenario import (
     REGIONS,
@@ -166,3 +170,33 @@ def test_rollout__database_restarted_mid_rollout__completes_each_region_once(
     _assert_completed_once_each(rollout, worker)
     assert worker.alive and worker.starts == 1
     assert "OperationalError" in worker.log()  # the outage did hit the worker's tasks
+
+
+def test_rollout__bakes_longer_than_rabbitmqs_ack_timeout__completes_without_lost_channels(
+        transactional_db: None, tmp_path: Path) -> None:
+    broker_url = os.environ["CELERY_BROKER_URL"]
+    rabbitmq = rabbitmq_controllable(broker_url)
+    if isinstance(rabbitmq, str):
+        pytest.skip(rabbitmq)
+    # Given a RabbitMQ that closes the channel of a consumer holding a delivery unacknowledged
+    # for more than 3 s (its default is 30 min: shorter than many bakes), and a worker on it
+    # that sends no ETA message for a step due more than 1 s ahead (the default is 5 min)
+    with rabbitmq.short_ack_timeout(seconds=3):
+        broker_purge(broker_url)
+        worker = CeleryWorker(env={"DATABASE_URL": worker_database_url(),
+                                   "CELERY_BROKER_URL": broker_url, "RRM_SWEEP_SECONDS": "1",
+                                   "RRM_ETA_MAX_SECONDS": "1", "RRM_VAR_DIR": str(tmp_path)},
+                              log_dir=tmp_path)
+        worker.start()
+        try:
+            # When a rollout bakes each phase 6 s, twice the broker's timeout
+            baseline, new = east_coast_versions()
+            baseline_live(baseline)
+            rollout = rollout_started(people(), new, bake_minutes=0.1)
+            rollout = _finished(rollout, worker)
+        finally:
+            worker.stop()
+
+    # Then it completed, each region once, and the broker never had to take a delivery back
+    _assert_completed_once_each(rollout, worker)
+    assert "PRECONDITION_FAILED" not in worker.log(), worker.tail()
