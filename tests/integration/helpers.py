@@ -198,11 +198,18 @@ class RedisServer:
         wait_for(self.ping, timeout=20, what=f"Redis on {self.port} to answer PING")
 
 
+def broker_controllable(broker_url: str) -> RedisServer | RabbitMQServer | str:
+    """The local broker (Redis or RabbitMQ) this test may stop and start, or why it cannot."""
+    if broker_url.startswith(("amqp://", "pyamqp://")):
+        return rabbitmq_controllable(broker_url)
+    return redis_controllable(broker_url) or RedisServer(broker_url)
+
+
 def redis_controllable(broker_url: str) -> str | None:
     """Why this test cannot stop and restart the broker, or None when it can."""
     if not broker_url.startswith("redis://"):
         scheme = broker_url.split("://", 1)[0]
-        return f"stopping the broker is implemented for Redis only (the broker is {scheme})"
+        return f"stopping the broker is implemented for Redis and RabbitMQ (it is {scheme})"
     host = urlsplit(broker_url).hostname or ""
     if host not in {"127.0.0.1", "localhost", "::1"}:
         return f"Redis at {host} is not on this machine"
@@ -265,20 +272,35 @@ def postgres_controllable(database_url: str) -> PostgresServer | str:
 
 
 class RabbitMQServer:
-    """The local RabbitMQ's acknowledgement timeout (`consumer_timeout`), lowered for a test.
+    """The local RabbitMQ: stop and start its application (every connection is cut; durable
+    queues and persistent messages stay), and lower its acknowledgement timeout for a test."""
 
-    RabbitMQ closes the channel of a consumer that holds a delivery unacknowledged for longer
-    (30 minutes by default, checked on each channel tick, every 60 s by default). Both are read
-    when a channel opens, so a worker started inside `short_ack_timeout` gets the short ones.
-    """
+    def _ctl(self, *args: str) -> str:
+        result = subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True,
+                                timeout=60, check=True)
+        return result.stdout.strip()
 
     def _eval(self, expression: str) -> str:
-        result = subprocess.run(["rabbitmqctl", "eval", expression], capture_output=True,
-                                text=True, timeout=30, check=True)
-        return result.stdout.strip()
+        return self._ctl("eval", expression)
+
+    def listening(self) -> bool:
+        result = subprocess.run(["rabbitmq-diagnostics", "-q", "check_port_listener", "5672"],
+                                capture_output=True, timeout=30, check=False)
+        return result.returncode == 0
+
+    def stop(self) -> None:
+        self._ctl("stop_app")
+        wait_for(lambda: not self.listening(), timeout=30, what="RabbitMQ to stop listening")
+
+    def start(self) -> None:
+        self._ctl("start_app")
+        wait_for(self.listening, timeout=60, what="RabbitMQ to listen on 5672 again")
 
     @contextlib.contextmanager
     def short_ack_timeout(self, seconds: float) -> Iterator[None]:
+        """RabbitMQ closes the channel of a consumer that holds a delivery unacknowledged for
+        longer than consumer_timeout (30 min by default), checked on each channel tick (60 s).
+        Both are read when a channel opens: a worker started inside this block gets them."""
         keys = ("consumer_timeout", "channel_tick_interval")
         saved = {key: self._eval(f"application:get_env(rabbit, {key}).") for key in keys}
         try:
@@ -301,8 +323,8 @@ def rabbitmq_controllable(broker_url: str) -> RabbitMQServer | str:
     host = urlsplit(broker_url).hostname or ""
     if host not in {"127.0.0.1", "localhost", "::1"}:
         return f"RabbitMQ at {host} is not on this machine"
-    if shutil.which("rabbitmqctl") is None:
-        return "rabbitmqctl is not on PATH"
+    if shutil.which("rabbitmqctl") is None or shutil.which("rabbitmq-diagnostics") is None:
+        return "rabbitmqctl / rabbitmq-diagnostics are not on PATH"
     if os.geteuid() != 0:
         return "reconfiguring RabbitMQ needs root"
     return RabbitMQServer()

@@ -19,11 +19,10 @@ from rollout.domain.lifecycle import PhaseState, State
 from rollout.models import Activation, GateResult, KpiSnapshot, Rollout, RolloutEvent
 from tests.integration.helpers import (
     CeleryWorker,
-    RedisServer,
+    broker_controllable,
     broker_purge,
     postgres_controllable,
     rabbitmq_controllable,
-    redis_controllable,
     wait_for,
     worker_database_url,
 )
@@ -118,24 +117,23 @@ def test_rollout__worker_killed_mid_bake__completes_each_region_once(
 
 def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
         worker: CeleryWorker) -> None:
-    broker_url = os.environ["CELERY_BROKER_URL"]
-    reason = redis_controllable(broker_url)
-    if reason:
-        pytest.skip(reason)
-    redis = RedisServer(broker_url)
+    broker = broker_controllable(os.environ["CELERY_BROKER_URL"])
+    if isinstance(broker, str):
+        pytest.skip(broker)
     # Given a running rollout whose first phase is baking
     baseline, new = east_coast_versions()
     baseline_live(baseline)
     rollout = rollout_started(people(), new, bake_minutes=0.05)
     _baking(rollout, 0, worker)
 
-    # When Redis goes away (its queued messages with it) for longer than the bake
-    redis.stop()
+    # When the broker goes away (Redis: its queued messages with it; RabbitMQ: every connection
+    # cut) for longer than the bake
+    broker.stop()
     try:
         time.sleep(6)
         phases_during_outage = phase_states(rollout)
     finally:
-        redis.start()
+        broker.start()
 
     # Then nothing went past the phase that was baking while the broker was down, and once it
     # is back the rollout resumes and completes, each region activated exactly once
