@@ -123,17 +123,20 @@ def _shape(path: str) -> str:
 
 
 class WorkerKiller:
-    """Every `every` seconds (jittered), SIGKILL one of the workers at random and start it
-    again (a new process, as a supervisor would)."""
+    """Every `every` seconds (jittered), SIGKILL one of the running workers at random and start
+    a new one in its place (as a supervisor would) without waiting for it: the next kill may
+    come while it is still starting, so at times two workers are down at once."""
 
     def __init__(self, workers: list[CeleryWorker], *, every: float, rng: random.Random) -> None:
         self.workers = workers
         self.every = every
         self.rng = rng
         self.kills = 0
-        self.error: BaseException | None = None
+        self.errors: list[BaseException] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._restarts: list[threading.Thread] = []
+        self._starting: set[int] = set()  # id() of workers being started: not killed then
 
     def __enter__(self) -> WorkerKiller:
         self._thread.start()
@@ -141,21 +144,33 @@ class WorkerKiller:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=120)
-        assert not self._thread.is_alive(), "the worker killer did not stop"
+        for thread in [self._thread, *self._restarts]:
+            thread.join(timeout=120)
+            assert not thread.is_alive(), "the worker killer did not stop"
         for worker in self.workers:  # every worker up again for the settling that follows
             if not worker.alive:
                 worker.start()
 
     def _run(self) -> None:
+        while not self._stop.wait(self.every * self.rng.uniform(0.5, 1.5)):
+            running = [w for w in self.workers if w.alive and id(w) not in self._starting]
+            if not running:
+                continue
+            worker = self.rng.choice(running)
+            worker.kill()
+            self.kills += 1
+            self._starting.add(id(worker))
+            restart = threading.Thread(target=self._restart, args=(worker,), daemon=True)
+            self._restarts.append(restart)
+            restart.start()
+
+    def _restart(self, worker: CeleryWorker) -> None:
         try:
-            while not self._stop.wait(self.every * self.rng.uniform(0.5, 1.5)):
-                worker = self.rng.choice(self.workers)
-                worker.kill()
-                self.kills += 1
-                worker.start()
+            worker.start()
         except BaseException as error:  # reported by the test, not lost in a thread
-            self.error = error
+            self.errors.append(error)
+        finally:
+            self._starting.discard(id(worker))
 
 
 @dataclass

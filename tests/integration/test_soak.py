@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.soak,
               pytest.mark.timeout(SOAK_TIMEOUT)]
 
 IN_FLIGHT = 4  # rollouts running or paused at once
-KILL_EVERY_SECONDS = 4.0  # on average; one of the three workers, at random
+KILL_EVERY_SECONDS = 3.0  # on average; one of the running workers, at random
 BAKE_MINUTES = (0.01, 0.03)  # 0.6 to 1.8 s per phase
 SETTLE_SECONDS = 120.0
 TERMINAL = {State.COMPLETED, State.ROLLED_BACK, State.FAILED, State.CANCELLED}
@@ -110,7 +110,7 @@ def test_soak__rollouts_pauses_rollbacks_and_killed_workers__each_phase_once_and
     with WorkerKiller(workers, every=KILL_EVERY_SECONDS, rng=rng) as killer:
         while launches < count or in_flight:
             assert elapsed(started_at) < 60 * count, "the soak is not getting anywhere"
-            assert killer.error is None, killer.error
+            assert not killer.errors, killer.errors
             if launches < count and len(in_flight) < IN_FLIGHT:
                 launches += 1
                 rollout_id, started = ops.launch(rng.choice(versions).id,
@@ -133,7 +133,7 @@ def test_soak__rollouts_pauses_rollbacks_and_killed_workers__each_phase_once_and
             if rng.random() < 0.1:
                 ops.region_rollback(rng.choice(REGIONS), rng.choice(versions).id)
             time.sleep(rng.uniform(0.1, 0.5))
-    assert killer.error is None, killer.error
+    assert not killer.errors, killer.errors
     kills, soak_seconds = killer.kills, elapsed(started_at)
 
     # Then, once the last sweeps have run, every rollout ended: none running, paused or
