@@ -25,7 +25,7 @@ from pydantic import Field, StrictInt, ValidationError
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.gcpause import gc_paused
-from rollout.domain.schema import Demand, Number
+from rollout.domain.schema import Demand
 
 DEFAULT_CATALOG = 100_000
 CSV_HEADER = ("order_id", "zone", "sku")
@@ -61,9 +61,11 @@ class SimulationDemand(Demand):
 
     catalog: StrictInt = Field(default=100_000, gt=0, le=MAX_CATALOG,
                                description="SKUs 0..catalog-1 (Zipf popularity by rank)")
-    zipf: Number = Field(default=1.1, ge=0, le=MAX_ZIPF,
-                         description="P(SKU k) proportional to 1 / (k + 1) ** zipf")
-    items_per_order: Number = Field(
+    # float, not demand.yaml's int-or-float: the same values (strict floats take whole
+    # numbers too), and OpenAPI then shows the bounds as minimum/maximum.
+    zipf: float = Field(default=1.1, ge=0, le=MAX_ZIPF,
+                        description="P(SKU k) proportional to 1 / (k + 1) ** zipf")
+    items_per_order: float = Field(
         default=1.6, ge=1, le=MAX_ITEMS_PER_ORDER,
         description=f"mean items per order (1 + Poisson(mean - 1)); orders a day x this mean "
                     f"may be at most {MAX_ITEMS:,} items")

@@ -14,8 +14,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rollout.domain import demand as demand_module
 from rollout.domain.bundle import Bundle
-from rollout.domain.demand import Orders, OrdersError, generate_orders, read_orders_csv
+from rollout.domain.demand import (
+    MAX_CATALOG,
+    MAX_ITEMS,
+    DemandError,
+    Orders,
+    OrdersError,
+    bounded_demand,
+    generate_orders,
+    read_orders_csv,
+)
+from rollout.domain.schema import Demand
 from tests.domain.simnet import Sections, build, ds, fc, lane, region, route, zone
 
 
@@ -360,3 +371,57 @@ def test_generate_orders__no_demand_yaml__the_documented_defaults() -> None:
         assert np.array_equal(getattr(implicit, name), getattr(explicit, name)), name
     assert implicit.item_sku.max() < 100_000
     assert abs(items_per_order(implicit).mean() - 1.6) < 0.03
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds: what one generated day may cost (issue 12)
+
+
+@pytest.mark.parametrize(("demand", "named"), [
+    ({"catalog": 10**12}, "demand.yaml.catalog: Input should be less than or equal to 10000000"),
+    ({"items_per_order": 101}, "demand.yaml.items_per_order: Input should be less than or equal"),
+    ({"zipf": 11}, "demand.yaml.zipf: Input should be less than or equal to 10"),
+    ({"seed": -1}, "demand.yaml.seed: Input should be greater than or equal to 0"),
+], ids=["catalog", "items_per_order", "zipf", "seed"])
+def test_generate_orders__setting_out_of_bounds__demand_error_naming_it(
+        demand: Sections, named: str) -> None:
+    """A catalogue of 10^12 SKUs asked numpy for a 7.28 TiB Zipf table (MemoryError); a
+    negative seed was numpy's ValueError. Now each is refused before anything is allocated."""
+    with pytest.raises(DemandError) as caught:
+        generate_orders(demand_bundle(demand))
+
+    assert str(caught.value).startswith(named), caught.value
+
+
+def test_generate_orders__orders_times_items_over_the_limit__demand_error_saying_it() -> None:
+    # Given 20,000 orders a day and 100 items per order (each within its range): 2 M items
+    bundle = demand_bundle({"items_per_order": 100})
+
+    # When the limit is 1 M items, the day is refused with the arithmetic and the limit
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demand_module, "MAX_ITEMS", 1_000_000)
+        with pytest.raises(DemandError) as caught:
+            generate_orders(bundle)
+
+    assert str(caught.value) == (
+        "demand.yaml.items_per_order: 100 items per order x 20,000 orders a day is about "
+        "2,000,000 items; one simulation may generate at most 1,000,000 items "
+        "(orders x items per order)")
+
+
+def test_bounded_demand__given_settings__named_demand_and_checked_against_the_bundle() -> None:
+    bundle = demand_bundle(None, per_zone=(3_000_000,))
+
+    # 3 M orders at 1.6 items each is 4.8 M items: within MAX_ITEMS; at 2 it is not
+    assert bounded_demand(bundle, Demand(items_per_order=1.6)).items_per_order == 1.6
+    with pytest.raises(DemandError, match=r"^demand\.items_per_order: 2 items per order x "
+                                          r"3,000,000 orders a day is about 6,000,000"):
+        bounded_demand(bundle, Demand(items_per_order=2))
+    assert MAX_ITEMS == 5_000_000
+
+
+def test_bounded_demand__at_every_upper_bound_but_the_work__accepted() -> None:
+    settings = bounded_demand(demand_bundle(None, per_zone=(10,)), Demand(
+        catalog=MAX_CATALOG, zipf=10, items_per_order=100, seed=2**63 - 1))
+
+    assert (settings.catalog, settings.items_per_order) == (MAX_CATALOG, 100)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from rollout.domain.bundle import read_bundle_path
-from rollout.models import SimulationRun
+from rollout.models import SimulationJob, SimulationRun
 from rollout.services.kpis import simulation_run
+from rollout.services.simulations import simulation_job_run
 from rollout.services.versions import version_create
-from tests.factories import EXAMPLES
+from tests.factories import EXAMPLES, version_factory
 from tests.rollout_factories import (
     People,
     make_live,
@@ -177,3 +180,98 @@ def test_simulate__comparison__charts_right_after_total_region_tables_folded(who
     assert html.count('<details class="region-kpis">') == 3
     # And the legend names both sides
     assert f"before: <span class=\"mono\">{original.id}</span>" in html
+
+
+# --- simulations a worker computes (issue 12) ---------------------------------------------
+
+
+def test_simulate__not_cached_not_small__computing_page_polls_until_the_worker_is_done(
+        who: People, settings: Settings) -> None:
+    # Given a comparison that is neither cached nor small enough for the web process
+    settings.RRM_SIMULATE_INLINE_ITEMS = 0
+    original, moved = original_version(), moved_282_version()
+    client = client_as(who.viewer)
+
+    # When a viewer asks for it
+    html = assert_page_ok(client.get(f"/simulate/?version={moved.id}&baseline={original.id}"))
+
+    # Then the page says it is computing and reloads itself, watching the jobs; nothing was
+    # simulated in the web process
+    jobs = list(SimulationJob.objects.order_by("id"))
+    assert {job.version_id for job in jobs} == {original.id, moved.id}
+    assert "Computing…" in html and "data-kpi=" not in html
+    refresh = re.search(r'<meta http-equiv="refresh" content="2;url=([^"]+)">', html)
+    assert refresh is not None
+    url = unescape(refresh.group(1))
+    assert f"jobs={jobs[0].id}%2C{jobs[1].id}" in url
+    assert not SimulationRun.objects.exists()
+    # And while the jobs are pending, the reloaded page keeps waiting without new jobs
+    assert "Computing…" in assert_page_ok(client.get(url))
+    assert SimulationJob.objects.count() == 2
+
+    # When a worker has run them, the reloaded page shows the comparison
+    for job in jobs:
+        simulation_job_run(job_id=job.id)
+    done = assert_page_ok(client.get(url))
+    assert "Computing…" not in done and 'http-equiv="refresh"' not in done
+    assert cells(done)[("Total", "orders", "after")] == simulation_run(version=moved)[
+        "total"]["orders"]
+
+
+def test_simulate__watched_job_failed__says_why_and_starts_nothing(who: People,
+                                                                    settings: Settings) -> None:
+    # Given a page waiting for a job that then failed
+    settings.RRM_SIMULATE_INLINE_ITEMS = 0
+    original = original_version()
+    client = client_as(who.viewer)
+    client.get(f"/simulate/?version={original.id}&baseline=none")
+    job = SimulationJob.objects.get()
+    SimulationJob.objects.filter(id=job.id).update(state="failed", error="the worker ran out")
+
+    # When the page reloads
+    html = assert_page_ok(client.get(
+        f"/simulate/?version={original.id}&baseline=none&jobs={job.id}"))
+
+    # Then it says the simulation failed and why, and asks for no new job
+    assert f"Cannot simulate: the simulation of {original.id} failed: the worker ran out" in html
+    assert SimulationJob.objects.count() == 1
+
+
+def test_simulate__live_baseline_not_cached__computing_then_compared(who: People,
+                                                                     settings: Settings) -> None:
+    settings.RRM_SIMULATE_INLINE_ITEMS = 0
+    original, moved = original_version(), moved_282_version()
+    make_live(original)
+    client = client_as(who.viewer)
+
+    html = assert_page_ok(client.get(f"/simulate/?version={moved.id}&baseline=live"))
+
+    assert "Computing…" in html
+    for job in SimulationJob.objects.all():
+        simulation_job_run(job_id=job.id)
+    shown = cells(assert_page_ok(client.get(f"/simulate/?version={moved.id}&baseline=live")))
+    assert shown[("NE", "trucks", "before")] == simulation_run(
+        version=original)["regions"]["NE"]["trucks"]
+
+
+def test_simulate__demand_yaml_beyond_the_work_bound__says_the_limit_not_500(
+        who: People) -> None:
+    # Given a valid version whose demand.yaml asks for 60 items per order (5.6 M items)
+    heavy = version_factory("heavy", demand=("items_per_order: 1.6", "items_per_order: 60"))
+
+    html = assert_page_ok(client_as(who.viewer).get(f"/simulate/?version={heavy.id}"
+                                                    "&baseline=none"))
+
+    assert "Cannot simulate: demand.yaml.items_per_order: 60 items per order" in html
+    assert "at most 5,000,000 items" in html
+    assert not SimulationJob.objects.exists() and not SimulationRun.objects.exists()
+
+
+@pytest.mark.parametrize("jobs", ["abc", "1,,x", "99999999999999999999999", "-1"])
+def test_simulate__malformed_jobs_parameter__ignored(who: People, jobs: str) -> None:
+    original = original_version()
+
+    html = assert_page_ok(client_as(who.viewer).get(
+        f"/simulate/?version={original.id}&baseline=none&jobs={jobs}"))
+
+    assert "data-kpi=" in html

@@ -282,7 +282,7 @@ def _check_watched(jobs: list[SimulationJob]) -> None:
 
 def _url_with_jobs(request: HttpRequest, jobs: list[SimulationJob]) -> str:
     query = request.GET.copy()
-    query["jobs"] = ",".join(str(job.id) for job in jobs)
+    query["jobs"] = ",".join(str(job_id) for job_id in sorted(job.id for job in jobs))
     return f"{request.path}?{query.urlencode()}"
 
 
@@ -292,18 +292,21 @@ def _compare(version: Version, baseline_ref: str, chart: str,
     runs: list[Run] = []
     before: dict[str, Any] | None = None
     before_label = ""
-    if baseline_ref == LIVE:
-        before, out["live_regions"], runs = live_baseline(actor)
-        before_label = "live"
-    elif baseline_ref != NONE:
-        base = version_get(ref=baseline_ref)
-        out["baseline_version"] = base
-        try:
-            runs.append(timed_run(base, actor))
-        except SimulationRefused as exc:
-            raise SimulationRefused(f"baseline {exc}") from exc
-        before_label = base.id
     run = timed_run(version, actor)
+    try:
+        if baseline_ref == LIVE:
+            before, out["live_regions"], runs = live_baseline(actor)
+            before_label = "live"
+        elif baseline_ref != NONE:
+            base = version_get(ref=baseline_ref)
+            out["baseline_version"] = base
+            try:
+                runs.append(timed_run(base, actor))
+            except SimulationRefused as exc:
+                raise SimulationRefused(f"baseline {exc}") from exc
+            before_label = base.id
+    except Computing as computing:  # wait for the version's own job in the same round
+        raise Computing([*computing.jobs, *([run.job] if run.job else [])]) from None
     after = results_of([*runs, run])[-1]
     if baseline_ref not in (LIVE, NONE):
         before = runs[0].result
