@@ -115,7 +115,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 # Celery: the embedded default broker is kombu's file-system transport, so the run command needs
 # no server; production points CELERY_BROKER_URL at Redis or RabbitMQ.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# (A host name, which this transport ignores, spares every command kombu's "No hostname" warning.)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 _BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {

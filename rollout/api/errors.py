@@ -9,8 +9,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from rollout.domain.checks import cap_per_code
 from rollout.domain.demand import DemandError, OrdersError
-from rollout.domain.findings import Finding
+from rollout.domain.findings import SHOWN_PER_CODE, Finding, counts
 from rollout.domain.lifecycle import TransitionRefused
 from rollout.selectors import VersionNotFound
 from rollout.services.activations import ActivationRefused
@@ -26,8 +27,11 @@ class NotFound(LookupError):
     """A path names something that does not exist."""
 
 
-def _findings(items: list[Finding]) -> list[dict[str, object]]:
-    return [f.as_dict() for f in items]
+def _findings(items: list[Finding]) -> dict[str, object]:
+    """`findings` (a few of each code, then one entry counting the rest, as `validate` caps
+    them) with the `errors` and `warnings` of the whole list."""
+    shown = cap_per_code(items, SHOWN_PER_CODE)
+    return {"findings": [f.as_dict() for f in shown], **counts(items)}
 
 
 def register(api: NinjaAPI) -> None:
@@ -49,19 +53,19 @@ def register(api: NinjaAPI) -> None:
 
     @api.exception_handler(PlanRejected)
     def plan_rejected(request: HttpRequest, exc: PlanRejected) -> HttpResponse:
-        return answer(request, 422, str(exc), findings=_findings(exc.findings))
+        return answer(request, 422, str(exc), **_findings(exc.findings))
 
     @api.exception_handler(RolloutRefused)
     def refused(request: HttpRequest, exc: RolloutRefused) -> HttpResponse:
-        return answer(request, 409, str(exc), findings=_findings(exc.findings))
+        return answer(request, 409, str(exc), **_findings(exc.findings))
 
     @api.exception_handler(ActivationRefused)
     def activation_refused(request: HttpRequest, exc: ActivationRefused) -> HttpResponse:
-        return answer(request, 409, str(exc), findings=_findings(exc.findings))
+        return answer(request, 409, str(exc), **_findings(exc.findings))
 
     @api.exception_handler(VersionRejected)
     def version_rejected(request: HttpRequest, exc: VersionRejected) -> HttpResponse:
-        return answer(request, 400, str(exc), findings=_findings(exc.findings))
+        return answer(request, 400, str(exc), **_findings(exc.findings))
 
     @api.exception_handler(SimulationRefused)
     def simulation_refused(request: HttpRequest, exc: SimulationRefused) -> HttpResponse:

@@ -127,10 +127,22 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def summary_line(findings: list[Finding]) -> str:
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    tally = counts(findings)
+    errors, warnings = tally["errors"], tally["warnings"]
     verdict = "valid" if errors == 0 else "invalid"
     return (
         f"{verdict}: {errors} error{'s' if errors != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''}"
     )
+
+
+#: A refusal shown to a person or a script (the CLI's rollout commands, the API's 4xx bodies)
+#: lists this many findings of one code, then one finding that counts the rest: a plan that
+#: leaves 600 zones uncovered needs a few examples and the number, not 600 lines.
+SHOWN_PER_CODE = 5
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    """`{"errors": N, "warnings": M}`, as `validate --format json` reports them."""
+    errors = sum(1 for f in findings if f.severity == "error")
+    return {"errors": errors, "warnings": len(findings) - errors}

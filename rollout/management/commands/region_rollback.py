@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands.rollout import Command as RolloutCommand
+from rollout.management.commands.rollout import write_findings
 from rollout.management.output import add_format_argument, refused, unusable, write_json
 from rollout.selectors import VersionNotFound, version_get
 from rollout.services.activations import ActivationRefused, region_rollback
@@ -39,8 +40,7 @@ class Command(BaseCommand):
             activation = region_rollback(region=options["code"], version=version,
                                          reason=options["reason"], actor=actor)
         except ActivationRefused as exc:
-            for finding in exc.findings:
-                self.stderr.write(finding.as_text())
+            write_findings(self, exc.findings)
             raise refused(str(exc)) from exc
         except RoleRequired as exc:
             raise refused(str(exc)) from exc

@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
 
+from rollout.domain.checks import cap_per_code
+from rollout.domain.findings import SHOWN_PER_CODE, Finding, summary_line
 from rollout.domain.lifecycle import TransitionRefused
 from rollout.management.output import add_format_argument, refused, unusable, write_json
 from rollout.models import Rollout
@@ -81,8 +83,7 @@ class Command(BaseCommand):
         except RolloutNotFound as exc:
             raise unusable(str(exc)) from exc
         except RolloutRefused as exc:
-            for finding in exc.findings:
-                self.stderr.write(finding.as_text())
+            write_findings(self, exc.findings)
             raise refused(str(exc)) from exc
         except (TransitionRefused, RoleRequired) as exc:
             raise refused(str(exc)) from exc
@@ -132,6 +133,16 @@ class Command(BaseCommand):
                               f"{phase['state']:<12} {phase['started_at'] or ''}")
         if last_line_id:
             self.stdout.write(str(rollout.id))
+
+
+def write_findings(command: BaseCommand, findings: list[Finding]) -> None:
+    """A refusal's findings on stderr: a few of each code, one line counting the rest (as
+    `validate` caps them), and the summary line of them all."""
+    if not findings:
+        return
+    for item in cap_per_code(findings, SHOWN_PER_CODE):
+        command.stderr.write(item.as_text())
+    command.stderr.write(summary_line(findings))
 
 
 def rollout_status(rollout: Rollout) -> dict[str, Any]:
