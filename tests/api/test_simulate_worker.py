@@ -7,9 +7,7 @@ Runs only where the integration tests run (DATABASE_URL=postgres://..., CELERY_B
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,13 +15,8 @@ from pytest_django.fixtures import Settings
 
 from rollout.services.simulations import simulation_compare
 from tests.api.helpers import API, ApiClient
-from tests.integration.helpers import (
-    CeleryWorker,
-    broker_purge,
-    services_skip_reason,
-    wait_for,
-    worker_database_url,
-)
+from tests.integration import conftest as integration
+from tests.integration.helpers import CeleryWorker, services_skip_reason, wait_for
 from tests.rollout_factories import original_version, rerouted_version
 
 SKIP_REASON = services_skip_reason()
@@ -31,25 +24,10 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")]
 
 AsRole = Callable[[str], ApiClient]
+#: the integration suite's fixture: a real `celery worker --beat` process on the test database
+worker = integration.worker
 #: the east-coast comparison takes well under a second; this only bounds a broken run
 JOB_SECONDS = 60.0
-
-
-@pytest.fixture
-def worker(transactional_db: None, tmp_path: Path) -> Iterator[CeleryWorker]:
-    """A real Celery worker process on the test database (as tests/integration/conftest.py)."""
-    broker_url = os.environ["CELERY_BROKER_URL"]
-    broker_purge(broker_url)
-    var_dir = tmp_path / "var"
-    var_dir.mkdir()
-    process = CeleryWorker(env={"DATABASE_URL": worker_database_url(),
-                                "CELERY_BROKER_URL": broker_url, "RRM_VAR_DIR": str(var_dir)},
-                           log_dir=tmp_path)
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def test_post_simulate__not_cached__a_real_worker_computes_it_and_poll_says_done(
