@@ -168,6 +168,8 @@ RRM_WEBHOOK_ALLOW_PRIVATE = env_bool("RRM_WEBHOOK_ALLOW_PRIVATE", False)
 # is kept in a process (a revocation takes effect within that many seconds).
 RRM_WRITE_RATE_PER_MINUTE = env_int("RRM_WRITE_RATE_PER_MINUTE", 60)
 RRM_TOKEN_CACHE_SECONDS = env_int("RRM_TOKEN_CACHE_SECONDS", 5)
+# POST /simulate computes at most this many items in the web process; more is a worker's job.
+RRM_SIMULATE_INLINE_ITEMS = env_int("RRM_SIMULATE_INLINE_ITEMS", 500_000)
 # How often a process asks the database whether the live state changed (ms).
 RRM_LIVE_STATE_CHECK_MS = env_int("RRM_LIVE_STATE_CHECK_MS", 200)
 CACHE_URL = env_str("CACHE_URL", "")

@@ -35,11 +35,10 @@ from rollout.services.roles import Role, require_role
 
 logger = logging.getLogger(__name__)
 
-#: simulations of at most this many items (orders x items per order, both sides together) are
-#: computed in the web worker (setting RRM_SIMULATE_INLINE_ITEMS): 500,000 items of the
-#: east-coast example take 0.14 s and 34 MB; its default day, 150,000 items, is answered at once
-INLINE_ITEMS = 500_000
-#: ... and whose catalogue has at most this many SKUs (its Zipf table takes 16 bytes a SKU)
+#: simulations of at most RRM_SIMULATE_INLINE_ITEMS items (orders x items per order, both sides
+#: together; 500,000 by default: 0.14 s and 34 MB on the east-coast example, whose default day
+#: of 150,000 items is answered at once) are computed in the web process, when their catalogue
+#: has at most this many SKUs (its Zipf table takes 16 bytes a SKU)
 INLINE_CATALOG = 1_000_000
 #: a job still pending or running after this long is sent to the workers again when someone
 #: asks for it (its message was lost, or its worker died); a run takes seconds
@@ -61,7 +60,7 @@ class SimulationAnswer:
 
 
 def inline_items() -> int:
-    return int(getattr(settings, "RRM_SIMULATE_INLINE_ITEMS", INLINE_ITEMS))
+    return int(settings.RRM_SIMULATE_INLINE_ITEMS)
 
 
 def simulation_request(
