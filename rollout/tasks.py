@@ -47,6 +47,10 @@ def sweep() -> int:
         advance.delay(rollout_id)
     for delivery_id in due_deliveries():
         deliver_webhook.delay(delivery_id)
+    from rollout.services.simulations import simulation_jobs_stale
+
+    for job_id in simulation_jobs_stale():  # a lost message or a dead worker: send it again
+        simulate_job.delay(job_id)
     if due:
         logger.info("rollout.sweep due=%s", ",".join(map(str, due)))
     return len(due)

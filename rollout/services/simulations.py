@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rollout.domain.demand import DemandError, bounded_demand, orders_per_day
@@ -132,10 +133,24 @@ def simulation_job_create(
             job = _active_job(key)
             if job is None:
                 raise
-    if timezone.now() - (job.started_at or job.created_at) > STALE_AFTER:
+    if _stale(SimulationJob.objects.filter(id=job.id)).exists():
         logger.warning("simulation_job.stale job_id=%s state=%s", job.id, job.state)
         _enqueue_on_commit(job.id)
     return job
+
+
+def simulation_jobs_stale(*, limit: int = 100) -> list[int]:
+    """Ids of active jobs no worker has worked on for STALE_AFTER (their message was lost, or
+    their worker died): the periodic sweep sends them again."""
+    return list(_stale(SimulationJob.objects.all()).order_by("id")
+                .values_list("id", flat=True)[:limit])
+
+
+def _stale(jobs: QuerySet[SimulationJob]) -> QuerySet[SimulationJob]:
+    cutoff = timezone.now() - STALE_AFTER
+    return jobs.filter(Q(started_at__lt=cutoff) | Q(started_at__isnull=True,
+                                                   created_at__lt=cutoff),
+                       state__in=SimulationJob.ACTIVE)
 
 
 def simulation_job_get(*, job_id: int, actor: AbstractBaseUser | None) -> SimulationJob:
@@ -221,5 +236,6 @@ __all__ = [
     "simulation_job_create",
     "simulation_job_get",
     "simulation_job_run",
+    "simulation_jobs_stale",
     "simulation_request",
 ]
