@@ -6,9 +6,11 @@ Production sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis or Rabbit
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from kombu import Exchange, Queue
 
 from regions_config.env import (
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI, not a CDN
     "ninja",
+    "axes",
+    "csp",
     "rollout",
 ]
 
@@ -54,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # last, as django-axes asks: it turns a lockout into the 429 page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "regions_config.urls"
@@ -113,6 +120,54 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SESSION_COOKIE_HTTPONLY = True
 
+# HTTPS (README "Production"): off by default, so a local run over plain HTTP works.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# How many reverse proxies stand in front of the app. With one or more, their X-Forwarded-Proto
+# says whether the client used HTTPS, and X-Forwarded-For (counted from the right) gives the
+# client's address for login throttling. 0: headers from clients are never trusted.
+RRM_PROXY_COUNT = env_int("RRM_PROXY_COUNT", 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if RRM_PROXY_COUNT > 0 else None
+
+# Content-Security-Policy: the pages load only the app's own scripts, styles and images. Style
+# attributes stay allowed (region colours and progress widths are values of the data); <style>
+# elements, inline scripts and event-handler attributes are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Login throttling (django-axes, see rollout/web/login_throttle.py): after AXES_FAILURE_LIMIT
+# failed logins for a user name, or from an address, logins from it are refused for the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "rollout.web.login_throttle.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "rollout.web.login_throttle.AuditedAxesHandler"
+AXES_FAILURE_LIMIT = env_int("RRM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("RRM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout: attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "rollout.web.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "rollout.web.login_throttle.lockout_response"
+AXES_VERBOSE = False  # its start-up line would land in every command's output; we log lockouts
+
 # Celery: the embedded default broker is kombu's file-system transport, so the run command needs
 # no server; production points CELERY_BROKER_URL at Redis or RabbitMQ.
 # (A host name, which this transport ignores, spares every command kombu's "No hostname" warning.)
@@ -163,6 +218,9 @@ CELERY_TASK_ROUTES = {"rollout.deliver_webhook": {"queue": "webhooks"}}
 # Webhooks go to public addresses only; true also allows loopback, private and link-local ones
 # (development and tests: a receiver on 127.0.0.1). Never on in production.
 RRM_WEBHOOK_ALLOW_PRIVATE = env_bool("RRM_WEBHOOK_ALLOW_PRIVATE", False)
+# One delivery attempt (connect, send, the answer's status line) must end within this: a slow
+# receiver costs a webhook worker little, and a rollout nothing.
+RRM_WEBHOOK_TIMEOUT_SECONDS = env_int("RRM_WEBHOOK_TIMEOUT_SECONDS", 5)
 
 # API: write requests per token and minute (0 = unlimited), and how long a token's verdict
 # is kept in a process (a revocation takes effect within that many seconds).

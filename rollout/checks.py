@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 
 @register()
@@ -26,3 +26,26 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+@register(deploy=True)
+def check_deployment(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """What `manage.py check --deploy` adds to Django's own security checks."""
+    warnings: list[CheckMessage] = []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if settings.RRM_WRITE_RATE_PER_MINUTE > 0 and backend.endswith("LocMemCache"):
+        warnings.append(Warning(
+            "The API's write rate limit is counted in each process's memory: with several web "
+            "processes a token may write that many times more.",
+            hint="Set CACHE_URL=redis://HOST:6379/N (a database apart from the broker's) so "
+                 "every process shares the count.",
+            id="rollout.W001",
+        ))
+    if settings.RRM_WEBHOOK_ALLOW_PRIVATE:
+        warnings.append(Warning(
+            "RRM_WEBHOOK_ALLOW_PRIVATE is on: webhook subscriptions may reach loopback, private "
+            "and link-local addresses (this server, its database, cloud metadata).",
+            hint="Leave RRM_WEBHOOK_ALLOW_PRIVATE unset in production.",
+            id="rollout.W002",
+        ))
+    return warnings

@@ -38,9 +38,6 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-RRM-Signature"
 MAX_ATTEMPTS = 6
-#: the whole of one attempt (connect, send, the answer's status): short, so a slow receiver
-#: costs a webhook worker little and a rollout nothing
-TIMEOUT_SECONDS = 5.0
 #: how far a signature's timestamp may be from the receiver's clock (what `signature_verify`
 #: accepts by default, and what the README tells receivers)
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -154,6 +151,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     refused address settles the delivery as failed at once. Any answer but a 2xx, a redirect
     included, is a failed attempt, retried with backoff until MAX_ATTEMPTS.
     """
+    timeout = float(settings.RRM_WEBHOOK_TIMEOUT_SECONDS)
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update().select_related("subscription")
                     .filter(id=delivery_id, status=WebhookDelivery.Status.PENDING,
@@ -164,7 +162,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
             # removed after this delivery was queued (webhook_unsubscribe settles the rest)
             return _settle(delivery, status=None, error=REMOVED, final=True)
         delivery.attempts += 1
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=2 * TIMEOUT_SECONDS)
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=2 * timeout)
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     try:
         target = target_check(delivery.subscription.url,
@@ -178,7 +176,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
                "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id),
                "User-Agent": "region-rollout-manager-webhooks"}
     try:
-        status = post(target, body=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        status = post(target, body=body, headers=headers, timeout=timeout)
     except DeliveryFailed as exc:
         return _settle(delivery, status=exc.status, error=str(exc)[:500],
                        final=delivery.attempts >= MAX_ATTEMPTS)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from pytest_django.fixtures import Settings
 
 from rollout import tasks
 from rollout.models import AuditEvent, WebhookDelivery, WebhookSubscription
-from rollout.services import engine, webhooks
+from rollout.services import engine
 from rollout.services.engine import rollout_advance
 from rollout.services.rollouts import rollout_rollback
 from rollout.services.webhooks import (
@@ -182,6 +183,24 @@ def test_signature_verify__tampered_or_old__refused(what: str, secret: str, body
                                     "t=1700000000,v1=" + "0" * 64])
 def test_signature_verify__malformed_header__refused(header: str) -> None:
     assert not signature_verify(SECRET, header, b"{}", now=1700000000)
+
+
+def test_readme_receiver_check__our_signature__accepted_and_replays_refused() -> None:
+    # Given the receiver's check the README shows, run as written
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("\n### Webhooks\n", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    verify = namespace["verify"]
+    body = b'{"event": "activation", "id": 7, "payload": {}}'
+
+    # Then it accepts what a delivery sends now, and refuses it when old or altered
+    now = int(time.time())
+    assert verify(SECRET.encode(), signature(SECRET, body, now), body)
+    assert not verify(SECRET.encode(), signature(SECRET, body, now - 301), body)
+    assert not verify(SECRET.encode(), signature(SECRET, body, now), body + b" ")
+    assert not verify(b"another secret", signature(SECRET, body, now), body)
 
 
 # --- events: which subscriptions, and only after the commit ---------------------------------
@@ -390,9 +409,9 @@ def test_webhook_deliver__redirect__failed_attempt_with_its_status_and_not_follo
 
 
 def test_webhook_deliver__receiver_hangs__attempt_cut_at_the_timeout(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        settings: Settings) -> None:
     # Given a receiver that takes the POST and never answers (until the test ends)
-    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.3)
+    settings.RRM_WEBHOOK_TIMEOUT_SECONDS = 0.3
     with receiver(hold=threading.Event()) as hook:
         subscription(url=hook.url)
         [delivery] = webhook_event("activation", {})
