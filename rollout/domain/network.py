@@ -180,55 +180,9 @@ class NetworkIndex:
                                        return_predecessors=True)
         return np.atleast_2d(hours), np.atleast_2d(predecessors)
 
-    @cached_property
-    def _facility_unit(self) -> np.ndarray:
-        return _unit_vectors(self.facility_lat, self.facility_lon)
-
-    @cached_property
-    def _zone_unit(self) -> np.ndarray:
-        return _unit_vectors(self.zone_lat, self.zone_lon)
-
-    def nearest_facility(self, facilities: np.ndarray, zones: np.ndarray) -> np.ndarray:
-        """For each zone, the nearest of `facilities` by great-circle distance.
-
-        `facilities` must be sorted by id: on an exact tie the first (smallest id) wins. The
-        largest dot product of unit vectors is the smallest great-circle angle, and a matrix
-        product is far cheaper than haversine over every (facility, zone) pair.
-        """
-        if len(facilities) == 0:
-            return np.full(len(zones), -1, dtype=np.int64)
-        out = np.empty(len(zones), dtype=np.int64)
-        step = 16384  # bounds memory: a chunk is at most 16k x |facilities| floats
-        fac = self._facility_unit[facilities]
-        for start in range(0, len(zones), step):
-            chunk = zones[start : start + step]
-            similarity = self._zone_unit[chunk] @ fac.T
-            out[start : start + step] = facilities[np.argmax(similarity, axis=1)]
-        return out
-
     def zone_distance_km(self, facilities: np.ndarray, zones: np.ndarray) -> np.ndarray:
         """Great-circle km, matrix [len(facilities), len(zones)]."""
         return great_circle_km(
             self.facility_lat[facilities][:, None], self.facility_lon[facilities][:, None],
             self.zone_lat[zones][None, :], self.zone_lon[zones][None, :],
         )
-
-
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
-
-
-def path_from_predecessors(predecessors: np.ndarray, source: int, target: int) -> list[int]:
-    """Facility positions along the fastest path source -> target ([] when unreachable)."""
-    if source == target:
-        return [source]
-    path = [target]
-    node = target
-    while node != source:
-        node = int(predecessors[node])
-        if node < 0:
-            return []
-        path.append(node)
-    path.reverse()
-    return path

@@ -110,7 +110,8 @@ class ZoneRouter:
         )
 
     def first_candidates(self) -> np.ndarray:
-        """Every zone's first candidate FC position (-1 where it has none), vectorised."""
+        """Every zone's first candidate FC position (-1 where it has none), vectorised: equal to
+        column 0 of `candidate_matrix()` without ordering the other candidates."""
         net, assignment = self.net, self.assignment
         first = np.full(net.n_zones, -1, dtype=np.int64)
         position = net.facility_position
@@ -134,7 +135,16 @@ class ZoneRouter:
         return first
 
     def _nearest_of(self, fcs: np.ndarray, zones: np.ndarray) -> np.ndarray:
-        return self.net.nearest_facility(fcs, zones)
+        """Per zone, the nearest of `fcs` (sorted by id; the smallest id on a tie): exactly the
+        first column of `_nearest_first`, as both read the same great-circle distances."""
+        if len(fcs) == 0:
+            return np.full(len(zones), -1, dtype=np.int64)
+        out = np.empty(len(zones), dtype=np.int64)
+        for start in range(0, len(zones), _CHUNK):
+            chunk = zones[start : start + _CHUNK]
+            distances = self.net.zone_distance_km(fcs, chunk)
+            out[start : start + len(chunk)] = fcs[np.argmin(distances, axis=0)]
+        return out
 
     def _nearest_first(self, fcs: np.ndarray, zones: np.ndarray) -> np.ndarray:
         """[len(zones), len(fcs)]: per zone, `fcs` (sorted by id) nearest first, id breaking

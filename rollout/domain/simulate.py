@@ -18,8 +18,15 @@ import numpy as np
 from rollout.domain.assignment import NO_REGION, Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.demand import Orders, catalog_size, generate_orders
-from rollout.domain.network import NetworkIndex, great_circle_km, hours_for_km, road_km
-from rollout.domain.paths import LaneLookup, PathTable, resolve_paths
+from rollout.domain.network import NetworkIndex
+from rollout.domain.paths import (
+    LaneLookup,
+    PathTable,
+    last_mile,
+    resolve_paths,
+    via_hops,
+    zone_via_rule,
+)
 from rollout.domain.routing import ZoneRouter
 from rollout.domain.stock import StockTable, stock_table
 
@@ -71,30 +78,17 @@ class PreparedNetwork:
 
     @cached_property
     def via_hops(self) -> dict[int, list[int] | None]:
-        position = self.net.facility_position
-        hops: dict[int, list[int] | None] = {}
-        for rule, route in enumerate(self.bundle.routing.routes):
-            if route.via is not None:
-                known = all(hop in position for hop in route.via)
-                hops[rule] = [position[hop] for hop in route.via] if known else None
-        return hops
+        return via_hops(self.net, self.bundle.routing.routes)
 
     @cached_property
     def zone_via_rule(self) -> np.ndarray:
         """Per zone: its rule's index when that rule has `via`, else -1."""
-        with_via = np.full(len(self.bundle.routing.routes) + 1, -1, dtype=np.int64)
-        for rule in self.via_hops:
-            with_via[rule] = rule
-        return with_via[self.assignment.zone_rule]  # zone_rule -1 reads the trailing -1
+        return zone_via_rule(self.assignment.zone_rule, self.bundle.routing.routes)
 
     @cached_property
     def last_mile(self) -> tuple[np.ndarray, np.ndarray]:
         """(km, hours) from each zone's station to the zone: great-circle x 1.2 at 65 km/h."""
-        net = self.net
-        station = np.maximum(net.zone_station, 0)
-        km = road_km(great_circle_km(net.facility_lat[station], net.facility_lon[station],
-                                     net.zone_lat, net.zone_lon))
-        return km, hours_for_km(km)
+        return last_mile(self.net)
 
     @cached_property
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
@@ -225,11 +219,9 @@ class _Flow:
         self.package_path = self.package_path.reshape(-1)
         valid = unique_keys >= 0
         table_keys = np.where(valid, unique_keys, 0)
-        table = resolve_paths(net, p.lanes, p.via_hops, table_keys // (n * n) - 1,
-                              (table_keys // n) % n, table_keys % n)
-        ok = table.ok & valid
-        return PathTable(use_path=table.use_path, use_lane=table.use_lane, km=table.km,
-                         hours=table.hours, ok=ok)
+        # An unknown station (-1) makes the path broken: the package cannot arrive.
+        return resolve_paths(net, p.lanes, p.via_hops, table_keys // (n * n) - 1,
+                             (table_keys // n) % n, np.where(valid, table_keys % n, -1))
 
     def kpis(self) -> SimulationResult:
         net = self.p.net

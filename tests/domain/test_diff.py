@@ -229,6 +229,27 @@ def test_semantic_diff__via_dropped_for_same_hops__no_route_change() -> None:
     assert diff_of(east_coast(), new).is_empty
 
 
+def test_semantic_diff__via_hop_without_lane__path_becomes_empty() -> None:
+    # Given Newark's rule now goes via SC-BWI5, with no lane FC-EWR4 -> SC-BWI5 (E140)
+    new = east_coast().edit("routing.yaml", "via: [SC-EWR2]", "via: [SC-BWI5]")
+
+    # When the versions are compared
+    diff = diff_of(east_coast(), new)
+
+    # Then the path reads as broken (empty), as the checks, simulator and /route see it
+    change = route(diff, "070")
+    assert change.old_fcs == change.new_fcs == ("FC-EWR4", "FC-BOS7")
+    assert (change.old_path, change.new_path) == (("FC-EWR4", "SC-EWR2", "DS-EWR9"), ())
+
+
+def test_semantic_diff__via_hop_unknown__path_becomes_empty() -> None:
+    new = east_coast().edit("routing.yaml", "via: [SC-EWR2]", "via: [SC-NOPE]")
+
+    diff = diff_of(east_coast(), new)
+
+    assert [(c.zone, c.new_path) for c in diff.routes_changed] == [("070", ()), ("071", ())]
+
+
 def test_semantic_diff__facility_fields_and_region__changed_and_moved() -> None:
     new = (east_coast()
            .edit("network.yaml", "capacity: 120000\n    stock: \"top 30%\"",

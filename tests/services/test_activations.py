@@ -12,8 +12,8 @@ from rollout.services.live import (
     latest_activations,
     live_state,
 )
-from rollout.services.route_index import route_lookup
 from rollout.services.roles import RoleRequired
+from rollout.services.route_index import RouteIndex, route_lookup
 from tests.factories import version_factory
 from tests.rollout_factories import (
     People,
@@ -247,3 +247,34 @@ def test_route_lookup__unknown_or_not_live_zone__none() -> None:
 
     assert route_lookup("303") is None
     assert route_lookup("999") is None
+
+
+def test_route_lookup__via_hop_without_lane__empty_path_like_the_checks() -> None:
+    # Given NE live on a version whose Newark rule goes via SC-BWI5: no lane FC-EWR4 -> SC-BWI5
+    broken_via = version_factory("Newark via Baltimore",
+                                 routing=("via: [SC-EWR2]", "via: [SC-BWI5]"))
+    make_live(original_version())
+    make_live(broken_via, ["NE"])
+
+    # When the live route of a Newark zone is asked
+    answer = route_lookup("070")
+
+    # Then its candidates are listed but its path is broken (empty), as E140 says
+    assert answer == {"zone": "070", "region": "NE", "version": broken_via.id,
+                      "fcs": ["FC-EWR4", "FC-BOS7"], "path": []}
+    assert any(f.code == "E140" for f in composite_findings(live_state().composite))
+
+
+def test_route_index__built__every_live_zone_answered_before_any_lookup() -> None:
+    # Given every region live
+    original = original_version()
+    make_live(original)
+    state = live_state()
+
+    # When the route index is built, before any zone is looked up
+    index = RouteIndex(state)
+
+    # Then it already holds every live zone's answer (one batch), the same as a lookup gives
+    assert set(index.answers) == state.composite.live_zones
+    assert index.answers["070"] == route_lookup("070")
+    assert all(answer["version"] == original.id for answer in index.answers.values())

@@ -53,7 +53,7 @@ def via_lanes_exist(ctx: CheckContext) -> Iterator[Finding]:
     """Every consecutive pair of FC -> via hops -> station is a lane."""
     net, assignment = ctx.net, ctx.assignment
     for index, route in enumerate(ctx.bundle.routing.routes):
-        hops = ctx.via_positions(index)
+        hops = ctx.via_hops.get(index)
         if hops is None or not hops:
             continue
         zones = np.flatnonzero(assignment.zone_rule == index)
@@ -65,18 +65,18 @@ def via_lanes_exist(ctx: CheckContext) -> Iterator[Finding]:
         if route.fcs in (NEAREST, NEAREST_IN_REGION):
             candidates = {int(c) for c in np.unique(ctx.first_candidate[zones]) if c >= 0}
         for fc in sorted(candidates):
-            if (fc, first_hop) not in ctx.lane_of:
+            if not ctx.lanes.has(fc, first_hop):
                 yield finding("E140", f"no lane {net.facility_ids[fc]} -> "
                               f"{net.facility_ids[first_hop]} for the first via hop",
                               Ref("routing", ("routes", index, "via", 0)))
         for j, (a, b) in enumerate(itertools.pairwise(hops)):
-            if (a, b) not in ctx.lane_of:
+            if not ctx.lanes.has(a, b):
                 yield finding("E140", f"no lane {net.facility_ids[a]} -> {net.facility_ids[b]} "
                               "between via hops", Ref("routing", ("routes", index, "via", j + 1)))
         last = hops[-1]
         stations = net.zone_station[zones]
         for station in np.unique(stations[stations >= 0]).tolist():
-            if (last, station) not in ctx.lane_of:
+            if not ctx.lanes.has(last, station):
                 served = zones[stations == station]
                 yield finding("E140", f"no lane {net.facility_ids[last]} -> "
                               f"{net.facility_ids[station]} from the last via hop to the "
@@ -170,29 +170,27 @@ def first_candidate_in_region(ctx: CheckContext) -> Iterator[Finding]:
 @check("W151")
 def path_stays_in_region(ctx: CheckContext) -> Iterator[Finding]:
     """The main path (first candidate -> station) passes through no other region's facility."""
-    assignment, paths = ctx.assignment, ctx.main_paths
+    assignment, routes = ctx.assignment, ctx.routes
     facility_region = assignment.facility_region
+    paths = routes.paths.positions
     # Per path, the regions of the facilities it passes after leaving the FC (hubs in no region
     # are allowed, so they are left out).
-    path_regions = [
-        {int(facility_region[f]) for f in path[1:]} - {NO_REGION} for path in paths.paths
-    ]
+    path_regions = [{int(facility_region[f]) for f in path[1:]} - {NO_REGION} for path in paths]
     for index, _route in enumerate(ctx.bundle.routing.routes):
-        zones = np.flatnonzero((assignment.zone_rule == index) & (paths.zone_path >= 0)
+        zones = np.flatnonzero((assignment.zone_rule == index) & (routes.zone_path >= 0)
                                & (assignment.zone_region != NO_REGION))
         offenders: list[tuple[int, int]] = []
-        for zone, path_index in zip(zones.tolist(), paths.zone_path[zones].tolist(),
+        for zone, path_index in zip(zones.tolist(), routes.zone_path[zones].tolist(),
                                     strict=True):
             region = int(assignment.zone_region[zone])
             if not path_regions[path_index] - {region}:
                 continue
-            facility = next(f for f in paths.paths[path_index][1:]
+            facility = next(f for f in paths[path_index][1:]
                             if int(facility_region[f]) not in (NO_REGION, region))
             offenders.append((zone, facility))
         if offenders:
             zone, facility = offenders[0]
-            path_text = " -> ".join(ctx.facility_label(f)
-                                    for f in paths.paths[int(paths.zone_path[zone])])
+            path_text = " -> ".join(ctx.facility_label(f) for f in routes.path(zone))
             yield finding("W151", f"route path passes through another region's facility for "
                           f"{len(offenders):,} zone{'s' if len(offenders) > 1 else ''} (e.g. zone "
                           f"{ctx.zone_label(zone)} of "
@@ -207,14 +205,14 @@ def transit_within_sla(ctx: CheckContext) -> Iterator[Finding]:
     sla = ctx.bundle.regions.policy.sla_hours
     if sla is None:
         return
-    paths, assignment = ctx.main_paths, ctx.assignment
-    slow = np.nan_to_num(paths.zone_hours, nan=-1.0) > sla
+    hours, assignment = ctx.zone_hours, ctx.assignment
+    slow = np.nan_to_num(hours, nan=-1.0) > sla
     for index, _route in enumerate(ctx.bundle.routing.routes):
         zones = np.flatnonzero(slow & (assignment.zone_rule == index))
         if len(zones) == 0:
             continue
-        worst = int(zones[np.argmax(paths.zone_hours[zones])])
+        worst = int(zones[np.argmax(hours[zones])])
         yield finding("W170", f"transit time over the {sla:g} h SLA for {_zones_text(ctx, zones)}"
                       f" (slowest: zone {ctx.zone_label(worst)}, "
-                      f"{paths.zone_hours[worst]:.1f} h)", Ref("routing", ("routes", index)),
+                      f"{hours[worst]:.1f} h)", Ref("routing", ("routes", index)),
                       hint="lane hours along the route plus the last mile at 65 km/h")

@@ -1,8 +1,7 @@
 """Route changes: zones whose candidate FCs or first candidate's path differ between two sides.
 
-Routes are compared for every zone, so that work is batched: candidates are resolved per routing
-rule over chunks of zones (`ZoneRouter.candidate_matrix`), and fastest paths come from one
-Dijkstra per distinct first-candidate FC, walked once per distinct (FC, station) pair.
+Each side's routes (candidates, first candidate, its path; a broken path reads as empty) come
+from `paths.zone_routes`, the one route semantics, resolved for all zones at once.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import numpy as np
 
 from rollout.domain.diff.changes import RouteChanges
 from rollout.domain.diff.sides import CommonZones, Side
-from rollout.domain.network import NetworkIndex, path_from_predecessors
 
 
 class _Paths:
@@ -46,13 +44,17 @@ def route_changes(before: Side, after: Side, common: CommonZones) -> RouteChange
 def _routes_of(side: Side, rows: np.ndarray, names: list[str],
                paths: _Paths) -> tuple[np.ndarray, np.ndarray]:
     """For the zones at `rows`: candidates as indexes into `names` (padded with -1), path ids."""
-    candidates = side.router.candidate_matrix()
-    zone_paths = _zone_paths(side, candidates[:, 0] if candidates.shape[1] else
-                             np.full(side.net.n_zones, -1, dtype=np.int64), paths)
+    routes = side.routes
+    assert routes.candidates is not None  # built with candidates
+    ids = side.net.facility_ids
+    # Interned id of each distinct path (0, the empty path, for a broken one), then per zone.
+    path_ids = np.array([paths.intern(tuple(ids[f] for f in path))
+                         for path in routes.paths.positions] + [0], dtype=np.int64)
+    zone_paths = path_ids[routes.zone_path]  # NO_PATH (-1) reads the trailing empty path
     index = {name: i for i, name in enumerate(names)}
-    to_names = np.array([index[f] for f in side.net.facility_ids] + [-1], dtype=np.int32)
+    to_names = np.array([index[f] for f in ids] + [-1], dtype=np.int32)
     # -1 (padding) indexes the appended -1, so padding stays padding.
-    return to_names[candidates[rows]], zone_paths[rows]
+    return to_names[routes.candidates[rows]], zone_paths[rows]
 
 
 def _pad(matrix: np.ndarray, width: int) -> np.ndarray:
@@ -61,48 +63,3 @@ def _pad(matrix: np.ndarray, width: int) -> np.ndarray:
     padded = np.full((matrix.shape[0], width), -1, dtype=matrix.dtype)
     padded[:, : matrix.shape[1]] = matrix
     return padded
-
-
-def _zone_paths(side: Side, first: np.ndarray, paths: _Paths) -> np.ndarray:
-    """Per zone, the id in `paths` of its route from its first candidate: FC, the rule's `via`
-    hops, station; without `via` the fastest lane path by hours. Empty when the zone has no
-    candidate or no station in the network, or the station cannot be reached."""
-    net, rules = side.net, side.assignment.zone_rule
-    # NO_RULE (-1) indexes the appended False: a zone without a rule has no `via`.
-    has_via = np.array([r.via is not None for r in side.router.routes] + [False])[rules]
-    usable = (first >= 0) & (net.zone_station >= 0)
-    out = np.zeros(net.n_zones, dtype=np.int64)
-    via_zones = np.flatnonzero(usable & has_via)
-    if len(via_zones):
-        out[via_zones] = _via_paths(side, first[via_zones], via_zones, paths)
-    lane_zones = np.flatnonzero(usable & ~has_via)
-    if len(lane_zones):
-        out[lane_zones] = _fastest_paths(net, first[lane_zones],
-                                         net.zone_station[lane_zones], paths)
-    return out
-
-
-def _via_paths(side: Side, first: np.ndarray, zones: np.ndarray, paths: _Paths) -> np.ndarray:
-    ids, routes = side.net.facility_ids, side.router.routes
-    keys = np.stack([side.assignment.zone_rule[zones], first, side.net.zone_station[zones]], 1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    interned = [paths.intern((ids[fc], *(routes[rule].via or ()), ids[station]))
-                for rule, fc, station in unique.tolist()]
-    return np.array(interned, dtype=np.int64)[inverse.ravel()]
-
-
-def _fastest_paths(net: NetworkIndex, first: np.ndarray, stations: np.ndarray,
-                   paths: _Paths) -> np.ndarray:
-    """Fastest lane paths first[i] -> stations[i]: one Dijkstra per distinct source, one walk
-    per distinct (source, station) pair."""
-    sources = np.unique(first)
-    _, predecessors = net.fastest_paths_from(sources)
-    row = np.searchsorted(sources, first)
-    unique, inverse = np.unique(row * net.n_facilities + stations, return_inverse=True)
-    ids = net.facility_ids
-    interned = []
-    for key in unique.tolist():
-        source_row, station = divmod(key, net.n_facilities)
-        walk = path_from_predecessors(predecessors[source_row], int(sources[source_row]), station)
-        interned.append(paths.intern(tuple(ids[i] for i in walk)))
-    return np.array(interned, dtype=np.int64)[inverse.ravel()]

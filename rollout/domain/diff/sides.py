@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from rollout.domain.assignment import NO_REGION, Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.network import NetworkIndex
+from rollout.domain.paths import ZoneRoutes, zone_routes
 from rollout.domain.routing import ZoneRouter
 
 
@@ -26,6 +28,11 @@ class Side:
         net = NetworkIndex(bundle.network)
         assignment = Assignment(bundle, net)
         return cls(bundle, net, assignment, ZoneRouter(assignment))
+
+    @cached_property
+    def routes(self) -> ZoneRoutes:
+        """Every zone's candidates and first candidate's path (the one route semantics)."""
+        return zone_routes(self.router)
 
     def zone_region_codes(self) -> np.ndarray:
         """Per zone position, its region code (None for no region), as an object array."""
