@@ -7,23 +7,21 @@ ruamel round-trip ~50 s, PyYAML's C loader ~5 s, these two ~0.1-0.3 s):
   keys and bounds alias expansion (billion-laughs) itself; its errors carry line and column.
 * `ryml` (rapidyaml, C++) is used only when a finding needs a position: it parses the same bytes
   in place, and the offset of a node's key or value in the buffer gives its line and column. A
-  clean bundle never builds this index.
+  clean bundle never builds this index (`rollout.domain.positions`).
 
 Every failure becomes an E100/E102 finding with a position; nothing here raises on bad input.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import ryml
 import yaml_rs
 
 from rollout.domain.findings import Finding, Path
+from rollout.domain.positions import NO_POSITIONS, PositionIndex
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: Deepest nesting accepted; a real bundle is about 5 levels deep. (yaml_rs itself stops flow
@@ -36,6 +34,7 @@ _ERROR_POSITION = re.compile(r"line (\d+), column (\d+)")
 _DUPLICATE_KEY = re.compile(r"duplicate mapping key: (.*)$", re.DOTALL)
 _ALIAS = re.compile(rb"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]")
 _DOC_SEPARATOR = re.compile(r"(?m)^---(?:\s|$)")
+_DOC_END = re.compile(r"(?m)^\.\.\.(?:[ \t]+#.*)?[ \t]*$")
 #: Deep block nesting needs a long run of indentation or compact "- - -" indicators at the start
 #: of some line; without one (and with few flow brackets) the exact depth walk is skipped.
 _DEEP_BLOCK_LINE = re.compile(r"(?m)^[ \t?:-]{" + str(MAX_DEPTH) + ",}")
@@ -65,8 +64,8 @@ class YamlDocument:
             try:
                 self._positions = PositionIndex(self.raw)
             except Exception:  # ryml refuses what yaml_rs took (e.g. a mapping as a key)
-                self._positions = _NO_POSITIONS
-        if self._positions is _NO_POSITIONS:
+                self._positions = NO_POSITIONS
+        if self._positions is NO_POSITIONS:
             return (1, 1)
         return self._positions.position(path, key=key)
 
@@ -137,8 +136,9 @@ def load_yaml(name: str, raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Y
 def _decode_error(name: str, raw: bytes, text: str, message: str) -> YamlDocument:
     duplicate = _DUPLICATE_KEY.match(message)
     if duplicate:
-        key = duplicate.group(1).strip()
-        line, column = _find_duplicate_key(raw) or (1, 1)
+        reported = duplicate.group(1).strip()  # the key's Python repr
+        line, column = _find_duplicate_key(raw, reported) or (1, 1)
+        key = "null (an empty key, ~ or null)" if reported == "None" else reported
         return YamlDocument(
             name=name, raw=raw, text=text, data=None,
             errors=[Finding(code="E102", message=f"duplicate YAML key {key}", file=name,
@@ -188,15 +188,29 @@ def _unusable(
 
 
 def _second_document_start(text: str) -> int | None:
-    """Offset of a '---' that starts a second document (a leading '---' that only follows
-    blank, comment or directive lines starts the first one)."""
+    """Offset where a second document starts: a '---' (a leading '---' that only follows blank,
+    comment or directive lines starts the first one), or content after a '...' end marker."""
+    starts: list[int] = []
     separators = list(_DOC_SEPARATOR.finditer(text))
-    if not separators:
-        return None
-    before_first = text[: separators[0].start()].splitlines()
-    if all(not line.strip() or line.lstrip().startswith(("#", "%")) for line in before_first):
-        separators = separators[1:]
-    return separators[0].start() if separators else None
+    if separators:
+        before_first = text[: separators[0].start()].splitlines()
+        if all(_is_between_documents(line) for line in before_first):
+            separators = separators[1:]
+        starts.extend(separator.start() for separator in separators[:1])
+    first_end = _DOC_END.search(text)
+    if first_end is not None:
+        offset = first_end.end()
+        for line in text[offset:].splitlines(keepends=True):
+            if not _is_between_documents(line) and not _DOC_END.match(line):
+                starts.append(offset)
+                break
+            offset += len(line)
+    return min(starts, default=None)
+
+
+def _is_between_documents(line: str) -> bool:
+    """Blank, comment or directive: what may stand before a document's content."""
+    return not line.strip() or line.lstrip().startswith(("#", "%"))
 
 
 def _tab_line(text: str, line: int) -> int:
@@ -243,116 +257,10 @@ def _line_column_of_char(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
-def _find_duplicate_key(raw: bytes) -> tuple[int, int] | None:
-    """Position of the second occurrence of the first duplicated key (error path only)."""
+def _find_duplicate_key(raw: bytes, reported: str) -> tuple[int, int] | None:
+    """Position of the repeated key yaml_rs reported (error path only)."""
     try:
         index = PositionIndex(raw)
     except Exception:  # ryml rejects what yaml_rs accepted: no position, but still a finding
         return None
-    return index.first_duplicate_key()
-
-
-class PositionIndex:
-    """Byte offsets of YAML nodes, from rapidyaml parsing the raw bytes in place.
-
-    ryml's tree hands out each key and value as a memoryview into the buffer it parsed, so the
-    view's address minus the buffer's address is the node's byte offset in the source.
-    """
-
-    def __init__(self, raw: bytes) -> None:
-        self._raw = raw
-        self._buffer = bytearray(raw)
-        self._tree = ryml.parse_in_place(self._buffer)
-        self._base = _address(memoryview(self._buffer))
-        self._line_starts: list[int] | None = None
-
-    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
-        node = self._tree.root_id()
-        parent_stack = [node]
-        for part in path:
-            child = self._child(node, part)
-            if child is None:
-                key = False
-                break
-            node = child
-            parent_stack.append(node)
-        offset = self._offset_of(node, key=key)
-        while offset is None and len(parent_stack) > 1:
-            parent_stack.pop()
-            offset = self._offset_of(parent_stack[-1], key=True)
-        return self._line_column(offset or 0)
-
-    def first_duplicate_key(self) -> tuple[int, int] | None:
-        tree = self._tree
-        stack = [tree.root_id()]
-        while stack:
-            node = stack.pop()
-            if tree.is_map(node):
-                seen: set[bytes] = set()
-                child = tree.first_child(node)
-                while child != ryml.NONE:
-                    name = bytes(tree.key(child))
-                    if name in seen:
-                        return self._line_column(self._offset_of(child, key=True) or 0)
-                    seen.add(name)
-                    child = tree.next_sibling(child)
-            child = tree.first_child(node)
-            children = []
-            while child != ryml.NONE:
-                children.append(child)
-                child = tree.next_sibling(child)
-            stack.extend(reversed(children))
-        return None
-
-    def _child(self, node: int, part: str | int) -> int | None:
-        tree = self._tree
-        if tree.is_seq(node) and isinstance(part, int):
-            if 0 <= part < tree.num_children(node):
-                return int(tree.child(node, part))
-            return None
-        if tree.is_map(node):
-            found = tree.find_child(node, str(part).encode())
-            return None if found == ryml.NONE else int(found)
-        return None
-
-    def _offset_of(self, node: int, *, key: bool) -> int | None:
-        tree = self._tree
-        if tree.has_key(node) and (key or tree.is_container(node) or not self._has_text(node)):
-            return self._view_offset(tree.key(node))
-        if tree.has_val(node) and self._has_text(node):
-            return self._view_offset(tree.val(node))
-        if tree.is_container(node) and tree.has_children(node):
-            return self._offset_of(int(tree.first_child(node)), key=True)
-        return None
-
-    def _has_text(self, node: int) -> bool:
-        value = self._tree.val(node)
-        return value is not None and len(value) > 0
-
-    def _view_offset(self, view: memoryview | None) -> int | None:
-        if view is None or len(view) == 0:
-            return None
-        offset = _address(view) - self._base
-        if not 0 <= offset < len(self._raw):
-            return None
-        # Quoted scalars: point at the opening quote, where the node begins.
-        if offset > 0 and self._raw[offset - 1 : offset] in (b'"', b"'"):
-            offset -= 1
-        return offset
-
-    def _line_column(self, offset: int) -> tuple[int, int]:
-        if self._line_starts is None:
-            starts = np.flatnonzero(np.frombuffer(self._raw, dtype=np.uint8) == 10) + 1
-            self._line_starts = [0, *starts.tolist()]
-        line_index = bisect.bisect_right(self._line_starts, offset) - 1
-        line_start = self._line_starts[line_index]
-        column = len(self._raw[line_start:offset].decode("utf-8", errors="replace")) + 1
-        return line_index + 1, column
-
-
-_NO_POSITIONS = object.__new__(PositionIndex)  # marker: this file's positions are unknowable
-
-
-def _address(view: memoryview) -> int:
-    interface = np.frombuffer(view, dtype=np.uint8).__array_interface__
-    return int(interface["data"][0])
+    return index.first_duplicate_key(reported)

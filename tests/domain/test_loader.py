@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import threading
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+import ryml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from rollout.domain.loader import DEFAULT_MAX_BYTES, MAX_DEPTH, YamlDocument, load_yaml
+from rollout.domain.positions import PositionIndex, native_stderr_captured
 from tests.domain.bundles import east_coast, line_of, parse_findings, position_of, where
 
 
@@ -243,6 +247,49 @@ def test_load_yaml__duplicate_key_in_flow_mapping__e102_at_the_second_key() -> N
     assert (code, line, column) == ("E102", 2, position_of(raw.decode(), "lat: 40.8")[1])
 
 
+@pytest.mark.parametrize(
+    ("raw", "second", "named"),
+    [
+        (b": a\n: b\n", ": b", "an empty key"),  # two empty keys: the suite's case 2JQS
+        (b'a: 1\n"a": 2\n', '"a": 2', "'a'"),  # quoted and plain
+        (b"~: a\nx: 0\n: b\n", ": b", "an empty key"),  # ~ and an empty key are both null
+        (b"x: 1\n01: a\n1: b\n", "1: b", "1"),  # 01 and 1 are both the integer 1
+        (b"0x1: a\ntrue: b\n", "true: b", "True"),  # 1 and true: one dict key, as in yaml_rs
+        (b"!!str 1: a\n'1': b\n", "'1': b", "'1'"),  # a tagged string and a quoted one
+        (b"v: &x a\n*x : 1\na: 2\n", "a: 2", "'a'"),  # an alias key is its anchor's text
+        (b"outer:\n  k: {x: 1, x: 2}\nouter: 3\n", "x: 2", "'x'"),  # the one yaml_rs names
+        (b"q:\n  :\n  :\n", "q:", "an empty key"),  # keys and values empty: their mapping
+    ],
+    ids=["two empty keys", "quoted", "null", "leading zero", "one and true", "tagged", "alias",
+         "two repeats", "empty pair"],
+)
+def test_load_yaml__same_key_written_two_ways__e102_where_it_repeats(
+        raw: bytes, second: str, named: str) -> None:
+    # Given a mapping naming one key twice, spelled differently (yaml_rs compares loaded values)
+
+    # When
+    document = load_yaml("network.yaml", raw)
+
+    # Then: at the repeated key (an empty key is where its value or mapping is), named
+    code, line, column, message = _only_error(document)
+    expected_line, expected_column = position_of(raw.decode(), second)
+    assert code == "E102"
+    assert line == expected_line
+    assert column in (expected_column, expected_column + len(": ")), (line, column)
+    assert named in message, message
+
+
+def test_first_duplicate_key__no_key_reported__the_earliest_repeat_in_the_text() -> None:
+    # Given a file that repeats a key at the top level (line 3) and, earlier, inside (line 2)
+    raw = b"outer:\n  k: {x: 1, x: 2}\nouter: 3\n"
+
+    # When the index is asked without yaml_rs's key
+    where_it_is = PositionIndex(raw).first_duplicate_key()
+
+    # Then
+    assert where_it_is == position_of(raw.decode(), "x: 2")
+
+
 def test_load_yaml__two_documents__e100_at_the_second_separator() -> None:
     # Given two documents, each with an explicit start
     raw = b"---\nseed: 7\n---\nseed: 8\n"
@@ -254,6 +301,41 @@ def test_load_yaml__two_documents__e100_at_the_second_separator() -> None:
     code, line, column, message = _only_error(document)
     assert (code, line, column) == ("E100", 3, 1)
     assert "document" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [
+        (b"a: 1\n...\nb: 2\n", 3),
+        (b"- a\n...\n# the next one\n\n- b\n", 5),
+        (b"- a\n... # end\n%YAML 1.2\n---\n- b\n", 4),
+    ],
+    ids=["bare document after '...'", "after comments", "directive and '---'"],
+)
+def test_load_yaml__document_after_an_end_marker__e100_at_the_second_document(
+        raw: bytes, line: int) -> None:
+    # Given a second document that follows a "..." end marker (no "---" needed before it)
+
+    # When
+    document = load_yaml("demand.yaml", raw)
+
+    # Then: refused where the second document starts, not handed out as a list of documents
+    code, found_line, column, message = _only_error(document)
+    assert (code, found_line, column) == ("E100", line, 1)
+    assert "document" in message
+
+
+@pytest.mark.parametrize("raw", [b"- a\n...\n", b"- a\n...\n# trailing comment\n...\n"],
+                         ids=["end marker", "comments and end markers"])
+def test_load_yaml__one_document_with_end_marker__loads(raw: bytes) -> None:
+    # Given one document closed by "..." and followed by nothing but comments
+
+    # When
+    document = load_yaml("demand.yaml", raw)
+
+    # Then
+    assert document.ok, where(document.errors)
+    assert document.data == ["a"]
 
 
 def test_load_yaml__one_document_with_explicit_start__loads() -> None:
@@ -316,6 +398,8 @@ HOSTILE: dict[str, bytes] = {
     "unclosed flow": b"facilities: [{id: FC-1\nzones: []\n",
     "bad indentation": b"facilities:\n  - id: FC-1\n   type: fc\n",
     "complex key": b"? [a, b]\n: 1\n",
+    "two empty keys": b": a\n: b\n",
+    "document after '...'": b"facilities: []\n...\nzones: []\n",
     "binary": bytes(range(256)) * 4,
 }
 
@@ -480,6 +564,84 @@ def test_position__east_coast_zone_station__matches_the_text() -> None:
     # Then: zone 282's station, on its own flow-style line
     assert where_it_is == position_of(text, "DS-CLT4, demand: 5000")
     assert where_it_is[0] == line_of(text, '{id: "282"')
+
+
+# ---------------------------------------------------------------------------------------------
+# rapidyaml's own error printing stays out of stderr
+
+
+def test_position__document_rapidyaml_refuses__line_one_and_nothing_on_stderr(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # Given a file yaml_rs loads but rapidyaml refuses (a sequence as a key); rapidyaml's C++
+    # error handler prints "ERROR: [parse] ryml trees cannot handle containers as keys"
+    document = load_yaml("bundle.yaml", b"? [a, b]\n: 1\nnetwork: {}\n")
+    assert document.ok, where(document.errors)
+    capfd.readouterr()
+
+    # When a finding asks for a position
+    where_it_is = document.position(("network",), key=True)
+
+    # Then: the start of the file, and nothing printed on file descriptor 2 (or 1)
+    assert where_it_is == (1, 1)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_native_stderr_captured__ryml_error_among_other_output__only_the_other_output_kept(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # Given a block that writes to file descriptor 2 around a rapidyaml parse that fails
+
+    # When
+    with native_stderr_captured():
+        os.write(2, b"before\n")
+        with pytest.raises(ryml.ExceptionParse):
+            ryml.parse_in_place(bytearray(b"? [a]\n: 1\n"))
+        os.write(2, b"after\n")
+
+    # Then: rapidyaml's two lines are gone, the rest came out in order
+    assert capfd.readouterr().err == "before\nafter\n"
+
+
+def test_native_stderr_captured__nested_blocks__inner_output_still_comes_out(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # Given a captured block inside another (e.g. a position lookup inside a captured caller)
+
+    # When
+    with native_stderr_captured():
+        os.write(2, b"outer\n")
+        with native_stderr_captured():
+            os.write(2, b"inner\n")
+            with pytest.raises(ryml.ExceptionParse):
+                ryml.parse_in_place(bytearray(b"? [a]\n: 1\n"))
+
+    # Then
+    assert capfd.readouterr().err == "outer\ninner\n"
+
+
+def test_native_stderr_captured__another_thread_writes_meanwhile__nothing_of_it_lost(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # Given another thread that writes to stderr while a failing rapidyaml parse is captured
+    inside, written = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        inside.wait()
+        for number in range(100):
+            os.write(2, f"log line {number}\n".encode())
+        written.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+
+    # When
+    with native_stderr_captured():
+        inside.set()
+        with pytest.raises(ryml.ExceptionParse):
+            ryml.parse_in_place(bytearray(b"? [a]\n: 1\n"))
+        written.wait()
+    thread.join()
+
+    # Then: every line of the other thread reached stderr, none of rapidyaml's
+    err = capfd.readouterr().err
+    assert err.splitlines() == [f"log line {number}" for number in range(100)]
 
 
 # ---------------------------------------------------------------------------------------------
