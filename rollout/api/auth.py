@@ -9,39 +9,31 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from rollout.services.roles import Role, RoleRequired, user_roles
+from rollout.services.roles import Role, RoleRequired, caller_may, user_roles
 from rollout.services.tokens import token_authenticate
 
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated caller: a user, and the one role a token is limited to (None for a
-    browser session, which has all the user's roles)."""
+    """The authenticated caller: a user, and for a token the one role it is limited to and the
+    roles its user held when it was checked (a browser session has all the user's roles)."""
 
     user: User
     token_role: Role | None = None
     token_id: int | None = None
+    token_held: frozenset[Role] | None = None
 
     def require(self, role: Role) -> User:
         """The user, if this caller may act with `role`; RoleRequired (403) otherwise."""
-        if self.token_role is not None:
-            allowed = role == Role.VIEWER or self.token_role == role
-        else:
-            roles = user_roles(self.user)
-            allowed = role in roles or (role == Role.VIEWER and bool(roles))
-        if not allowed:
-            raise RoleRequired(role, self.user)
-        return self.user
-
+        return self.require_any(role)
 
     def require_any(self, *roles: Role) -> User:
-        """The user, if this caller may act with one of `roles`; RoleRequired otherwise."""
-        for role in roles:
-            try:
-                return self.require(role)
-            except RoleRequired:
-                continue
-        raise RoleRequired(roles[0], self.user)
+        """The user, if this caller may act with one of `roles` (`roles.caller_may`: through a
+        token, what its role and its user's roles both allow); RoleRequired otherwise."""
+        held = self.token_held if self.token_held is not None else user_roles(self.user)
+        if not any(caller_may(held, role, token_role=self.token_role) for role in roles):
+            raise RoleRequired(roles[0], self.user, *roles[1:])
+        return self.user
 
 
 class BearerToken(HttpBearer):
@@ -49,7 +41,8 @@ class BearerToken(HttpBearer):
         identity = token_authenticate(token.strip())
         if identity is None:
             return None
-        return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id)
+        return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id,
+                      token_held=identity.held)
 
 
 class BrowserSession(SessionAuth):

@@ -16,8 +16,8 @@ from django.urls import get_resolver
 from django.views.decorators.csrf import csrf_exempt
 
 from rollout.api.auth import BearerToken, BrowserSession
-from rollout.services.route_index import route_lookup
 from rollout.services.roles import Role, RoleRequired
+from rollout.services.route_index import route_lookup
 
 _bearer, _session = BearerToken(), BrowserSession()
 

@@ -14,7 +14,7 @@ from rollout.api.ratelimit import check_write_rate
 from rollout.api.schemas import ErrorOut, ObservationIn, SnapshotOut, SnapshotPage
 from rollout.models import KpiSnapshot
 from rollout.services.kpis import kpi_observation_record
-from rollout.services.roles import Role
+from rollout.services.roles import OBSERVATION_ROLES, Role
 
 router = Router(tags=["regions"])
 
@@ -22,7 +22,8 @@ router = Router(tags=["regions"])
 def _snapshot_out(snapshot: KpiSnapshot) -> dict[str, Any]:
     return {"id": snapshot.id, "region": snapshot.region, "version": snapshot.version_id,
             "source": snapshot.source, "kind": snapshot.kind, "values": snapshot.values,
-            "taken_at": snapshot.taken_at.isoformat(), "source_system": snapshot.source_system}
+            "taken_at": snapshot.taken_at.isoformat(), "source_system": snapshot.source_system,
+            "token": snapshot.token.prefix if snapshot.token else None}
 
 
 @router.get("/regions/{code}/kpis", response=SnapshotPage)
@@ -30,7 +31,8 @@ def region_kpis(request: HttpRequest, code: str, kind: str | None = None, limit:
                 offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     limit, offset = bounds(limit, offset)
-    rows = KpiSnapshot.objects.filter(region=code).order_by("-taken_at", "-id")
+    rows = KpiSnapshot.objects.filter(region=code).select_related("token").order_by(
+        "-taken_at", "-id")
     if kind:
         rows = rows.filter(kind=kind)
     return {"count": rows.count(), "limit": limit, "offset": offset,
@@ -41,11 +43,11 @@ def region_kpis(request: HttpRequest, code: str, kind: str | None = None, limit:
              response={200: SnapshotOut, 201: SnapshotOut, 403: ErrorOut, 422: ErrorOut})
 def post_observation(request: HttpRequest, code: str,
                      body: ObservationIn) -> tuple[int, dict[str, Any]]:
-    """Observed KPI values from another system. With an `Idempotency-Key` header a retried
-    post is stored once: the retry gets the first post's snapshot back with 200."""
+    """Observed KPI values from monitoring (an observer token) or an operator; gates are
+    judged on them. The token that posted them is recorded. With an `Idempotency-Key` header a
+    retried post is stored once: the retry gets the first post's snapshot back with 200."""
     who = caller(request)
-    # Monitoring systems post with an operator (or editor) token; readers may not.
-    user = who.require_any(Role.OPERATOR, Role.EDITOR)
+    user = who.require_any(*OBSERVATION_ROLES)
     check_write_rate(request)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None:
@@ -57,7 +59,8 @@ def post_observation(request: HttpRequest, code: str,
                                           observed_at=body.observed_at,
                                           source_system=body.source or
                                           (f"token:{who.token_id}" if who.token_id else ""),
-                                          idempotency_key=key[:128] if key else None)
+                                          idempotency_key=key[:128] if key else None,
+                                          token_id=who.token_id)
     except IntegrityError:  # the same key raced in: answer with the stored one
         assert key is not None  # without a key nothing is unique
         return 200, _snapshot_out(KpiSnapshot.objects.get(region=code,

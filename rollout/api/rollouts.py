@@ -24,7 +24,7 @@ from rollout.management.commands.rollout import rollout_status
 from rollout.models import Rollout
 from rollout.selectors import version_get
 from rollout.services.activations import region_rollback
-from rollout.services.roles import Role
+from rollout.services.roles import CANCEL_ROLES, Role
 from rollout.services.rollouts import (
     GatePlan,
     PhasePlan,
@@ -79,37 +79,36 @@ def get_rollout(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     return rollout_status(rollout)
 
 
-def _transition(request: HttpRequest, role: Role, action: Any, rollout_id: int) -> dict[str, Any]:
-    user = caller(request).require(role)
+def _transition(request: HttpRequest, roles: tuple[Role, ...], action: Any,
+                rollout_id: int) -> dict[str, Any]:
+    user = caller(request).require_any(*roles)
     check_write_rate(request)
     return rollout_status(action(rollout_id=rollout_id, actor=user))
 
 
 @router.post("/rollouts/{rollout_id}/approve", response={200: RolloutOut, **REFUSALS})
 def approve(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
-    return _transition(request, Role.APPROVER, rollout_approve, rollout_id)
+    return _transition(request, (Role.APPROVER,), rollout_approve, rollout_id)
 
 
 @router.post("/rollouts/{rollout_id}/start", response={200: RolloutOut, **REFUSALS})
 def start(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
-    return _transition(request, Role.OPERATOR, rollout_start, rollout_id)
+    return _transition(request, (Role.OPERATOR,), rollout_start, rollout_id)
 
 
 @router.post("/rollouts/{rollout_id}/pause", response={200: RolloutOut, **REFUSALS})
 def pause(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
-    return _transition(request, Role.OPERATOR, rollout_pause, rollout_id)
+    return _transition(request, (Role.OPERATOR,), rollout_pause, rollout_id)
 
 
 @router.post("/rollouts/{rollout_id}/resume", response={200: RolloutOut, **REFUSALS})
 def resume(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
-    return _transition(request, Role.OPERATOR, rollout_resume, rollout_id)
+    return _transition(request, (Role.OPERATOR,), rollout_resume, rollout_id)
 
 
 @router.post("/rollouts/{rollout_id}/cancel", response={200: RolloutOut, **REFUSALS})
 def cancel(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
-    who = caller(request)
-    role = Role.OPERATOR if who.token_role == Role.OPERATOR else Role.EDITOR
-    return _transition(request, role, rollout_cancel, rollout_id)
+    return _transition(request, CANCEL_ROLES, rollout_cancel, rollout_id)
 
 
 @router.post("/rollouts/{rollout_id}/rollback", response={200: RolloutOut, **REFUSALS})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from rollout.domain.demand import MAX_ITEMS, SimulationDemand
+from rollout.domain.text import text_problem
 
 
 class FindingOut(Schema):
@@ -85,13 +86,24 @@ class RolloutIn(Schema):
     on_gate_failure: Literal["rollback", "pause"] = "rollback"
 
 
+def _storable(text: str) -> str:
+    problem = text_problem(text, what="the text")
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+#: Free text kept in a text column: no NUL character or lone surrogate (`text_problem`).
+StoredText = Annotated[str, AfterValidator(_storable)]
+
+
 class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=10_000)
+    reason: StoredText = Field(min_length=1, max_length=10_000)
 
 
 class RegionRollbackIn(Schema):
     version: str | None = Field(description="version id; null takes the region out of service")
-    reason: str = Field(min_length=1, max_length=10_000)
+    reason: StoredText = Field(min_length=1, max_length=10_000)
 
 
 class ObservationIn(Schema):
@@ -190,6 +202,8 @@ class SnapshotOut(Schema):
     values: dict[str, float]
     taken_at: str
     source_system: str
+    token: str | None = Field(default=None, description="for an observation: the API token "
+                              "it was posted with (the part after `rrm_`)")
 
 
 class SnapshotPage(Page):

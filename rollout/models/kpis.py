@@ -57,6 +57,9 @@ class KpiSnapshot(models.Model):
     )
     #: for observations: the system that posted them (e.g. "monitoring")
     source_system = models.CharField(max_length=64, blank=True)
+    #: for observations: the API token they were posted with (kept when it is revoked)
+    token = models.ForeignKey("rollout.ApiToken", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="observations")
     #: for observations: the poster's Idempotency-Key, so a retried post is stored once
     # NULL, not "": the unique constraint must allow any number of posts without a key.
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001

@@ -91,6 +91,9 @@ class GateResult(models.Model):
     max_regression_pct = models.FloatField()
     passed = models.BooleanField()
     source = models.CharField(max_length=16)  # observed | simulation | none
+    #: for an observed value: the observation it came from (who posted it, with which token)
+    observation = models.ForeignKey("rollout.KpiSnapshot", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True)
     evaluated_at = models.DateTimeField(default=timezone.now)
 

@@ -37,7 +37,7 @@ from rollout.models import (
     Rollout,
 )
 from rollout.services.activations import activate, lock_live_state
-from rollout.services.kpis import simulation_run
+from rollout.services.kpis import observations_latest, simulation_run
 from rollout.services.live import LiveBasis, latest_activations, live_network_errors
 from rollout.services.plans import RolloutRefused
 from rollout.services.rollbacks import rollback_locked
@@ -155,25 +155,10 @@ def _snapshot(region: str, version: object, kind: str, now: datetime) -> None:
                                        source=KpiSnapshot.Source.SIMULATION, kind=kind,
                                        values=values, taken_at=now)
     if kind == KpiSnapshot.Kind.BEFORE:
-        observed = _latest_observed(region, until=now)
+        observed = {kpi: o.value for kpi, o in observations_latest(region, until=now).items()}
         if observed:
             KpiSnapshot.objects.create(region=region, source=KpiSnapshot.Source.OBSERVED,
                                        kind=kind, values=observed, taken_at=now)
-
-
-def _latest_observed(region: str, *, since: datetime | None = None,
-                     until: datetime | None = None) -> dict[str, float]:
-    """Latest observed value of each KPI for the region in the time window."""
-    rows = KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
-                                      kind=KpiSnapshot.Kind.POINT)
-    if since is not None:
-        rows = rows.filter(taken_at__gte=since)
-    if until is not None:
-        rows = rows.filter(taken_at__lte=until)
-    values: dict[str, float] = {}
-    for snapshot in rows.order_by("taken_at", "id"):
-        values.update(snapshot.values)
-    return values
 
 
 def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
@@ -187,13 +172,14 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
         after_sim = KpiSnapshot.objects.filter(
             region=region, kind=KpiSnapshot.Kind.AFTER, taken_at=phase.activated_at,
             source=KpiSnapshot.Source.SIMULATION).first()
-        observed = _latest_observed(region, since=phase.activated_at)
+        observed = observations_latest(region, since=phase.activated_at)
         for gate in gates:
             after_value: object
             before_value: object
-            if gate.kpi in observed:
+            observation = observed.get(gate.kpi)
+            if observation is not None:
                 source = "observed"
-                after_value = observed[gate.kpi]
+                after_value = observation.value
                 before_value = before.get("observed", {}).get(
                     gate.kpi, before.get("simulation", {}).get(gate.kpi))
             else:
@@ -211,7 +197,8 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
                 phase=phase, region=region, kpi=gate.kpi, before=_number(before_value),
                 after=_number(after_value), regression_pct=_finite(regression),
                 max_regression_pct=gate.max_regression_pct, passed=verdict_passed,
-                source=source, reason=reason, evaluated_at=now)
+                source=source, observation=observation.snapshot if observation else None,
+                reason=reason, evaluated_at=now)
             if not verdict_passed:
                 failures.append(f"{region}: {reason}")
     if not failures:

@@ -1,7 +1,8 @@
 """Simulated and observed KPIs: the cached simulation of a version, and KPI snapshots.
 
 The rollout engine calls `kpi_snapshot_record_simulated` before and after every activation;
-other systems post observed values through `kpi_observation_record`.
+monitoring (the observer role) and operators post observed values through
+`kpi_observation_record`, and gates are judged on `observations_latest`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +24,11 @@ from rollout.domain.bundle import Bundle
 from rollout.domain.demand import demand_settings, generate_orders, read_orders_csv
 from rollout.domain.schema import Demand
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS, simulate
+from rollout.domain.text import text_problem
 from rollout.models import KpiSnapshot, SimulationRun, Version
 from rollout.selectors import version_bundle
 from rollout.services.audit import audit_record
+from rollout.services.roles import OBSERVATION_ROLES, require_any_role
 
 logger = logging.getLogger(__name__)
 
@@ -132,26 +136,65 @@ def kpi_observation_record(
     source_system: str = "",
     version: Version | None = None,
     idempotency_key: str | None = None,
+    token_id: int | None = None,
 ) -> KpiSnapshot:
-    """Store KPI values observed by another system, after checking every one of them."""
-    clean = validate_observation(region=region, values=values)
+    """Store KPI values observed by another system, after checking every one of them, with the
+    API token that posted them (`token_id`).
+
+    An `actor` must hold an observation role (`OBSERVATION_ROLES`: observer or operator), since
+    gates are judged on these values; without one the caller is the process itself (a command,
+    a test), as for `token_create`.
+    """
+    if actor is not None:
+        require_any_role(actor, OBSERVATION_ROLES)
+    clean = validate_observation(region=region, values=values, source_system=source_system)
     with transaction.atomic():
         snapshot = KpiSnapshot.objects.create(
             region=region, version=version, source=KpiSnapshot.Source.OBSERVED,
             kind=KpiSnapshot.Kind.POINT, values=clean, recorded_by=_user(actor),
             source_system=source_system[:64], idempotency_key=idempotency_key,
+            token_id=token_id,
             **({"taken_at": observed_at} if observed_at is not None else {}),
         )
         audit_record(actor=actor, action="kpi.observed", object_type="region", object_id=region,
                      details={"values": clean, "source_system": source_system,
-                              "snapshot_id": snapshot.id})
+                              "snapshot_id": snapshot.id, "token_id": token_id})
     return snapshot
 
 
-def validate_observation(*, region: str, values: Mapping[str, Any]) -> dict[str, float | int]:
+@dataclass(frozen=True)
+class Observed:
+    """A KPI's latest observed value, and the observation it came from."""
+
+    value: float
+    snapshot: KpiSnapshot
+
+
+def observations_latest(region: str, *, since: datetime | None = None,
+                        until: datetime | None = None) -> dict[str, Observed]:
+    """The latest observed value of each KPI for the region in the time window (observations
+    taken from `since` until `until`, both included), each with its observation."""
+    rows = KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
+                                      kind=KpiSnapshot.Kind.POINT)
+    if since is not None:
+        rows = rows.filter(taken_at__gte=since)
+    if until is not None:
+        rows = rows.filter(taken_at__lte=until)
+    latest: dict[str, Observed] = {}
+    for snapshot in rows.order_by("taken_at", "id"):
+        latest.update({kpi: Observed(value, snapshot) for kpi, value in snapshot.values.items()})
+    return latest
+
+
+def validate_observation(*, region: str, values: Mapping[str, Any],
+                         source_system: str = "") -> dict[str, float | int]:
     """Known KPI names, finite numbers, in range: percentages 0-100, everything else >= 0 and
-    counts whole. Unknown regions are refused too. Raises `KpiValidationError`."""
+    counts whole. Unknown regions, and a source name that cannot be stored, are refused too.
+    Raises `KpiValidationError`."""
     problems: list[str] = []
+    source_problem = text_problem(source_system, what="source")
+    if source_problem:
+        problems.append(source_problem)
     if region not in known_region_codes():
         problems.append(f"unknown region {region!r}")
     if not values:

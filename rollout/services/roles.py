@@ -1,10 +1,16 @@
-"""Roles (DESIGN section 7): viewer (read), editor (versions, draft rollouts), approver,
-operator (start, pause, resume, rollback). Stored as Django groups of those names; a superuser
-has every role. Enforced in the services, so every entry point (API, UI, commands) gets the
-same answer."""
+"""Roles (DESIGN section 7 and 11): viewer (read), editor (versions, draft rollouts), approver,
+operator (start, pause, resume, rollback), observer (a service account that posts KPI
+observations). Stored as Django groups of those names; a superuser has every role. Enforced in
+the services, so every entry point (API, UI, commands) gets the same answer.
+
+A caller acting through an API token may do what its token's role allows *and* what its user's
+current roles allow (`caller_may`): taking a role from a user, or deactivating the user, takes
+it from their tokens too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, Group, User
@@ -15,18 +21,29 @@ class Role(StrEnum):
     EDITOR = "editor"
     APPROVER = "approver"
     OPERATOR = "operator"
+    OBSERVER = "observer"
+
+
+#: Who may post the KPI observations gates are judged on: monitoring (its service account) and
+#: operators; not editors, whose changes the gates judge.
+OBSERVATION_ROLES = (Role.OBSERVER, Role.OPERATOR)
+#: Who may cancel a rollout that has not started: editors (who draft them) and operators.
+CANCEL_ROLES = (Role.EDITOR, Role.OPERATOR)
 
 
 class RoleRequired(PermissionError):
     """The acting user lacks the role the action needs (the API answers 403)."""
 
-    def __init__(self, role: Role, user: AbstractBaseUser | None) -> None:
+    def __init__(self, role: Role, user: AbstractBaseUser | None,
+                 *alternatives: Role) -> None:
         who = getattr(user, "username", None) or "anonymous"
-        super().__init__(f"{who} needs the {role.value} role for this")
+        needed = " or ".join(r.value for r in (role, *alternatives))
+        super().__init__(f"{who} needs the {needed} role for this")
         self.role = role
 
 
 def user_roles(user: AbstractBaseUser | None) -> set[Role]:
+    """The roles `user` holds now: none when inactive, all of them for a superuser."""
     if not isinstance(user, User) or not user.is_active:
         return set()
     if user.is_superuser:
@@ -35,15 +52,31 @@ def user_roles(user: AbstractBaseUser | None) -> set[Role]:
     return {role for role in Role if role.value in names}
 
 
+def caller_may(held: Set[Role], role: Role, *, token_role: Role | None = None) -> bool:
+    """Whether a caller whose user holds `held` may act with `role`: holding it (anyone with a
+    role may read). Through a token, the token's role must allow it too."""
+    def allows(roles: Set[Role]) -> bool:
+        return role in roles or (role == Role.VIEWER and bool(roles))
+
+    return allows(held) and (token_role is None or allows({token_role}))
+
+
 def has_role(user: AbstractBaseUser | None, role: Role) -> bool:
-    roles = user_roles(user)
-    # Anyone with a role may read.
-    return role in roles or (role == Role.VIEWER and bool(roles))
+    return caller_may(user_roles(user), role)
 
 
 def require_role(user: AbstractBaseUser | None, role: Role) -> User:
     if not has_role(user, role):
         raise RoleRequired(role, user)
+    assert isinstance(user, User)
+    return user
+
+
+def require_any_role(user: AbstractBaseUser | None, roles: tuple[Role, ...]) -> User:
+    """`user`, if they hold one of `roles`; RoleRequired naming all of them otherwise."""
+    held = user_roles(user)
+    if not any(caller_may(held, role) for role in roles):
+        raise RoleRequired(roles[0], user, *roles[1:])
     assert isinstance(user, User)
     return user
 

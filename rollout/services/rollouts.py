@@ -9,7 +9,7 @@ phases is `rollout.services.engine`. This module re-exports the names callers im
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from rollout.services.plans import (
     rollout_plan,
     validate_plan,
 )
-from rollout.services.roles import Role, RoleRequired, has_role, require_role
+from rollout.services.roles import CANCEL_ROLES, Role, require_any_role, require_role
 from rollout.services.rollbacks import restored_state_errors, rollback_locked, rollout_rollback
 from rollout.services.timeline import lock_rollout, record_event, schedule_advance
 
@@ -198,13 +198,11 @@ def rollout_resume(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollou
 
 
 def rollout_cancel(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    if not (has_role(actor, Role.EDITOR) or has_role(actor, Role.OPERATOR)):
-        raise RoleRequired(Role.EDITOR, actor)
-    assert isinstance(actor, User)
+    user = require_any_role(actor, CANCEL_ROLES)
     with transaction.atomic():
         rollout = lock_rollout(rollout_id)
         rollout.state = transition(Action.CANCEL, State(rollout.state)).value
         rollout.finished_at = timezone.now()
         rollout.save(update_fields=["state", "finished_at"])
-        record_event(rollout, "cancelled", f"cancelled by {actor.username}", actor)
+        record_event(rollout, "cancelled", f"cancelled by {user.username}", user)
     return rollout

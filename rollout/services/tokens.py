@@ -1,8 +1,10 @@
 """API tokens: created (shown once), checked (without a query per request), revoked.
 
-The check keeps each token's verdict for a few seconds in the process (RRM_TOKEN_CACHE_SECONDS,
-default 5), so `GET /route` costs no database query for authentication while a revocation or
-an expiry still takes effect within those seconds.
+The check keeps each token's verdict, with its user's roles at that moment, for a few seconds
+in the process (RRM_TOKEN_CACHE_SECONDS, default 5), so `GET /route` costs no database query
+for authentication while a revocation, an expiry, a user made inactive or a role taken from the
+user still takes effect within those seconds. What a token may do is its role *and* its user's
+roles (`roles.caller_may`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.utils import timezone
 
 from rollout.models import ApiToken
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, has_role, role_grant
+from rollout.services.roles import Role, has_role, role_grant, user_roles
 
 TOKEN_PREFIX = "rrm"
 
@@ -34,11 +36,13 @@ class TokenRefused(ValueError):
 
 @dataclass(frozen=True)
 class TokenIdentity:
-    """Who a valid token speaks for."""
+    """Who a valid token speaks for: its user, its role, and the roles the user held when the
+    token was checked (`held`)."""
 
     token_id: int
     user: User
     role: Role
+    held: frozenset[Role]
 
 
 def token_create(*, user: User, role: Role, name: str = "", expires_in_days: int | None = None,
@@ -134,7 +138,8 @@ def _identity(token: ApiToken | None) -> TokenIdentity | None:
         role = Role(token.role)
     except ValueError:
         return None
-    return TokenIdentity(token_id=token.id, user=token.user, role=role)
+    return TokenIdentity(token_id=token.id, user=token.user, role=role,
+                         held=frozenset(user_roles(token.user)))
 
 
 def _digest(text: str) -> str:

@@ -13,9 +13,11 @@ from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle, is_directory_form
 from rollout.domain.findings import Finding
+from rollout.domain.text import text_problem
 from rollout.domain.validate import ValidationReport, validate_files
 from rollout.models import Version, VersionFile
 from rollout.services.audit import audit_record
+from rollout.services.roles import Role, require_role
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ class VersionRejected(Exception):
     """The bundle cannot be stored at all (not the same as invalid: invalid bundles are stored).
 
     Raised for files that are not text (not UTF-8, NUL bytes, over the size limit), unusable
-    file names, or an empty message.
+    file names, or an empty message or one that cannot be stored (a NUL character).
     """
 
     def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
@@ -71,10 +73,19 @@ def version_create(
     author: AbstractBaseUser | None = None,
     parent: Version | _Latest | None = LATEST,
 ) -> VersionCreateResult:
-    """Validate and store a bundle; storing the same content twice returns the existing version."""
+    """Validate and store a bundle; storing the same content twice returns the existing version.
+
+    An `author` must hold the editor role (RoleRequired). Without one the caller is whoever
+    administers the machine (`manage.py import_config`, `demo`), as for `token_create`.
+    """
+    if author is not None:
+        require_role(author, Role.EDITOR)
     message = message.strip()
     if not message:
         raise VersionRejected("a version needs a message saying what changed and why")
+    problem = text_problem(message, what="the message")
+    if problem:
+        raise VersionRejected(problem)
     _check_file_names(files)
     digest = bundle_digest(files)
     existing = Version.objects.filter(digest=digest).first()

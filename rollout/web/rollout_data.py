@@ -29,7 +29,7 @@ from rollout.domain.lifecycle import PhaseView as LifecyclePhase
 from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout
 from rollout.services.kpis import known_region_codes
 from rollout.services.live import latest_activations
-from rollout.services.roles import Role, user_roles
+from rollout.services.roles import CANCEL_ROLES, Role, user_roles
 from rollout.services.rollbacks import rollback_targets
 from rollout.web.usmap import region_colours
 
@@ -172,7 +172,8 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
     phases = list(Phase.objects.filter(rollout=rollout).order_by("index")
                   .select_related("freeze_override_by")
                   .prefetch_related(Prefetch("gate_results",
-                                             queryset=GateResult.objects.order_by("id"))))
+                                             queryset=GateResult.objects.order_by("id")
+                                             .select_related("observation__token"))))
     events = [event_row(e.at, e.kind, e.message, e.actor.username if e.actor else None, now)
               for e in rollout.events.select_related("actor").order_by("at", "id")]
     codes = list(rollout.version.stats.get("region_codes", [])) or [
@@ -209,7 +210,8 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
             "gate_results": [{"region": g.region, "kpi": g.kpi, "before": g.before,
                               "after": g.after, "regression_pct": g.regression_pct,
                               "max_regression_pct": g.max_regression_pct, "passed": g.passed,
-                              "source": g.source, "reason": g.reason}
+                              "source": g.source, "observed_by": _observed_by(g),
+                              "reason": g.reason}
                              for g in p.gate_results.all()],
         })
         status.done += p.state == PhaseState.PASSED.value
@@ -250,6 +252,15 @@ def rollback_changes(rollout: Rollout, phases: list[Phase],
     return changes
 
 
+def _observed_by(gate: GateResult) -> str:
+    """Who posted the observation a gate was judged on: its source name and token, if known."""
+    snapshot = gate.observation
+    if snapshot is None:
+        return ""
+    token = f"token rrm_{snapshot.token.prefix}_…" if snapshot.token else ""
+    return " · ".join(part for part in (snapshot.source_system, token) if part)
+
+
 def _buttons(status: RolloutStatus, rollout: Rollout, state: State,
              user: AbstractBaseUser | None) -> None:
     roles = user_roles(user)
@@ -269,7 +280,7 @@ def _buttons(status: RolloutStatus, rollout: Rollout, state: State,
             buttons.append(ActionButton("pause", "Pause"))
         if can(Action.RESUME, state):
             buttons.append(ActionButton("resume", "Resume", css="primary"))
-    if (Role.EDITOR in roles or Role.OPERATOR in roles) and can(Action.CANCEL, state):
+    if any(role in roles for role in CANCEL_ROLES) and can(Action.CANCEL, state):
         buttons.append(ActionButton("cancel", "Cancel rollout",
                                     confirm="Cancel this rollout? It can never be started."))
     status.can_rollback = Role.OPERATOR in roles and can(Action.ROLLBACK, state)

@@ -1,6 +1,6 @@
-"""Fixtures of the REST API tests: the people of `people()` with one token each, an
-`api_client(token)` factory, and clean per-process caches (tokens, live state, rate-limit
-counters) around every test."""
+"""Fixtures of the REST API tests: the people of `people()` and monitoring's service account
+(observer) with one token each, an `api_client(token)` factory, and clean per-process caches
+(tokens, live state, rate-limit counters) around every test."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from rollout.services.roles import Role
+from rollout.services.roles import Role, role_grant
 from rollout.services.tokens import forget_all_tokens, token_create
 from tests.api.helpers import ApiClient, Tokens
+from tests.factories import user_factory
 from tests.rollout_factories import People
 
 
@@ -33,9 +34,12 @@ def tokens(who: People) -> Tokens:
     def make(user: Any, role: Role) -> str:
         return token_create(user=user, role=role, name=f"test {role.value}")[1]
 
+    monitoring = user_factory("monitoring")
+    role_grant(user=monitoring, role=Role.OBSERVER)
     return Tokens(viewer=make(who.viewer, Role.VIEWER), editor=make(who.editor, Role.EDITOR),
                   approver=make(who.approver, Role.APPROVER),
-                  operator=make(who.operator, Role.OPERATOR))
+                  operator=make(who.operator, Role.OPERATOR),
+                  observer=make(monitoring, Role.OBSERVER))
 
 
 @pytest.fixture

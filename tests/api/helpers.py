@@ -1,5 +1,5 @@
 """Shared by the REST API tests: a JSON client that sends `Authorization: Bearer <token>`,
-the tokens of the four roles, and request bodies built from the east-coast example."""
+the tokens of the five roles, and request bodies built from the east-coast example."""
 
 from __future__ import annotations
 
@@ -66,12 +66,14 @@ class ApiClient:
 
 @dataclass(frozen=True)
 class Tokens:
-    """One token text per role, each for the person of `people()` who has that role."""
+    """One token text per role, each for the person of `people()` who has that role (and the
+    observer, monitoring's service account `monitoring`)."""
 
     viewer: str
     editor: str
     approver: str
     operator: str
+    observer: str
 
     def of(self, role: str) -> str:
         return str(getattr(self, role))

@@ -19,7 +19,7 @@ LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def history(as_role: AsRole) -> list[AuditEvent]:
-    """Four token.created events (one per role, 2020), then version.created by edna and
+    """Five token.created events (one per role, 2020), then version.created by edna and
     kpi.observed by otto (now). Returned newest first."""
     AuditEvent.objects.filter(action="token.created").update(at=LONG_AGO)
     assert as_role("editor").post("/versions", {"files": files_body(),
@@ -35,7 +35,7 @@ def test_get_audit__no_filter__200_every_event_newest_first_with_details(
 
     assert response.status_code == 200
     page = response.json()
-    assert page["count"] == len(history) == 6
+    assert page["count"] == len(history) == 7
     assert [e["id"] for e in page["items"]] == [e.id for e in history]
     newest = page["items"][0]
     assert (newest["action"], newest["actor"], newest["object_type"], newest["object_id"]) == (
@@ -57,7 +57,7 @@ def test_get_audit__action_filter__prefix_match(as_role: AsRole,
     prefix = as_role("viewer").get("/audit", {"action": "token"}).json()
 
     assert [e["action"] for e in exact["items"]] == ["version.created"]
-    assert prefix["count"] == 4 and {e["action"] for e in prefix["items"]} == {"token.created"}
+    assert prefix["count"] == 5 and {e["action"] for e in prefix["items"]} == {"token.created"}
 
 
 def test_get_audit__since_filter__only_events_at_or_after(as_role: AsRole,
@@ -79,11 +79,11 @@ def test_get_audit__pagination__pages_partition_the_log(as_role: AsRole,
                                                        history: list[AuditEvent]) -> None:
     # When the log is read two events at a time
     pages = [as_role("viewer").get("/audit", {"limit": 2, "offset": offset}).json()
-             for offset in (0, 2, 4, 6)]
+             for offset in (0, 2, 4, 6, 8)]
 
     # Then the pages hold every event once, in order, and the last one is empty
-    assert [p["count"] for p in pages] == [6, 6, 6, 6]
-    assert [len(p["items"]) for p in pages] == [2, 2, 2, 0]
+    assert [p["count"] for p in pages] == [7, 7, 7, 7, 7]
+    assert [len(p["items"]) for p in pages] == [2, 2, 2, 1, 0]
     assert [e["id"] for p in pages for e in p["items"]] == [e.id for e in history]
 
 

@@ -4,7 +4,8 @@ browser sessions are in test_credentials.py.
 
 Roles: the viewer reads; the editor creates versions and draft rollouts and cancels drafts;
 the approver approves; the operator starts, pauses, resumes, rolls back (rollouts and single
-regions) and may cancel; observations need an operator or an editor; everyone may read.
+regions) and may cancel; observations need an observer (monitoring's service account) or an
+operator, never an editor; everyone may read.
 Clients send no CSRF token, as curl or another service would not.
 """
 
@@ -21,9 +22,10 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from rollout.models import ApiToken, Rollout, Version
-from rollout.services.roles import Role
+from rollout.services.roles import Role, role_grant
 from rollout.services.tokens import forget_all_tokens, token_create, token_revoke
 from tests.api.helpers import CONTRACT, ApiClient, Tokens, files_body
+from tests.factories import user_factory
 from tests.rollout_factories import (
     People,
     make_live,
@@ -34,9 +36,13 @@ from tests.rollout_factories import (
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("viewer", "editor", "approver", "operator")
+ROLES = ("viewer", "editor", "approver", "operator", "observer")
 EVERYONE = frozenset(ROLES)
 BAD_AUTH = ("no token", "expired token", "revoked token", "malformed header")
+#: valid tokens whose user lost the token's role (a token's rights are its role *and* its
+#: user's current roles): the first may do nothing, the second only read
+ROLES_GONE = ("operator token, every role taken from its user",
+              "observer token, user now only an editor")
 ALLOWED = "allowed"
 
 
@@ -101,7 +107,7 @@ ENDPOINTS = [
     Endpoint("GET", "/route?zone=070", EVERYONE),
     Endpoint("POST", "/route", EVERYONE, {"zones": ["070"]}),
     Endpoint("GET", "/regions/NE/kpis", EVERYONE),
-    Endpoint("POST", "/regions/NE/observations", _only("operator", "editor"),
+    Endpoint("POST", "/regions/NE/observations", _only("operator", "observer"),
              {"values": {"trucks": 1}}),
     Endpoint("GET", "/audit", EVERYONE),
     Endpoint("GET", "/healthz", EVERYONE, public=True),
@@ -127,8 +133,18 @@ def callers(tokens: Tokens, who: People) -> dict[str, ApiClient]:
         expires_at=timezone.now() - timedelta(minutes=1))
     revoked_row, revoked = token_create(user=who.operator, role=Role.OPERATOR)
     token_revoke(token_id=revoked_row.id, actor=None)
+    stripped = user_factory("former-operator")
+    role_grant(user=stripped, role=Role.OPERATOR)
+    _, orphaned = token_create(user=stripped, role=Role.OPERATOR)
+    stripped.groups.clear()
+    moved = user_factory("former-observer")
+    role_grant(user=moved, role=Role.OBSERVER)
+    _, moved_token = token_create(user=moved, role=Role.OBSERVER)
+    moved.groups.clear()
+    role_grant(user=moved, role=Role.EDITOR)
     forget_all_tokens()
     return {**{role: ApiClient(tokens.of(role)) for role in ROLES},
+            ROLES_GONE[0]: ApiClient(orphaned), ROLES_GONE[1]: ApiClient(moved_token),
             "no token": ApiClient(None), "expired token": ApiClient(expired),
             "revoked token": ApiClient(revoked),
             "malformed header": ApiClient(authorization=f"Token {tokens.operator}")}
@@ -169,8 +185,11 @@ def test_endpoint__each_role_and_each_invalid_credential__allowed_403_or_401(
               for name, client in callers.items()}
 
     # Then the roles that may get past authorisation (whatever the state machine then says),
-    # the roles that may not get 403, and everyone without a valid token 401
+    # the roles that may not and tokens whose user lost the role get 403 (one whose user still
+    # holds a role reads), and everyone without a valid token 401
     expected = {**{role: ALLOWED if role in endpoint.allowed else 403 for role in ROLES},
+                ROLES_GONE[0]: ALLOWED if endpoint.public else 403,
+                ROLES_GONE[1]: ALLOWED if endpoint.allowed == EVERYONE else 403,
                 **dict.fromkeys(BAD_AUTH, ALLOWED if endpoint.public else 401)}
     assert actual == expected
 

@@ -1,22 +1,35 @@
 """Credentials in detail: tokens revoked, expired, of an inactive user, malformed, limited to
-their role; browser sessions (CSRF on unsafe methods, roles from the user's groups)."""
+their role and to their user's current roles; browser sessions (CSRF on unsafe methods, roles
+from the user's groups)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
-from rollout.models import ApiToken, Version
-from rollout.services.roles import Role, role_grant
-from rollout.services.tokens import forget_all_tokens, token_create, token_revoke
+from rollout.models import ApiToken, KpiSnapshot, Rollout, Version
+from rollout.services.roles import Role, caller_may, role_grant
+from rollout.services.tokens import (
+    forget_all_tokens,
+    token_authenticate,
+    token_create,
+    token_revoke,
+)
 from tests.api.helpers import ApiClient, Tokens, files_body
 from tests.factories import user_factory
-from tests.rollout_factories import People, original_version
+from tests.rollout_factories import (
+    People,
+    make_live,
+    original_version,
+    rerouted_version,
+    rollout_factory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +207,94 @@ def test_session__superuser__every_role(db: None) -> None:
                            content_type="application/json", headers={"X-CSRFToken": secret})
 
     assert response.status_code == 201
+
+
+# --- a token's rights: its role and its user's current roles -------------------------------
+
+
+def test_token__every_role_taken_from_its_user__403_on_reads_and_observations(
+        who: People) -> None:
+    # Given an operator's token that was just used (its verdict is cached)
+    original_version()
+    _, text = token_create(user=who.operator, role=Role.OPERATOR)
+    client = ApiClient(text)
+    assert client.get("/audit").status_code == 200
+
+    # When every role is taken from the user, and the token cache's time is up
+    who.operator.groups.clear()
+    forget_all_tokens()
+
+    # Then the token neither reads the audit log nor posts observations, and nothing is stored
+    audit = client.get("/audit")
+    observation = client.post("/regions/NE/observations", {"values": {"in_region_pct": 0.5}})
+    assert (audit.status_code, observation.status_code) == (403, 403)
+    assert not KpiSnapshot.objects.exists()
+
+
+def test_token__its_role_taken_but_another_kept__only_what_both_allow(who: People) -> None:
+    # Given an operator token of a user who is an operator and a viewer
+    make_live(original_version())
+    role_grant(user=who.operator, role=Role.VIEWER)
+    _, text = token_create(user=who.operator, role=Role.OPERATOR)
+    rollout = rollout_factory(rerouted_version(), ["NE"], who=who, state="running")
+
+    # When the operator role is taken from the user (the viewer role stays)
+    who.operator.groups.remove(Group.objects.get(name=Role.OPERATOR.value))
+    forget_all_tokens()
+
+    # Then the token still reads, but may no longer pause the rollout
+    client = ApiClient(text)
+    assert client.get(f"/rollouts/{rollout.id}").status_code == 200
+    response = client.post(f"/rollouts/{rollout.id}/pause")
+    assert response.status_code == 403 and "operator" in response.json()["detail"]
+    assert Rollout.objects.get(id=rollout.id).state == "running"
+
+
+def test_token__user_made_inactive_while_cached__401_once_the_cache_expires(
+        who: People) -> None:
+    # Given an operator's token that was just used (its verdict is cached)
+    _, text = token_create(user=who.operator, role=Role.OPERATOR)
+    client = ApiClient(text)
+    assert client.get("/audit").status_code == 200
+
+    # When the user is made inactive
+    User.objects.filter(id=who.operator.id).update(is_active=False)
+
+    # Then the token is refused once the cache's time is up
+    forget_all_tokens()
+    assert client.get("/audit").status_code == 401
+    assert client.post("/regions/NE/observations", {"values": {"trucks": 1}}).status_code == 401
+
+
+def test_token__verdict_cached__roles_cost_no_query(who: People,
+                                                    django_assert_num_queries: Any) -> None:
+    # Given a viewer token that was just used (its verdict and its user's roles are cached)
+    _, text = token_create(user=who.viewer, role=Role.VIEWER)
+    assert token_authenticate(text) is not None
+
+    # When it is checked again and asked whether it may read
+    with django_assert_num_queries(0):
+        identity = token_authenticate(text)
+        assert identity is not None
+        allowed = caller_may(identity.held, Role.VIEWER, token_role=identity.role)
+
+    # Then it may, without a query
+    assert allowed
+
+
+@pytest.mark.parametrize("role", ["operator", "editor"])
+def test_session__operator_or_editor_cancels_a_draft__200_cancelled_as_the_ui_allows(
+        who: People, role: str) -> None:
+    # Given a draft rollout and the browser of a user the rollout page offers "Cancel rollout"
+    make_live(original_version())
+    rollout = rollout_factory(rerouted_version(), ["NE"], who=who)
+    client = browser(getattr(who, role))
+    secret = "d" * 32
+    client.cookies[django_settings.CSRF_COOKIE_NAME] = secret
+
+    # When the browser cancels it through the API
+    response = client.post(f"/api/v1/rollouts/{rollout.id}/cancel",
+                           content_type="application/json", headers={"X-CSRFToken": secret})
+
+    # Then the API allows what the page allows
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"

@@ -3,6 +3,7 @@ values, checked one by one; a retried post with the same Idempotency-Key is stor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -69,8 +70,8 @@ def test_get_region_kpis__more_than_a_page__count_limit_and_offset(as_role: AsRo
 # --- POST /regions/{code}/observations -----------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["operator", "editor"])
-def test_post_observation__operator_or_editor__201_stored_and_audited(
+@pytest.mark.parametrize("role", ["observer", "operator"])
+def test_post_observation__observer_or_operator__201_stored_and_audited(
         as_role: AsRole, who: People, role: str) -> None:
     # Given a known region
     original_version()
@@ -198,3 +199,55 @@ def test_post_observation__different_idempotency_keys__both_stored(as_role: AsRo
 
     assert (one.status_code, two.status_code) == (201, 201)
     assert observed().count() == 2
+
+
+# --- who may post observations, and what is recorded of them -------------------------------
+
+
+@pytest.mark.parametrize("role", ["editor", "approver", "viewer"])
+def test_post_observation__editor_approver_or_viewer__403_nothing_stored(
+        as_role: AsRole, who: People, role: str) -> None:
+    # Given a rollout baking NE, judged on in-region share
+    make_live(original_version())
+    rollout_factory(rerouted_version(), ["NE"], who=who, state="running")
+
+    # When someone who edits configs (or only approves or reads) posts a bad reading
+    response = as_role(role).post("/regions/NE/observations",
+                                  {"values": {"in_region_pct": 0.5}, "source": "monitoring"})
+
+    # Then it is refused: gates are judged on monitoring's observations only
+    assert response.status_code == 403 and "observer or operator" in response.json()["detail"]
+    assert not observed().exists()
+
+
+def test_post_observation__observer_token__token_and_source_recorded(
+        as_role: AsRole, who: People) -> None:
+    # Given a known region
+    original_version()
+    client = as_role("observer")
+
+    # When monitoring posts with its observer token
+    out = client.post("/regions/NE/observations",
+                      {"values": {"trucks": 3}, "source": "prometheus"}).json()
+
+    # Then the snapshot names the token and the source, in the database and in the answer
+    prefix = client.authorization.split("_")[1]  # type: ignore[union-attr]  # a token is set
+    snapshot = observed().get()
+    assert snapshot.token is not None and snapshot.token.prefix == prefix
+    assert (snapshot.source_system, out["token"], out["source_system"]) == (
+        "prometheus", prefix, "prometheus")
+    listed = as_role("viewer").get("/regions/NE/kpis").json()["items"]
+    assert [item["token"] for item in listed] == [prefix]
+
+
+@pytest.mark.parametrize("source", ["mon\x00itor", "mon\ud800"], ids=["NUL", "lone surrogate"])
+def test_post_observation__source_that_cannot_be_stored__422_naming_it(
+        as_role: AsRole, who: People, source: str) -> None:
+    original_version()
+
+    response = as_role("observer").post(
+        "/regions/NE/observations",
+        raw='{"values": {"trucks": 1}, "source": ' + json.dumps(source) + "}")
+
+    assert response.status_code == 422 and "source" in str(response.json()["detail"])
+    assert not observed().exists()

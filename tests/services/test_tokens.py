@@ -1,12 +1,18 @@
-"""Creating tokens: no one mints a token that does more than they may."""
+"""Creating tokens: no one mints a token that does more than they may; what a token may do."""
 
 from __future__ import annotations
 
 import pytest
 
 from rollout.models import ApiToken
-from rollout.services.roles import Role, user_roles
-from rollout.services.tokens import TokenRefused, token_create
+from rollout.services.roles import Role, caller_may, role_grant, user_roles
+from rollout.services.tokens import (
+    TokenRefused,
+    token_authenticate,
+    token_create,
+    token_create_for_username,
+)
+from rollout.web.views.tokens import token_roles
 from tests.factories import user_factory
 from tests.rollout_factories import People
 
@@ -34,3 +40,52 @@ def test_token_create__no_actor__grants_the_role_as_the_command_promises() -> No
     user = user_factory("ci-bot")
     token_create(user=user, role=Role.EDITOR)
     assert user_roles(user) == {Role.EDITOR}
+
+
+# --- the observer role, and what a token may do ----------------------------------------------
+
+
+def test_token_create__observer_for_monitoring__token_speaks_as_an_observer(db: None) -> None:
+    # Given monitoring's service account, created by `manage.py create_token --role observer`
+    token, text = token_create_for_username(username="monitoring", role=Role.OBSERVER)
+
+    # When the token is checked
+    identity = token_authenticate(text)
+
+    # Then it is an observer token of a user who holds the observer role
+    assert identity is not None and identity.role == Role.OBSERVER
+    assert identity.held == {Role.OBSERVER} and token.role == "observer"
+
+
+def test_token_create__editor_asks_for_an_observer_token__refused(who: People) -> None:
+    with pytest.raises(TokenRefused, match="does not hold the observer role"):
+        token_create(user=who.editor, role=Role.OBSERVER, actor=who.editor)
+
+    assert not ApiToken.objects.filter(user=who.editor).exists()
+
+
+def test_token_roles__observer_or_superuser__observer_offered_on_the_token_page(
+        db: None) -> None:
+    monitoring, root = user_factory("monitoring"), user_factory("root", is_superuser=True)
+    role_grant(user=monitoring, role=Role.OBSERVER)
+
+    assert token_roles(monitoring) == [Role.VIEWER, Role.OBSERVER]
+    assert Role.OBSERVER in token_roles(root)
+
+
+@pytest.mark.parametrize(("token_role", "held", "role", "allowed"), [
+    (Role.OPERATOR, {Role.OPERATOR}, Role.OPERATOR, True),
+    (Role.OPERATOR, {Role.OPERATOR}, Role.VIEWER, True),
+    (Role.OPERATOR, set(), Role.VIEWER, False),
+    (Role.OPERATOR, set(), Role.OPERATOR, False),
+    (Role.OPERATOR, {Role.VIEWER}, Role.OPERATOR, False),
+    (Role.OPERATOR, {Role.VIEWER}, Role.VIEWER, True),
+    (Role.VIEWER, {Role.EDITOR, Role.OPERATOR}, Role.EDITOR, False),
+    (Role.VIEWER, {Role.EDITOR}, Role.VIEWER, True),
+    (Role.OBSERVER, {Role.OBSERVER}, Role.OPERATOR, False),
+], ids=["own role", "reads", "user lost every role: no read", "user lost every role",
+        "user lost the token's role", "user kept reading", "token limits the user",
+        "reading comes with any role", "observer is not an operator"])
+def test_caller_may__token_role_and_user_roles__both_must_allow(
+        token_role: Role, held: set[Role], role: Role, allowed: bool) -> None:
+    assert caller_may(held, role, token_role=token_role) is allowed

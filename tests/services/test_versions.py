@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from rollout.models import AuditEvent, Version
 from rollout.selectors import version_raw_files
+from rollout.services.roles import Role, RoleRequired, role_grant
 from rollout.services.versions import VersionRejected, bundle_digest, version_create
 from tests.factories import east_coast_files, user_factory
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_version_create__valid_bundle__stores_files_findings_and_audit() -> None:
-    # Given the valid example bundle and an author
+    # Given the valid example bundle and an author (an editor)
     author = user_factory()
+    role_grant(user=author, role=Role.EDITOR)
     files = east_coast_files()
 
     # When it is stored
@@ -137,3 +139,43 @@ def test_version_create__any_text__export_gives_the_same_bytes(
 
     # Then every file is byte for byte what was stored
     assert exported == files
+
+
+# --- who may store a version, and what message ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", [None, Role.VIEWER, Role.APPROVER, Role.OPERATOR,
+                                  Role.OBSERVER])
+def test_version_create__author_without_the_editor_role__refused_nothing_stored(
+        role: Role | None) -> None:
+    # Given an author who is not an editor
+    author = user_factory("not-an-editor")
+    if role is not None:
+        role_grant(user=author, role=role)
+
+    # When a version is stored in their name
+    with pytest.raises(RoleRequired, match="editor"):
+        version_create(files=east_coast_files(), message="m", author=author)
+
+    # Then nothing is stored
+    assert not Version.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_version_create__inactive_editor__refused() -> None:
+    author = user_factory("gone", is_active=False)
+    role_grant(user=author, role=Role.EDITOR)
+
+    with pytest.raises(RoleRequired):
+        version_create(files=east_coast_files(), message="m", author=author)
+
+    assert not Version.objects.exists()
+
+
+@pytest.mark.parametrize("message", ["fix\x00routing", "\x00", "lone \ud800 surrogate"],
+                         ids=["NUL inside", "NUL alone", "lone surrogate"])
+def test_version_create__message_that_cannot_be_stored__rejected_nothing_stored(
+        message: str) -> None:
+    with pytest.raises(VersionRejected, match="message"):
+        version_create(files=east_coast_files(), message=message)
+
+    assert not Version.objects.exists() and not AuditEvent.objects.exists()

@@ -15,6 +15,7 @@ from rollout.domain.bundle import BundleReadError, read_bundle_path
 from rollout.management.output import refused, unusable
 from rollout.models import Version
 from rollout.selectors import VersionNotFound, version_get
+from rollout.services.roles import RoleRequired
 from rollout.services.versions import LATEST, VersionRejected, version_create
 
 
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         except VersionRejected as exc:
             for item in exc.findings:
                 self.stderr.write(item.as_text())
+            raise refused(str(exc)) from exc
+        except RoleRequired as exc:  # --author names someone who may not store versions
             raise refused(str(exc)) from exc
         version = result.version
         state = "valid" if version.valid else (

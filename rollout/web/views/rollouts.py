@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rollout.domain.lifecycle import State, TransitionRefused
 from rollout.models import Rollout
 from rollout.services.freezes import phase_freeze_override
-from rollout.services.roles import Role, RoleRequired, has_role
+from rollout.services.roles import CANCEL_ROLES, Role, RoleRequired, has_role
 from rollout.services.rollouts import (
     FourEyesViolation,
     PlanRejected,
@@ -50,7 +50,7 @@ ACTIONS: dict[str, tuple[Callable[..., Rollout], tuple[Role, ...], str]] = {
     "start": (rollout_start, (Role.OPERATOR,), "started"),
     "pause": (rollout_pause, (Role.OPERATOR,), "paused"),
     "resume": (rollout_resume, (Role.OPERATOR,), "resumed"),
-    "cancel": (rollout_cancel, (Role.EDITOR, Role.OPERATOR), "cancelled"),
+    "cancel": (rollout_cancel, CANCEL_ROLES, "cancelled"),
 }
 
 

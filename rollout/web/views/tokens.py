@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rollout.models import ApiToken
-from rollout.services.roles import Role, user_roles
+from rollout.services.roles import Role, caller_may, user_roles
 from rollout.services.tokens import TokenRefused, token_create, token_revoke
 from rollout.web.access import role_required
 from rollout.web.token_data import token_get, token_list
@@ -32,7 +32,7 @@ MAX_DAYS = 3650
 def token_roles(user: User) -> list[Role]:
     """The roles `user` may put on a token: those they hold (reading comes with any role)."""
     held = user_roles(user)
-    return [role for role in Role if role in held or (role == Role.VIEWER and held)]
+    return [role for role in Role if caller_may(held, role)]
 
 
 class TokenForm(forms.Form):
