@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from tests.api.helpers import ApiClient
+from tests.domain.test_yaml_conformance import CASES as SUITE_CASES
 from tests.rollout_factories import People, original_version
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,30 @@ def test_get_rollout__id_not_a_usable_integer__4xx(as_role: AsRole, who: People,
     response = as_role("viewer").get(f"/rollouts/{rollout_id}")
 
     assert response.status_code in (404, 422)
+
+
+def test_post_versions__every_yaml_test_suite_case__answers_and_never_a_server_error(
+        as_role: AsRole, who: People, settings: Settings) -> None:
+    """The public YAML test suite (tests/data/yaml-test-suite) posted as single-file bundles:
+    it found the crash on two empty keys (`: a` then `: b`), a 500 here."""
+    # Given an editor allowed to post all 402 cases in one go
+    settings.RRM_WRITE_RATE_PER_MINUTE = 10**6
+    editor = as_role("editor")
+
+    # When each case is posted as the one file of a bundle
+    answers = {}
+    for case in SUITE_CASES:
+        response = editor.post("/versions", {"files": {"bundle.yaml": case.yaml},
+                                             "message": f"yaml-test-suite {case.id}"})
+        answers[case.id] = (response.status_code,
+                            response.json() if response.status_code < 500 else {})
+
+    # Then each is stored (or found stored) with findings: never a 500, never accepted as
+    # valid, and every case the suite marks invalid carries E100
+    unexpected = {case_id: status for case_id, (status, _) in answers.items()
+                  if status not in (200, 201)}
+    assert unexpected == {}
+    assert not any(body["valid"] for _, body in answers.values())
+    without_e100 = [case.id for case in SUITE_CASES if case.fail and "E100" not in {
+        finding["code"] for finding in answers[case.id][1]["findings"]}]
+    assert without_e100 == []
