@@ -241,6 +241,10 @@ CACHES = {
 
 # Bundle limits: a file over this size is refused with a finding, never parsed.
 RRM_MAX_FILE_BYTES = env_int("RRM_MAX_FILE_BYTES", 50 * 1024 * 1024)
+# A request body (the API's JSON, the version editor's form) must hold a file of that size: twice
+# it, since JSON escapes take room too, plus 1 MiB for the rest. Larger bodies are refused (400;
+# under /api/ as JSON). Uploaded files do not count here: the upload form reads them in parts.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * RRM_MAX_FILE_BYTES + 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
@@ -66,6 +68,12 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(VersionRejected)
     def version_rejected(request: HttpRequest, exc: VersionRejected) -> HttpResponse:
         return answer(request, 400, str(exc), **_findings(exc.findings))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return answer(request, 400, f"the request body is larger than "
+                                    f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes (a bundle "
+                                    f"file may have {settings.RRM_MAX_FILE_BYTES:,} bytes)")
 
     @api.exception_handler(SimulationRefused)
     def simulation_refused(request: HttpRequest, exc: SimulationRefused) -> HttpResponse:
