@@ -27,6 +27,7 @@ from typing import Any
 from tests.integration.helpers import REPO, CeleryWorker, wait_for
 
 REQUEST_SECONDS = 60.0  # a request that hangs this long is a failure, not a slow machine
+LAUNCH_ATTEMPTS = 3  # an approval or start refused by a concurrent change is tried again
 
 
 def _run_script() -> Any:
@@ -211,12 +212,12 @@ class Operators:
         if created is None:
             return None, False
         rollout_id = int(created["id"])
-        if (self._act("approve", "POST", f"/rollouts/{rollout_id}/approve", self.approver)
-                is None or
-                self._act("start", "POST", f"/rollouts/{rollout_id}/start", self.operator)
-                is None):
-            self._act("cancel", "POST", f"/rollouts/{rollout_id}/cancel", self.planner)
-            return rollout_id, False
+        for action, token in (("approve", self.approver), ("start", self.operator)):
+            # "the live network changed while the plan was being checked; try again": they do
+            if not any(self._act(action, "POST", f"/rollouts/{rollout_id}/{action}", token)
+                       for _attempt in range(LAUNCH_ATTEMPTS)):
+                self._act("cancel", "POST", f"/rollouts/{rollout_id}/cancel", self.planner)
+                return rollout_id, False
         return rollout_id, True
 
     def state(self, rollout_id: int) -> str:
