@@ -18,3 +18,11 @@ def text_problem(text: str, *, what: str) -> str | None:
     except UnicodeEncodeError as exc:
         return f"{what} is not valid Unicode (a lone surrogate at position {exc.start + 1})"
     return None
+
+
+def reason_problem(reason: str, *, missing: str) -> str | None:
+    """Why `reason` is not a usable written reason, or None: blank (answered with `missing`,
+    which says what needs one), or text that cannot be stored."""
+    if not reason.strip():
+        return missing
+    return text_problem(reason, what="the reason")

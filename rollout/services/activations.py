@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.findings import Finding
+from rollout.domain.text import reason_problem
 from rollout.models import Activation, LiveLock, Phase, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.audit import audit_record
@@ -75,8 +76,9 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
                     actor: AbstractBaseUser | None) -> Activation:
     """Put one region back on an earlier version (or out of service with version None)."""
     user = require_role(actor, Role.OPERATOR)
-    if not reason.strip():
-        raise ActivationRefused("a rollback needs a reason")
+    problem = reason_problem(reason, missing="a rollback needs a reason")
+    if problem:
+        raise ActivationRefused(problem)
     if version is not None and not version.valid:
         raise ActivationRefused(f"version {version.id} has errors and can never be live")
     if version is not None:

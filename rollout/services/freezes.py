@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rollout.domain.lifecycle import PhaseState, State
+from rollout.domain.text import reason_problem
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
 from rollout.services.plans import RolloutRefused
@@ -22,8 +23,9 @@ def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
     user = require_role(actor, Role.APPROVER)
     if ends_at <= starts_at:
         raise RolloutRefused("a freeze must end after it starts")
-    if not reason.strip():
-        raise RolloutRefused("a freeze needs a reason")
+    problem = reason_problem(reason, missing="a freeze needs a reason")
+    if problem:
+        raise RolloutRefused(problem)
     with transaction.atomic():
         window = FreezeWindow.objects.create(starts_at=starts_at, ends_at=ends_at,
                                              reason=reason, created_by=user)
@@ -52,8 +54,9 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
     would look at it before then.
     """
     user = require_role(actor, Role.APPROVER)
-    if not reason.strip():
-        raise RolloutRefused("ending a change freeze needs a written reason")
+    problem = reason_problem(reason, missing="ending a change freeze needs a written reason")
+    if problem:
+        raise RolloutRefused(problem)
     with transaction.atomic():
         window = FreezeWindow.objects.select_for_update().filter(id=window_id).first()
         if window is None:
@@ -90,8 +93,9 @@ def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
                           actor: AbstractBaseUser | None) -> Rollout:
     """Let phase `phase_number` (1-based) start inside a change freeze, with a written reason."""
     user = require_role(actor, Role.OPERATOR)
-    if not reason.strip():
-        raise RolloutRefused("overriding a change freeze needs a written reason")
+    problem = reason_problem(reason, missing="overriding a change freeze needs a written reason")
+    if problem:
+        raise RolloutRefused(problem)
     with transaction.atomic():
         rollout = lock_rollout(rollout_id)
         phase = rollout.phases.filter(index=phase_number - 1).first()

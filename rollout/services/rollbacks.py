@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rollout.domain.findings import Finding
 from rollout.domain.lifecycle import Action, PhaseState, State, transition
+from rollout.domain.text import reason_problem
 from rollout.models import Activation, Phase, Rollout, Version
 from rollout.services.activations import activate, lock_live_state
 from rollout.services.live import LiveBasis, live_network_errors
@@ -27,8 +28,9 @@ def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason:
     """One click: every region the rollout activated goes back to the version it had before
     the rollout (or out of service if it was not live), in one transaction."""
     user = require_role(actor, Role.OPERATOR)
-    if not reason.strip():
-        raise RolloutRefused("a rollback needs a reason")
+    problem = reason_problem(reason, missing="a rollback needs a reason")
+    if problem:
+        raise RolloutRefused(problem)
     with transaction.atomic():
         rollout = lock_rollout(rollout_id)
         rollback_locked(rollout, actor=user, reason=reason)
