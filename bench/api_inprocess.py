@@ -96,7 +96,8 @@ def _times(fn: Callable[[], Any], runs: int) -> list[float]:
 
 def post_route(token: str, batches: list[list[str]], runs: int) -> dict[str, Any]:
     """POST /route with each batch: the first call per batch (its zones never looked up in this
-    process: answers computed) and `runs` warm calls rotating over the batches."""
+    process; their answers were computed with the route index) and `runs` warm calls rotating
+    over the batches."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -4,16 +4,17 @@
 
 Needs DATABASE_URL naming a PostgreSQL server (skips with a message otherwise). In a throwaway
 database (created and dropped with psql): the national bundle (40,000 zones, 8 regions) imported
-once and all 8 regions made live on it. Then `rollout.services.activations.route_lookup(zone)`:
+once and all 8 regions made live on it. Then `rollout.services.route_index.route_lookup(zone)`:
 
 - cold: the version's bundle parsed from the database, the composite state composed
-  (`live_state`), and the route index built by the first lookup, each timed;
+  (`live_state`), and the route index built by the first lookup (every live zone's answer, in
+  one batch), each timed;
 - rebuild: the same after a new activation (bundle cached, composite and index rebuilt), the
   cost the first lookup after every activation pays (median of 3);
 - warm: 10,000 random live zones (seeded), each lookup timed on its own. Pass 1 is each zone's
-  first lookup on the built index (its answer computed); pass 2 repeats the same zones (answers
-  kept). Every lookup includes the one query `live_state` makes to see whether a new activation
-  exists. Budget: p99 < 1 ms per lookup once warm.
+  first lookup on the built index (its answer was computed with the index); pass 2 repeats the
+  same zones. `live_state` asks the database whether a new activation exists at most every
+  RRM_LIVE_STATE_CHECK_MS. Budget: p99 < 1 ms per lookup once warm.
 
 Writes bench/out/route_lookup.json.
 """
