@@ -44,6 +44,9 @@ class CompositeState:
     zone_owner: dict[str, str] = field(default_factory=dict)
     #: zones that were live once and that no live region claims now
     gaps: list[str] = field(default_factory=list)
+    #: per rule of the composite's routing, the live region it belongs to (each region's
+    #: rules are re-expressed for its own zones, so every rule belongs to exactly one region)
+    rule_region: list[str] = field(default_factory=list)
 
     @property
     def live_zones(self) -> set[str]:
@@ -74,12 +77,13 @@ def compose(live: Iterable[LiveRegion], ever_claimed: Iterable[str] = ()) -> Com
     # A zone that no live version's network has any more was retired, not lost.
     in_networks = _network_union([r.bundle for r in regions]).zone_order
     gaps = sorted(zone for zone in set(ever_claimed) - set(owner) if zone in in_networks)
-    bundle = _composite_bundle(regions, owner)
+    bundle, rule_region = _composite_bundle(regions, owner)
     return CompositeState(
         bundle=bundle,
         region_versions={r.code: r.version_id for r in regions},
         zone_owner={zone: region.code for zone, region in owner.items()},
         gaps=gaps,
+        rule_region=rule_region,
     )
 
 
@@ -94,9 +98,11 @@ def gap_findings(state: CompositeState) -> list[Finding]:
     ]
 
 
-def _composite_bundle(regions: list[LiveRegion], owner: dict[str, LiveRegion]) -> Bundle:
+def _composite_bundle(regions: list[LiveRegion],
+                      owner: dict[str, LiveRegion]) -> tuple[Bundle, list[str]]:
     """Facilities, lanes and zones: union over the live versions, the most recent one winning
-    for an id that several define; regions and routes from each region's own version."""
+    for an id that several define; regions and routes from each region's own version. Also
+    the region each route belongs to."""
     union = _network_union([r.bundle for r in regions])
     # Zones in network order (the newest live version's first), not in activation order:
     # generated demand is drawn zone by zone, so all regions on one version must simulate
@@ -110,12 +116,15 @@ def _composite_bundle(regions: list[LiveRegion], owner: dict[str, LiveRegion]) -
         owned_by[id(owner[zone_id])].append(zone_id)
     composite_regions: list[Region] = []
     routes: list[Route] = []
+    rule_region: list[str] = []
     for region in regions:
         owned = owned_by[id(region)]
         definition = next(r for r in region.bundle.regions.regions if r.code == region.code)
         composite_regions.append(Region(code=region.code, name=definition.name, zones=owned,
                                         facilities=list(definition.facilities)))
-        routes.extend(_routes_for(region, set(owned)))
+        own_routes = _routes_for(region, set(owned))
+        routes.extend(own_routes)
+        rule_region.extend([region.code] * len(own_routes))
     latest = regions[-1].bundle
     return Bundle(
         network=Network(facilities=union.facilities, zones=list(zones.values()),
@@ -123,7 +132,7 @@ def _composite_bundle(regions: list[LiveRegion], owner: dict[str, LiveRegion]) -
         regions=Regions(regions=composite_regions, policy=latest.regions.policy),
         routing=Routing(routes=routes, fallback=latest.routing.fallback),
         demand=latest.demand,
-    )
+    ), rule_region
 
 
 def _routes_for(region: LiveRegion, owned: set[str]) -> list[Route]:
@@ -135,7 +144,9 @@ def _routes_for(region: LiveRegion, owned: set[str]) -> list[Route]:
     zones, rules = zones[rules >= 0], rules[rules >= 0]
     order = np.argsort(rules, kind="stable")  # by rule; zones of a rule stay in network order
     zones, rules = zones[order], rules[order]
-    starts = np.flatnonzero(np.r_[True, rules[1:] != rules[:-1]]) if len(rules) else _NONE
+    if len(rules) == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, rules[1:] != rules[:-1]])
     out: list[Route] = []
     for start, stop in zip(starts, [*list(starts[1:]), len(rules)], strict=True):
         route = region.bundle.routing.routes[int(rules[start])]
@@ -192,7 +203,6 @@ def _zones_of(bundle: Bundle) -> dict[str, Zone]:
     return cached[1]
 
 
-_NONE = np.zeros(0, dtype=np.int64)
 _ASSIGNMENTS: dict[int, Assignment] = {}
 
 

@@ -1,3 +1,4 @@
+import django.db.models.deletion
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
@@ -21,4 +22,22 @@ class Migration(migrations.Migration):
             options={"verbose_name": "live state lock"},
         ),
         migrations.RunPython(make_lock_row, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name="LiveStateRecord",
+            fields=[
+                ("at_activation", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("data", models.BinaryField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="RouteTableRecord",
+            fields=[
+                ("version", models.OneToOneField(on_delete=django.db.models.deletion.CASCADE,
+                                                 primary_key=True, related_name="+",
+                                                 serialize=False, to="rollout.version")),
+                ("data", models.BinaryField()),
+                ("built_ms", models.FloatField(default=0.0)),
+            ],
+        ),
     ]

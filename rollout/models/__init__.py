@@ -2,7 +2,7 @@
 
 from rollout.models.audit import AuditEvent
 from rollout.models.kpis import KpiSnapshot, SimulationRun
-from rollout.models.live import LiveLock
+from rollout.models.live import LiveLock, LiveStateRecord, RouteTableRecord
 from rollout.models.rollouts import (
     Activation,
     FreezeWindow,
@@ -26,9 +26,11 @@ __all__ = [
     "GateResult",
     "KpiSnapshot",
     "LiveLock",
+    "LiveStateRecord",
     "Phase",
     "Rollout",
     "RolloutEvent",
+    "RouteTableRecord",
     "SimulationJob",
     "SimulationRun",
     "Version",

@@ -15,3 +15,22 @@ class LiveLock(models.Model):
 
     class Meta:
         verbose_name = "live state lock"
+
+
+class RouteTableRecord(models.Model):
+    """A stored version's route table (`rollout.domain.live_table.RouteTable`), computed once:
+    versions are immutable."""
+
+    version = models.OneToOneField("rollout.Version", primary_key=True, on_delete=models.CASCADE,
+                                   related_name="+")
+    data = models.BinaryField()
+    built_ms = models.FloatField(default=0.0)
+
+
+class LiveStateRecord(models.Model):
+    """The live state's routes at one activation (`rollout.domain.live_table.LiveTable`),
+    written by the transaction that wrote that activation, read by every other process."""
+
+    at_activation = models.BigIntegerField(primary_key=True)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)

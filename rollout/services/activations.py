@@ -18,6 +18,7 @@ from rollout.services.live import (
     LiveBasis,
     forget_live_state,
     live_network_errors,
+    live_state_publish,
 )
 from rollout.services.roles import Role, require_role
 from rollout.services.webhooks import webhook_event
@@ -99,6 +100,7 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
         [activation] = activate(regions=[region], version=version,
                                 kind=Activation.Kind.REGION_ROLLBACK, actor=user, reason=reason,
                                 restores={region: restores})
+        live_state_publish()
         audit_record(actor=user, action="region.rolled_back", object_type="region",
                      object_id=region, reason=reason,
                      details={"from": previous.version_id, "to": version.id if version else None,

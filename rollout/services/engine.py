@@ -38,9 +38,15 @@ from rollout.models import (
 )
 from rollout.services.activations import activate, lock_live_state
 from rollout.services.kpis import observations_latest, simulation_run
-from rollout.services.live import LiveBasis, latest_activations, live_network_errors
+from rollout.services.live import (
+    LiveBasis,
+    latest_activations,
+    live_network_errors,
+    live_state_publish,
+)
 from rollout.services.plans import RolloutRefused
 from rollout.services.rollbacks import rollback_locked
+from rollout.services.route_tables import version_route_table
 from rollout.services.timeline import record_event, schedule_advance
 from rollout.services.webhooks import webhook_event
 
@@ -111,6 +117,7 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     activate(regions=phase.regions, version=rollout.version, kind="activate", actor=None,
              reason=f"rollout {rollout.id} phase {phase.index + 1}", rollout=rollout,
              phase=phase)
+    live_state_publish()
     for region in phase.regions:
         _snapshot(region, rollout.version, KpiSnapshot.Kind.AFTER, now)
     phase.state = PhaseState.BAKING.value
@@ -233,12 +240,14 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
 
 
 def _warm_simulations(rollout_id: int) -> None:
-    """Compute (and cache) the simulations a phase activation will read, outside any lock."""
+    """Compute (and cache) the simulations and the route table a phase activation will read,
+    outside any lock."""
     rollout = Rollout.objects.filter(id=rollout_id, state=State.RUNNING.value).first()
     if rollout is None:
         return
     try:
         simulation_run(version=rollout.version)
+        version_route_table(version_id=rollout.version_id)  # what live_state_publish reads
         for activation in latest_activations().values():
             if activation.version is not None and activation.version.valid:
                 simulation_run(version=activation.version)

@@ -10,31 +10,33 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from rollout.domain.checks import run_checks
-from rollout.domain.composite import (
-    CompositeState,
-    LiveRegion,
-    claimed_zones,
-    compose,
-    gap_findings,
+from rollout.domain.composite import CompositeState, LiveRegion, claimed_zones, compose
+from rollout.domain.composite_checks import (
+    CheckedComposite,
+    check_composite,
+    check_composite_after,
 )
-from rollout.domain.findings import Finding, sort_findings
+from rollout.domain.findings import Finding
 from rollout.domain.gcpause import freeze_long_lived
-from rollout.models import Activation, Version
+from rollout.domain.live_table import LiveRoutes, LiveTable, RouteTable, route_table
+from rollout.models import Activation, LiveStateRecord, Version
 from rollout.selectors import version_bundle
+from rollout.services.route_tables import NoRouteTable, claims_of, version_route_table
 
 
-def latest_activations() -> dict[str, Activation]:
-    """Each region's latest activation (its active version, or None when taken out)."""
-    latest_ids = (Activation.objects.values("region").annotate(latest=Max("id"))
-                  .values_list("latest", flat=True))
-    rows = Activation.objects.filter(id__in=list(latest_ids)).select_related("version")
-    return {row.region: row for row in rows}
+def latest_activations(*, upto: int | None = None) -> dict[str, Activation]:
+    """Each region's latest activation (its active version, or None when taken out), as of
+    activation `upto` when given."""
+    rows = Activation.objects.all() if upto is None else Activation.objects.filter(id__lte=upto)
+    latest_ids = rows.values("region").annotate(latest=Max("id")).values_list("latest", flat=True)
+    found = Activation.objects.filter(id__in=list(latest_ids)).select_related("version")
+    return {row.region: row for row in found}
 
 
 def live_regions_from(latest: dict[str, Activation]) -> list[LiveRegion]:
@@ -49,14 +51,18 @@ def live_regions_from(latest: dict[str, Activation]) -> list[LiveRegion]:
     return live
 
 
-def claimed_history() -> dict[str, set[str]]:
-    """Per region, every zone any of its activations has ever made live."""
+def claimed_history(*, upto: int | None = None) -> dict[str, set[str]]:
+    """Per region, every zone any of its activations has ever made live (as of `upto`)."""
     history: dict[str, set[str]] = {}
-    pairs = Activation.objects.exclude(version=None).values_list("region", "version").distinct()
-    for region, version_id in pairs:
-        bundle = version_bundle(version=Version.objects.get(id=version_id))
-        if bundle is not None:
-            history.setdefault(region, set()).update(claimed_zones(bundle, region))
+    rows = Activation.objects.exclude(version=None)
+    if upto is not None:
+        rows = rows.filter(id__lte=upto)
+    for region, version_id in rows.values_list("region", "version").distinct():
+        try:
+            zones = claims_of(version_id=version_id, region=region)
+        except NoRouteTable:
+            continue
+        history.setdefault(region, set()).update(zones)
     return history
 
 
@@ -76,12 +82,35 @@ def ever_claimed_zones(live_codes: Iterable[str] | None = None,
     return zones
 
 
-@dataclass(frozen=True)
 class LiveState:
-    """The composite state with the activation id it was built at (its cache key)."""
+    """The live state at one activation (its cache key): its routes (`table`, loaded from the
+    record its writer stored) and, composed only when a page needs it, the full composite."""
 
-    at_activation: int
-    composite: CompositeState
+    def __init__(self, at_activation: int, table: LiveTable,
+                 composite: CompositeState | None = None) -> None:
+        self.at_activation = at_activation
+        self.table = table
+        self._composite = composite
+        self._answers: dict[str, dict[str, object] | None] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def composite(self) -> CompositeState:
+        if self._composite is None:
+            with self._lock:
+                if self._composite is None:
+                    self._composite = live_network_with(
+                        basis=LiveBasis.read(upto=self.at_activation))
+                    freeze_long_lived()  # kept until the next activation
+        return self._composite
+
+    def route(self, zone: str) -> dict[str, object] | None:
+        """The zone's live answer (kept once asked: a warm lookup is a dict lookup)."""
+        try:
+            return self._answers[zone]
+        except KeyError:
+            answer = self._answers[zone] = self.table.answer(zone)
+            return answer
 
 
 _cache_lock = threading.Lock()
@@ -90,12 +119,13 @@ _checked_at = 0.0
 
 
 def live_state() -> LiveState:
-    """The composite state, rebuilt only when a new activation exists.
+    """The live state, loaded again only when a new activation exists.
 
     Whether one exists is asked of the database at most every RRM_LIVE_STATE_CHECK_MS
     (default 200 ms) per process, so a hot reader such as GET /route costs no query; the
     process that writes an activation forgets its copy at once, and every other process sees
-    the change within that interval.
+    the change within that interval. A new state is loaded from the record its writer stored
+    (`live_state_publish`), not rebuilt; only without one is it built here (and stored).
     """
     global _cached, _checked_at
     cached = _cached
@@ -109,14 +139,58 @@ def live_state() -> LiveState:
     with _cache_lock:
         if _cached is not None and _cached.at_activation == newest:
             return _cached
-        composite = live_network_with()
-        _cached = LiveState(at_activation=newest, composite=composite)
+        _cached = _load(newest) or _build(LiveBasis.read(upto=newest), store=True)
         freeze_long_lived()  # kept until the next activation: no need to scan it meanwhile
         return _cached
 
 
+def live_state_publish() -> LiveState:
+    """Build and store the live state as the caller's activations leave it: called by every
+    writer inside its transaction, after its activations and under the live-state lock, so
+    other processes load it instead of building it."""
+    return _build(LiveBasis.read(), store=True)
+
+
+def _load(at_activation: int) -> LiveState | None:
+    record = LiveStateRecord.objects.filter(at_activation=at_activation).only("data").first()
+    if record is None:
+        return None
+    data = bytes(record.data)
+    tables = {version_id: version_route_table(version_id=version_id)
+              for version_id in set(LiveTable.versions_in(data).values())}
+    return LiveState(at_activation, LiveTable.unpack(data, tables))
+
+
+def _build(basis: LiveBasis, *, store: bool) -> LiveState:
+    """The live table from the live versions' route tables when they share a network (an
+    assignment of owners), else from the composed state's own table."""
+    live = [LiveRoutes(code=code, version_id=a.version.id, sequence=a.id,
+                       table=version_route_table(version_id=a.version.id))
+            for code, a in basis.latest.items() if a.version is not None]
+    ever = ever_claimed_zones([r.code for r in live], basis.history)
+    table = LiveTable.assemble(basis.newest, live, ever)
+    own: RouteTable | None = None
+    composite = None
+    if table is None:  # the live versions' networks differ: compose, and route on that
+        composite = live_network_with(basis=basis)
+        assert composite.bundle is not None  # there are live regions
+        composed = route_table(composite.bundle)
+        table = LiveTable.single(basis.newest, composed, composite.zone_owner,
+                                 composite.region_versions, composite.gaps)
+        own = composed
+    if store:
+        data = table.pack(own=own)
+        try:
+            with transaction.atomic():  # a savepoint: another process may have stored it
+                LiveStateRecord.objects.get_or_create(at_activation=basis.newest,
+                                                      defaults={"data": data})
+        except IntegrityError:
+            pass
+    return LiveState(basis.newest, table, composite)
+
+
 def forget_live_state() -> None:
-    """Drop this process's composite state (after writing activations)."""
+    """Drop this process's live state (after writing activations)."""
     global _cached
     _cached = None
 
@@ -125,25 +199,24 @@ def _check_interval() -> float:
     return float(getattr(settings, "RRM_LIVE_STATE_CHECK_MS", 200)) / 1000.0
 
 
-_FINDINGS: dict[int, tuple[CompositeState, list[Finding]]] = {}
+_CHECKED: dict[int, CheckedComposite] = {}
+
+
+def checked_composite(composite: CompositeState) -> CheckedComposite:
+    """The check catalogue over a composite state, by scope (`composite_checks`). Kept for
+    the last few composites: the live state's is the start of every plan check."""
+    cached = _CHECKED.get(id(composite))
+    if cached is None or cached.state is not composite:
+        if len(_CHECKED) >= 4:
+            _CHECKED.clear()
+        cached = _CHECKED[id(composite)] = check_composite(composite)
+    return cached
 
 
 def composite_findings(composite: CompositeState) -> list[Finding]:
-    """The check catalogue over a composite state, plus its coverage gaps. Kept for the last
-    few composites (the live state's is asked by every plan check); callers get copies."""
-    cached = _FINDINGS.get(id(composite))
-    if cached is None or cached[0] is not composite:
-        findings = gap_findings(composite)
-        if composite.bundle is not None:
-            findings.extend(run_checks(composite.bundle))
-        for item in findings:
-            item.ref = None  # a composite has no files to point into
-        if len(_FINDINGS) >= 4:
-            _FINDINGS.clear()
-        cached = _FINDINGS[id(composite)] = (composite, sort_findings(findings))
-    return [replace(item) for item in cached[1]]
-
-
+    """The check catalogue over a composite state, plus its coverage gaps (copies: callers
+    may label them)."""
+    return checked_composite(composite).findings()
 
 
 @dataclass(frozen=True)
@@ -156,8 +229,9 @@ class LiveBasis:
     history: dict[str, set[str]]
 
     @classmethod
-    def read(cls) -> LiveBasis:
-        return cls(latest=latest_activations(), history=claimed_history())
+    def read(cls, *, upto: int | None = None) -> LiveBasis:
+        """As of now, or as of activation `upto`."""
+        return cls(latest=latest_activations(upto=upto), history=claimed_history(upto=upto))
 
     @property
     def newest(self) -> int:
@@ -196,5 +270,12 @@ def live_network_errors(changes: Mapping[str, Version | None] | None = None, *,
                         basis: LiveBasis | None = None) -> list[Finding]:
     """The errors of `live_network_with(changes)`: what a write to the live state must not
     leave behind."""
+    basis = basis or LiveBasis.read()
     state = live_network_with(changes, basis=basis)
-    return [f for f in composite_findings(state) if f.severity == "error"]
+    live = live_state()
+    if live.at_activation == basis.newest:
+        # The live state's findings are known (or kept once found): check only what changed.
+        checked = check_composite_after(checked_composite(live.composite), state)
+    else:
+        checked = check_composite(state)
+    return [f for f in checked.findings() if f.severity == "error"]

@@ -13,13 +13,14 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rollout.domain.composite_checks import check_composite_after
 from rollout.domain.findings import Finding
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.live import (
     LiveBasis,
-    composite_findings,
+    checked_composite,
     live_network_with,
     live_state,
 )
@@ -83,16 +84,17 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
     if bundle is None or not version.valid:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
     basis = LiveBasis.read()
-    live = live_state()  # usually built already, its findings too
+    live = live_state()  # usually loaded already, its findings too
     before = (live.composite if live.at_activation == basis.newest
               else live_network_with(basis=basis))
-    findings = _labelled(composite_findings(before),
-                         "before the rollout (what a rollback restores)")
+    checked = checked_composite(before)
+    findings = _labelled(checked.findings(), "before the rollout (what a rollback restores)")
     changes: dict[str, Version | None] = {}
     for index, phase in enumerate(phases):
         changes.update((region, version) for region in phase.regions)
-        findings += _labelled(composite_findings(live_network_with(changes, basis=basis)),
-                              f"after phase {index + 1}")
+        # Each phase is checked from the one before: only the regions it touches again.
+        checked = check_composite_after(checked, live_network_with(changes, basis=basis))
+        findings += _labelled(checked.findings(), f"after phase {index + 1}")
     return findings
 
 

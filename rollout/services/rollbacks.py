@@ -15,7 +15,7 @@ from rollout.domain.lifecycle import Action, PhaseState, State, transition
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, Phase, Rollout, Version
 from rollout.services.activations import activate, lock_live_state
-from rollout.services.live import LiveBasis, live_network_errors
+from rollout.services.live import LiveBasis, live_network_errors, live_state_publish
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, require_role
 from rollout.services.timeline import lock_rollout, record_event
@@ -81,6 +81,7 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
         restored += activate(regions=[target.region], version=target.version,
                              kind=Activation.Kind.ROLLBACK, actor=actor, reason=reason,
                              rollout=rollout, restores={target.region: target.restores})
+    live_state_publish()
     for phase in phases:
         if phase.activated_at is not None:
             phase.state = PhaseState.ROLLED_BACK.value

@@ -25,8 +25,10 @@ MAX_FINDINGS_PER_CODE = 200
 __all__ = ["MAX_FINDINGS_PER_CODE", "CheckContext", "check", "run_checks"]
 
 
-def run_checks(bundle: Bundle, *, timings: dict[str, float] | None = None) -> list[Finding]:
-    """Run every registered check over a schema-valid bundle."""
+def run_checks(bundle: Bundle, *, timings: dict[str, float] | None = None,
+               cap: bool = True) -> list[Finding]:
+    """Run every registered check over a schema-valid bundle. With `cap` (the default), past
+    MAX_FINDINGS_PER_CODE findings of one code a summary stands for the rest."""
     started = time.perf_counter()
     context = CheckContext.build(bundle)
     if timings is not None:
@@ -37,7 +39,7 @@ def run_checks(bundle: Bundle, *, timings: dict[str, float] | None = None) -> li
         findings.extend(registered.function(context))
     if timings is not None:
         timings["checks"] = time.perf_counter() - started
-    return cap_per_code(findings, MAX_FINDINGS_PER_CODE)
+    return cap_per_code(findings, MAX_FINDINGS_PER_CODE) if cap else findings
 
 
 def cap_per_code(findings: list[Finding], limit: int) -> list[Finding]:
