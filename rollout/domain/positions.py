@@ -37,6 +37,7 @@ _RYML_LINE = re.compile(
 #: fd 2 belongs to the whole process: one redirection at a time (re-entrant: a nested block
 #: captures into its own file and hands what it keeps to the outer one).
 _STDERR_LOCK = threading.RLock()
+_CONTAINER = ryml.MAP | ryml.SEQ
 _STR_TAGS = (b"!!str", b"tag:yaml.org,2002:str", b"!<tag:yaml.org,2002:str>")
 
 
@@ -102,6 +103,9 @@ class PositionIndex:
         self._buffer, self._tree = ryml_parse(raw)
         self._base = _address(memoryview(self._buffer))
         self._line_starts: list[int] | None = None
+        self._key_values: dict[tuple[bytes, int, bytes | None], Any] = {}
+        self._anchors: dict[bytes, Any] | None = None
+        self._key_indexes: dict[int, dict[Any, int]] = {}
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         node = self._tree.root_id()
@@ -130,45 +134,55 @@ class PositionIndex:
         covers the whole file and answers with the earliest repeat in the text.
         """
         tree = self._tree
-        # One walk, few calls into ryml per node: a 4 MB file has hundreds of thousands.
-        values: dict[tuple[bytes, int, bytes | None], Any] = {}
-        anchors: dict[bytes, Any] | None = None
         earliest: int | None = None
+        # Only containers go on the stack, and each child costs one type() call: a 4 MB file
+        # has some 350,000 nodes, each call into ryml about a microsecond.
         stack = [tree.root_id()]
         while stack:
             node = stack.pop()
-            children = self._children(node)
-            stack.extend(reversed(children))
-            if not tree.is_map(node):
-                continue
+            is_map = tree.is_map(node)
             seen: set[Any] = set()
-            for child in children:
+            repeated = False
+            containers = []
+            for child in self._children(node):
                 flags = tree.type(child)
-                text = _bytes(tree.key(child))
-                if flags & ryml.KEYREF:
-                    if anchors is None:
-                        anchors = self._scalar_anchors()
-                    # An alias of a container equals only the same alias (ryml refuses
-                    # container keys written out, so no other key can be that container).
-                    name = anchors.get(text[1:], ("*", text[1:]))
-                else:
-                    tag = bytes(tree.key_tag(child)) if flags & ryml.KEYTAG else None
-                    cache_key = (text, flags & ryml.KEYQUO, tag)
-                    if cache_key not in values:
-                        values[cache_key] = _scalar_value(
-                            text, plain=not flags & ryml.KEYQUO, tag=tag)
-                    name = values[cache_key]
-                if name in seen:
-                    # A key and value both empty (":" alone) have no text: point at the mapping.
-                    offset = self._offset_of(child, key=True)
-                    if offset is None:
-                        offset = self._offset_of(node, key=True) or 0
-                    if reported is not None and repr(name) == reported:
-                        return self._line_column(offset)
-                    earliest = offset if earliest is None else min(earliest, offset)
-                    break
-                seen.add(name)
+                if flags & _CONTAINER:
+                    containers.append(child)
+                if not is_map or repeated:
+                    continue
+                name = self._key_value(child, flags)
+                if name not in seen:
+                    seen.add(name)
+                    continue
+                repeated = True
+                # A key and value both empty (":" alone) have no text: point at the mapping.
+                offset = self._offset_of(child, key=True)
+                if offset is None:
+                    offset = self._offset_of(node, key=True) or 0
+                if reported is not None and repr(name) == reported:
+                    return self._line_column(offset)
+                earliest = offset if earliest is None else min(earliest, offset)
+            stack.extend(reversed(containers))
         return None if earliest is None else self._line_column(earliest)
+
+    def _key_value(self, node: int, flags: int | None = None) -> Any:
+        """The key of `node` as yaml_rs loads it (`flags`: its ryml type, if already known)."""
+        tree = self._tree
+        if flags is None:
+            flags = tree.type(node)
+        text = _bytes(tree.key(node))
+        if flags & ryml.KEYREF:
+            if self._anchors is None:
+                self._anchors = self._scalar_anchors()
+            # An alias of a container equals only the same alias (ryml refuses container keys
+            # written out, so no other key can be that container).
+            return self._anchors.get(text[1:], ("*", text[1:]))
+        tag = bytes(tree.key_tag(node)) if flags & ryml.KEYTAG else None
+        cache_key = (text, flags & ryml.KEYQUO, tag)
+        if cache_key not in self._key_values:
+            self._key_values[cache_key] = _scalar_value(text, plain=not flags & ryml.KEYQUO,
+                                                        tag=tag)
+        return self._key_values[cache_key]
 
     def _scalar_anchors(self) -> dict[bytes, Any]:
         """The value of every anchored scalar (key or value), by anchor name."""
@@ -207,7 +221,16 @@ class PositionIndex:
             return None
         if tree.is_map(node):
             found = tree.find_child(node, str(part).encode())
-            return None if found == ryml.NONE else int(found)
+            if found != ryml.NONE:
+                return int(found)
+            # Not written as Python writes it ("0x1" for 1, "~" or nothing for None, an
+            # escaped or aliased key): look the data's key up by value, one index per mapping.
+            if node not in self._key_indexes:
+                index: dict[Any, int] = {}
+                for child in self._children(node):
+                    index.setdefault(self._key_value(child), child)
+                self._key_indexes[node] = index
+            return self._key_indexes[node].get(part)
         return None
 
     def _offset_of(self, node: int, *, key: bool) -> int | None:

@@ -520,6 +520,25 @@ def test_position__missing_node__falls_back_to_the_nearest_ancestor(
     assert column in (expected_column, expected_column - 1)
 
 
+@pytest.mark.parametrize(
+    ("key", "needle"),
+    [(1, "0x1: b"), (None, "~: c"), (False, "false: d"), ("ab", '"a\\x62": e')],
+    ids=["hex integer", "null", "boolean", "escaped"],
+)
+def test_position__key_not_written_as_python_writes_it__its_own_line(
+        key: Any, needle: str) -> None:
+    # Given keys whose text differs from the loaded key (the loaded key is what findings name)
+    text = 'network: a\n0x1: b\n~: c\nfalse: d\n"a\\x62": e\n'
+    document = load_yaml("bundle.yaml", text.encode())
+    assert document.ok, where(document.errors)
+
+    # When
+    where_it_is = document.position((key,), key=True)
+
+    # Then: that key's place, not the top of the file
+    assert where_it_is == position_of(text, needle)
+
+
 def test_position__unicode_before_the_node__column_counts_characters() -> None:
     # Given non-ASCII text before a node on the same line
     text = 'regions:\n  - {name: "Île-de-France", code: IDF}\n'
