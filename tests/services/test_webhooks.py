@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -96,7 +98,8 @@ class Receiver:
 
 @contextmanager
 def receiver(*statuses: int, headers: dict[str, str] | None = None,
-             hold: threading.Event | None = None) -> Iterator[Receiver]:
+             hold: threading.Event | None = None,
+             tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
     received = Receiver(statuses=list(statuses), headers=headers or {}, hold=hold)
 
     class Handler(BaseHTTPRequestHandler):
@@ -121,6 +124,8 @@ def receiver(*statuses: int, headers: dict[str, str] | None = None,
             pass  # the client hung up on a held answer: expected, not worth a traceback
 
     server = Server(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.timeout = 0.05
     received.port = server.server_address[1]
     received.url = f"http://127.0.0.1:{received.port}/hook"
@@ -552,6 +557,58 @@ def test_webhook_deliver__name_answers_change__connects_to_the_address_it_checke
     assert dns["asked"] == ["hooks.example.com"]
     [(headers, _)] = hook.requests
     assert headers["Host"] == f"hooks.example.com:{hook.port}"
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> Path:
+    """A self-signed certificate (and its key, in the same file) for hooks.example.com."""
+    path = tmp_path / "hooks.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=hooks.example.com",
+                    "-addext", "subjectAltName=DNS:hooks.example.com",
+                    "-keyout", str(path), "-out", str(path)],
+                   check=True, capture_output=True, timeout=60)
+    return path
+
+
+def tls_server(certificate: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate)
+    return context
+
+
+def test_webhook_deliver__https_certificate_for_the_name__delivered_to_the_checked_address(
+        certificate: Path, dns: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an HTTPS receiver whose certificate names hooks.example.com, trusted here
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    with receiver(tls=tls_server(certificate)) as hook:
+        dns["hooks.example.com"] = ["127.0.0.1"]
+        subscription(url=f"https://hooks.example.com:{hook.port}/hook")
+        [delivery] = webhook_event("activation", {})
+
+        # When the delivery is sent (to the address, with the name for TLS and Host)
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    # Then it arrived
+    assert result is not None
+    assert (result.status, result.response_status) == ("delivered", 200), result.last_error
+    [(headers, _)] = hook.requests
+    assert headers["Host"] == f"hooks.example.com:{hook.port}"
+
+
+def test_webhook_deliver__https_certificate_not_trusted__failed_attempt_nothing_sent(
+        certificate: Path, dns: dict[str, list[str]]) -> None:
+    with receiver(tls=tls_server(certificate)) as hook:
+        dns["hooks.example.com"] = ["127.0.0.1"]
+        subscription(url=f"https://hooks.example.com:{hook.port}/hook")
+        [delivery] = webhook_event("activation", {})
+
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    assert result is not None
+    assert (result.status, result.response_status) == ("pending", None)
+    assert "CERTIFICATE_VERIFY_FAILED" in result.last_error
+    assert hook.requests == []
 
 
 def test_webhook_deliver__allowed_then_setting_off__failed_and_nothing_sent(
