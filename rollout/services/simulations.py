@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -41,8 +41,8 @@ logger = logging.getLogger(__name__)
 #: of 150,000 items is answered at once) are computed in the web process, when their catalogue
 #: has at most this many SKUs (its Zipf table takes 16 bytes a SKU)
 INLINE_CATALOG = 1_000_000
-#: a job still pending or running after this long is sent to the workers again when someone
-#: asks for it (its message was lost, or its worker died); a run takes seconds
+#: a job still pending or running after this long is sent to the workers again, by the periodic
+#: sweep or an identical request (its message was lost, or its worker died); a run takes seconds
 STALE_AFTER = timedelta(minutes=5)
 #: a job whose worker died this many times is failed rather than started again
 MAX_ATTEMPTS = 3
@@ -125,7 +125,7 @@ def simulation_job_create(
                 job = SimulationJob.objects.create(
                     version=version, baseline=baseline, request_key=key,
                     demand=None if demand is None else demand.model_dump(),
-                    requested_by=user if isinstance(user, User) else None)
+                    requested_by=user)
                 _enqueue_on_commit(job.id)
             logger.info("simulation_job.created job_id=%s version_id=%s", job.id, version.id)
             return job
