@@ -31,9 +31,9 @@ class NotFound(LookupError):
 
 def _findings(items: list[Finding]) -> dict[str, object]:
     """`findings` (a few of each code, then one entry counting the rest, as `validate` caps
-    them) with the `errors` and `warnings` of the whole list."""
-    shown = cap_per_code(items, SHOWN_PER_CODE)
-    return {"findings": [f.as_dict() for f in shown], **counts(items)}
+    them) and, when there are some, the `errors` and `warnings` of the whole list."""
+    shown = [f.as_dict() for f in cap_per_code(items, SHOWN_PER_CODE)]
+    return {"findings": shown, **(counts(items) if items else {})}
 
 
 def register(api: NinjaAPI) -> None:
