@@ -11,17 +11,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rollout.domain.simulate import KPI_NAMES, PERCENT_KPIS
+from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
 
 HIGHER_IS_BETTER = frozenset({"in_region_pct", "fill_pct"})
 NEUTRAL = frozenset({"orders"})
 
 
+#: decimals a change of each KPI is shown with: counts whole, average hours to the hundredth,
+#: the rest (percentages, km) to the tenth
+SHOWN_DECIMALS = {name: 0 if name in COUNT_KPIS else 2 if name == "avg_hours" else 1
+                  for name in KPI_NAMES}
+
+
+def shown_change(kpi: str, before: float, after: float) -> float:
+    """The change from `before` to `after` rounded as pages show it (0.0, never -0.0, when it
+    rounds away)."""
+    return round(after - before, SHOWN_DECIMALS.get(kpi, 1)) + 0.0
+
+
 def change_verdict(kpi: str, before: float, after: float) -> str:
-    """How a change of `kpi` from `before` to `after` reads: "same", "better", "worse", or
-    "changed" for a KPI with no better direction (orders)."""
-    diff = after - before
-    if abs(diff) < 1e-9:
+    """How a change of `kpi` from `before` to `after` reads: "same" when it rounds to nothing
+    as shown (SHOWN_DECIMALS), else "better", "worse", or "changed" for a KPI with no better
+    direction (orders)."""
+    diff = shown_change(kpi, before, after)
+    if diff == 0:
         return "same"
     if kpi in NEUTRAL:
         return "changed"

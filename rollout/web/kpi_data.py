@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rollout.domain.gates import change_verdict
+from rollout.domain.gates import SHOWN_DECIMALS, change_verdict, shown_change
 from rollout.domain.simulate import COUNT_KPIS, PERCENT_KPIS
 from rollout.models import Activation, KpiSnapshot
 
@@ -55,15 +55,16 @@ def kpi_cell(name: str, after: float | None, before: float | None,
                    observed=observed, before=before)
     if after is None or before is None:
         return cell
-    diff = after - before
+    verdict = change_verdict(name, before, after)
+    diff = shown_change(name, before, after)
     unit = " pts" if name in PERCENT_KPIS else ""
-    number = f"{diff:+,.0f}" if name in COUNT_KPIS else f"{diff:+,.1f}"
-    if diff == 0:
-        number = "0"
-    arrow = "▲" if diff > 0 else "▼" if diff < 0 else "="
-    number = number.replace("-", "−")
-    return KpiCell(cell.name, cell.label, after, cell.shown, diff, f"{arrow} {number}{unit}",
-                   change_verdict(name, before, after), observed, before)
+    if verdict == "same":  # a change that rounds to nothing is no change: "= 0", never "▼ −0.0"
+        return KpiCell(cell.name, cell.label, after, cell.shown, 0.0, f"= 0{unit}", verdict,
+                       observed, before)
+    number = f"{diff:+,.{SHOWN_DECIMALS.get(name, 1)}f}".replace("-", "−")
+    arrow = "▲" if diff > 0 else "▼"
+    return KpiCell(cell.name, cell.label, after, cell.shown, after - before,
+                   f"{arrow} {number}{unit}", verdict, observed, before)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from rollout.domain.gates import (
     change_verdict,
     judge,
     regression_pct,
+    shown_change,
 )
 from rollout.domain.simulate import KPI_NAMES, PERCENT_KPIS
 
@@ -155,3 +156,30 @@ def test_judge__unknown_kpi__fails_closed() -> None:
 def test_change_verdict__direction_of_the_kpi__decides(kpi: str, before: float, after: float,
                                                        expected: str) -> None:
     assert change_verdict(kpi, before, after) == expected
+
+
+@pytest.mark.parametrize(("kpi", "before", "after"), [
+    ("avg_hours", 30.004, 30.001),  # -0.003 h: shown as -0.00
+    ("avg_km", 412.34, 412.31),  # -0.03 km: shown as -0.0
+    ("in_region_pct", 71.26, 71.24),
+    ("trucks", 100.0, 100.4),
+    ("orders", 1000.0, 1000.2),
+])
+def test_change_verdict__change_rounds_to_zero_as_shown__same(kpi: str, before: float,
+                                                             after: float) -> None:
+    # Given a change too small to show at the KPI's precision
+    # When it is judged
+    verdict = change_verdict(kpi, before, after)
+
+    # Then it reads as no change, never as "better" or "worse"
+    assert verdict == "same"
+    assert shown_change(kpi, before, after) == 0.0
+    assert str(shown_change(kpi, before, after)) == "0.0"  # no "-0.0"
+
+
+def test_change_verdict__smallest_shown_change__has_a_direction() -> None:
+    # Given changes of exactly one shown unit
+    # Then they read with their direction
+    assert change_verdict("avg_hours", 30.00, 29.99) == "better"
+    assert change_verdict("in_region_pct", 71.2, 71.1) == "worse"
+    assert change_verdict("trucks", 100, 101) == "worse"
