@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.templatetags.static import static
+from django.urls import path
+from django.views.generic import RedirectView
+
 from rollout.web.views import (
     audit,
     dashboard,
@@ -17,6 +21,9 @@ from rollout.web.views import (
 app_name = "web"
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links: the icon the pages link, from static.
+    path("favicon.ico", RedirectView.as_view(url=static("rollout/favicon.ico"), permanent=True),
+         name="favicon"),
     *dashboard.urlpatterns,
     *regions.urlpatterns,
     *versions.urlpatterns,
