@@ -69,12 +69,14 @@ def test_get_rollout__id_not_a_usable_integer__4xx(as_role: AsRole, who: People,
 
 
 def test_post_versions__every_yaml_test_suite_case__answers_and_never_a_server_error(
-        as_role: AsRole, who: People, settings: Settings) -> None:
+        as_role: AsRole, who: People, settings: Settings,
+        capfd: pytest.CaptureFixture[str]) -> None:
     """The public YAML test suite (tests/data/yaml-test-suite) posted as single-file bundles:
     it found the crash on two empty keys (`: a` then `: b`), a 500 here."""
     # Given an editor allowed to post all 402 cases in one go
     settings.RRM_WRITE_RATE_PER_MINUTE = 10**6
     editor = as_role("editor")
+    capfd.readouterr()
 
     # When each case is posted as the one file of a bundle
     answers = {}
@@ -93,3 +95,5 @@ def test_post_versions__every_yaml_test_suite_case__answers_and_never_a_server_e
     without_e100 = [case.id for case in SUITE_CASES if case.fail and "E100" not in {
         finding["code"] for finding in answers[case.id][1]["findings"]}]
     assert without_e100 == []
+    # and rapidyaml's C++ parse errors did not reach the server's stderr (its log)
+    assert "ERROR: [" not in capfd.readouterr().err
