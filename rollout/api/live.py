@@ -12,8 +12,8 @@ from rollout.api.auth import caller
 from rollout.api.errors import NotFound
 from rollout.api.schemas import ActiveOut, ErrorOut, RouteOut, RoutesIn, RoutesOut
 from rollout.services.live import latest_activations, live_state
-from rollout.services.route_index import route_lookup
 from rollout.services.roles import Role
+from rollout.services.route_index import route_lookup
 
 router = Router(tags=["live"])
 

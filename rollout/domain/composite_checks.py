@@ -95,21 +95,38 @@ def facility_owners(state: CompositeState) -> dict[str, str]:
     return owners
 
 
+_SAME: dict[tuple[int, ...], tuple[Network, Network, bool]] = {}
+
+
 def _same_network(a: Network, b: Network) -> bool:
-    """The same facilities and lanes, in the same order (zones are compared per region)."""
-    return (a.facilities is b.facilities and a.lanes is b.lanes) or (
-        a.facilities == b.facilities and a.lanes == b.lanes)
+    """The same facilities and lanes, in the same order (zones are compared per region).
+    Composites of the same versions share their lists; comparing 12,000 records otherwise is
+    kept per pair of lists (a plan check asks it of every phase)."""
+    if a.facilities is b.facilities and a.lanes is b.lanes:
+        return True
+    key = (id(a.facilities), id(a.lanes), id(b.facilities), id(b.lanes))
+    known = _SAME.get(key)
+    if known is not None and known[0].facilities is a.facilities and \
+            known[1].facilities is b.facilities:
+        return known[2]
+    same = a.facilities == b.facilities and a.lanes == b.lanes
+    if len(_SAME) >= 16:
+        _SAME.clear()
+    _SAME[key] = (a, b, same)  # holds the lists, so their ids stay theirs
+    return same
 
 
 def _touched_regions(old: CompositeState, new: CompositeState) -> set[str]:
-    """Regions that came, went or changed version, and those that gained or lost zones. (A
-    zone's record comes from its owner's version, so it changes only with one of those.)"""
+    """Regions that came, went or changed version, and those whose zones changed. (A zone's
+    record comes from its owner's version, so it changes only with one of those.)"""
+    assert old.bundle is not None and new.bundle is not None
     codes = set(old.region_versions) | set(new.region_versions)
     touched = {c for c in codes if old.region_versions.get(c) != new.region_versions.get(c)}
-    for zone in old.zone_owner.keys() | new.zone_owner.keys():
-        before, after = old.zone_owner.get(zone), new.zone_owner.get(zone)
-        if before != after:
-            touched.update(code for code in (before, after) if code is not None)
+    old_zones = {r.code: r.zones for r in old.bundle.regions.regions}
+    for region in new.bundle.regions.regions:
+        if region.code not in touched and old_zones.get(region.code) != region.zones:
+            touched.add(region.code)
+    # A zone a region lost went to a touched region (or out): that region is touched already.
     return touched
 
 
@@ -119,16 +136,16 @@ def _slice(state: CompositeState, touched: set[str]) -> tuple[Bundle, list[str]]
     bundle = state.bundle
     assert bundle is not None
     zones = [z for z in bundle.network.zones if state.zone_owner[z.id] in touched]
-    regions = [r if r.code in touched else Region(code=r.code, name=r.name, zones=[],
-                                                  facilities=r.facilities)
+    regions = [r if r.code in touched else Region.model_construct(
+                   code=r.code, name=r.name, zones=[], facilities=r.facilities)
                for r in bundle.regions.regions]
     kept = [i for i, code in enumerate(state.rule_region) if code in touched]
     routes = [bundle.routing.routes[i] for i in kept]
     sliced = Bundle(
-        network=Network(facilities=bundle.network.facilities, zones=zones,
-                        lanes=bundle.network.lanes),
-        regions=Regions(regions=regions, policy=bundle.regions.policy),
-        routing=Routing(routes=routes, fallback=bundle.routing.fallback),
+        network=Network.model_construct(facilities=bundle.network.facilities, zones=zones,
+                                        lanes=bundle.network.lanes),
+        regions=Regions.model_construct(regions=regions, policy=bundle.regions.policy),
+        routing=Routing.model_construct(routes=routes, fallback=bundle.routing.fallback),
         demand=bundle.demand,
     )
     return sliced, [state.rule_region[i] for i in kept]

@@ -16,6 +16,9 @@ class LiveLock(models.Model):
     class Meta:
         verbose_name = "live state lock"
 
+    def __str__(self) -> str:
+        return f"live state lock (last taken {self.taken_at})"
+
 
 class RouteTableRecord(models.Model):
     """A stored version's route table (`rollout.domain.live_table.RouteTable`), computed once:
@@ -26,6 +29,9 @@ class RouteTableRecord(models.Model):
     data = models.BinaryField()
     built_ms = models.FloatField(default=0.0)
 
+    def __str__(self) -> str:
+        return f"route table of version {self.version_id}"
+
 
 class LiveStateRecord(models.Model):
     """The live state's routes at one activation (`rollout.domain.live_table.LiveTable`),
@@ -34,3 +40,6 @@ class LiveStateRecord(models.Model):
     at_activation = models.BigIntegerField(primary_key=True)
     data = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"live state at activation {self.at_activation}"

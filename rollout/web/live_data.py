@@ -2,8 +2,12 @@
 composite state (the dashboard's and each region's), and who changed a region, in words.
 
 The map is the expensive part (904 zones projected and drawn), so it is built once per live
-state: the key is the newest activation id (`live_state().at_activation`) with the newest
-version (whose network supplies the zones that are not live yet).
+state: the key is the newest activation id (`live_state().at_activation`) with the upcoming
+version (`upcoming_version()`, whose network supplies the zones that are not live yet).
+
+These pages cost what the live network costs: besides the live state they read one version
+only, the one a rollout in flight is taking live (before anything was ever live: the newest),
+never whatever else is stored. A large version uploaded and never rolled out costs them nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from django.utils.safestring import SafeString
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.composite import claimed_zones
-from rollout.models import Activation, Version
+from rollout.domain.lifecycle import State
+from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
-from rollout.services.live import LiveState, live_state
 from rollout.services.kpis import known_region_codes
+from rollout.services.live import LiveState, live_state
 from rollout.web.usmap import NetworkMap, network_map, region_colours
 
 
@@ -63,8 +68,20 @@ _map_lock = threading.Lock()
 _map_cache: tuple[LiveState, str | None, LiveMap] | None = None
 
 
-def newest_version() -> Version | None:
-    """The newest valid version: its network supplies the zones that are not live yet."""
+#: rollout states the dashboard calls "in flight": approved, started, not finished
+IN_FLIGHT = (State.APPROVED.value, State.RUNNING.value, State.PAUSED.value)
+
+
+def upcoming_version() -> Version | None:
+    """The version whose network supplies the zones not live yet on the live pages: the one the
+    newest rollout in flight is taking live; before anything was ever live, the newest valid
+    version (what a first rollout would take live); otherwise none."""
+    in_flight = (Rollout.objects.filter(state__in=IN_FLIGHT)
+                 .order_by("-created_at", "-id").values_list("version_id", flat=True).first())
+    if in_flight is not None:
+        return Version.objects.only("id", "digest").get(id=in_flight)
+    if Activation.objects.exists():
+        return None
     return (Version.objects.filter(valid=True).only("id", "digest")
             .order_by("-created_at", "-id").first())
 
@@ -73,7 +90,7 @@ def live_map(state: LiveState | None = None) -> LiveMap:
     """The live map for the current composite state, built once per (live state, version)."""
     global _map_cache
     state = state or live_state()
-    newest = newest_version()
+    newest = upcoming_version()
     newest_id = newest.id if newest else None
     cached = _map_cache
     if cached is not None and cached[0] is state and cached[1] == newest_id:
@@ -136,15 +153,16 @@ def _build_live_map(state: LiveState, newest: Version | None) -> LiveMap:
 @dataclass(frozen=True)
 class RegionMap:
     map: NetworkMap
-    #: region code -> zones this region claims in the newest version that are live there now
+    #: region code -> zones this region claims in the upcoming version that are live there now
     elsewhere: dict[str, int]
     newest: str | None
 
 
 def region_map(code: str, colours: dict[str, str], state: LiveState | None = None) -> RegionMap:
-    """Just this region's zones: live ones in its colour; the ones it claims in the newest
-    version but that are live in another region in that region's colour, labelled "live in
-    XX" (they are live, just not here yet); the ones not live anywhere in grey."""
+    """Just this region's zones: live ones in its colour; the ones it claims in the upcoming
+    version (`upcoming_version()`) but that are live in another region in that region's colour,
+    labelled "live in XX" (they are live, just not here yet); the ones not live anywhere in
+    grey."""
     state = state or live_state()
     composite = state.composite
     owner = composite.zone_owner
@@ -155,7 +173,7 @@ def region_map(code: str, colours: dict[str, str], state: LiveState | None = Non
             if owner.get(z.id) == code:
                 rows.append((z.id, z.lat, z.lon, code))
                 seen.add(z.id)
-    newest = newest_version()
+    newest = upcoming_version()
     base = version_bundle(version=newest) if newest is not None else None
     elsewhere: dict[str, int] = {}
     if base is not None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from rollout.domain.composite import claimed_zones
 from rollout.models import Version
 from rollout.selectors import version_bundle
-from rollout.services.live import latest_activations
 from rollout.services.kpis import known_region_codes
+from rollout.services.live import latest_activations
 from rollout.web.usmap import region_colours
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rollout.domain.bundle import Bundle
-from rollout.domain.composite import LiveRegion, claimed_zones, compose
-from rollout.domain.composite_checks import check_composite, check_composite_after
+from rollout.domain.composite import CompositeState, LiveRegion, claimed_zones, compose
+from rollout.domain.composite_checks import (
+    CheckedComposite,
+    check_composite,
+    check_composite_after,
+)
 from rollout.domain.schema import (
     Facility,
     Lane,
@@ -26,6 +31,7 @@ CODES = ("AA", "BB", "CC")
 FCS, SCS, DSS = ("FC-1", "FC-2", "FC-3"), ("SC-1", "SC-2"), ("DS-1", "DS-2", "DS-3")
 FACILITIES = FCS + SCS + DSS
 ZONES = tuple(f"{100 + i}" for i in range(8))
+RULE_KINDS: tuple[Literal["nearest", "nearest_in_region"], ...] = ("nearest", "nearest_in_region")
 
 
 @st.composite
@@ -53,8 +59,9 @@ def bundles(draw: st.DrawFn, network: Network) -> Bundle:
                       facilities=draw(st.lists(st.sampled_from(FACILITIES), max_size=4,
                                                unique=True)))
                for c in CODES]
-    candidates = (st.sampled_from(("nearest", "nearest_in_region"))
-                  | st.lists(st.sampled_from((*FCS, "SC-1", "FC-9")), min_size=1, max_size=3,
+    candidates: st.SearchStrategy[Literal["nearest", "nearest_in_region"] | list[str]] = (
+        st.sampled_from(RULE_KINDS)
+        | st.lists(st.sampled_from((*FCS, "SC-1", "FC-9")), min_size=1, max_size=3,
                              unique=True))
     via = st.none() | st.lists(st.sampled_from((*SCS, "SC-9")), min_size=1, max_size=2)
     routes = [Route(region=c, fcs=draw(candidates), via=draw(via)) for c in CODES
@@ -87,12 +94,12 @@ def plans(draw: st.DrawFn) -> Plan:
                 draw(st.integers(0, 2)))
 
 
-def _state(plan: Plan, placed: dict[str, tuple[int, int]], ever: set[str]):  # type: ignore[no-untyped-def]  # CompositeState
+def _state(plan: Plan, placed: dict[str, tuple[int, int]], ever: set[str]) -> CompositeState:
     live = [LiveRegion(code, f"v{v}", plan.versions[v], seq) for code, (v, seq) in placed.items()]
     return compose(live, ever)
 
 
-def _dicts(checked) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]  # CheckedComposite
+def _dicts(checked: CheckedComposite) -> list[dict[str, object]]:
     return [f.as_dict() for f in checked.findings()]
 
 

@@ -49,7 +49,7 @@ def test_region_rollbacks__two_at_once_that_together_leave_a_gap__exactly_one_su
     role_grant(user=operator, role=Role.OPERATOR)
 
     # When MA goes back to the original and SE to the moved version at the same moment
-    start, outcomes = threading.Barrier(2), {}
+    start, outcomes = threading.Barrier(2), dict[str, object]()
     threads = [_rollback_in_thread("MA", original, operator, start, outcomes),
                _rollback_in_thread("SE", moved, operator, start, outcomes)]
     for thread in threads:

@@ -19,9 +19,9 @@ from rollout.models import (
 )
 from rollout.services import engine
 from rollout.services.activations import region_rollback
-from rollout.services.live import composite_findings, live_state
 from rollout.services.engine import rollout_advance
 from rollout.services.kpis import kpi_observation_record, simulation_run
+from rollout.services.live import composite_findings, live_state
 from rollout.services.rollouts import GatePlan, PhasePlan, rollout_pause, rollout_resume
 from tests.rollout_factories import (
     Clock,

@@ -29,9 +29,9 @@ from rollout.domain.lifecycle import StepKind, TransitionRefused
 from rollout.models import Activation, AuditEvent, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.activations import ActivationRefused, region_rollback
-from rollout.services.live import composite_findings, latest_activations, live_state
 from rollout.services.engine import rollout_advance
 from rollout.services.kpis import kpi_observation_record, simulation_run
+from rollout.services.live import composite_findings, latest_activations, live_state
 from rollout.services.rollouts import (
     GatePlan,
     PhasePlan,

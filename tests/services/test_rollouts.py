@@ -10,8 +10,8 @@ import pytest
 
 from rollout.domain.lifecycle import PhaseState, TransitionRefused
 from rollout.models import Activation, AuditEvent, Gate, Phase, Rollout, RolloutEvent
-from rollout.services.live import composite_findings, live_state
 from rollout.services.engine import rollout_advance
+from rollout.services.live import composite_findings, live_state
 from rollout.services.roles import Role, RoleRequired, role_grant
 from rollout.services.rollouts import (
     GatePlan,
