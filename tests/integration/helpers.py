@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,7 +198,12 @@ class RedisServer:
         wait_for(self.ping, timeout=20, what=f"Redis on {self.port} to answer PING")
 
 
-def broker_controllable(broker_url: str) -> RedisServer | RabbitMQServer | str:
+class StoppableServer(Protocol):
+    def stop(self) -> None: ...
+    def start(self) -> None: ...
+
+
+def broker_controllable(broker_url: str) -> StoppableServer | str:
     """The local broker (Redis or RabbitMQ) this test may stop and start, or why it cannot."""
     if broker_url.startswith(("amqp://", "pyamqp://")):
         return rabbitmq_controllable(broker_url)
@@ -210,11 +215,20 @@ def redis_controllable(broker_url: str) -> str | None:
     if not broker_url.startswith("redis://"):
         scheme = broker_url.split("://", 1)[0]
         return f"stopping the broker is implemented for Redis and RabbitMQ (it is {scheme})"
-    host = urlsplit(broker_url).hostname or ""
+    return not_local("Redis", broker_url, ("redis-server", "redis-cli"), needs_root=False)
+
+
+def not_local(service: str, url: str, tools: tuple[str, ...], *,
+              needs_root: bool = True) -> str | None:
+    """Why this test cannot control the service at `url` with `tools`, or None when it can."""
+    host = urlsplit(url).hostname or ""
     if host not in {"127.0.0.1", "localhost", "::1"}:
-        return f"Redis at {host} is not on this machine"
-    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
-        return "redis-server / redis-cli are not on PATH"
+        return f"{service} at {host} is not on this machine"
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        return f"{', '.join(missing)} not on PATH"
+    if needs_root and os.geteuid() != 0:
+        return f"controlling {service} needs root"
     return None
 
 
@@ -254,13 +268,9 @@ class PostgresServer:
 
 def postgres_controllable(database_url: str) -> PostgresServer | str:
     """The local cluster this test may restart, or why it cannot."""
-    host = urlsplit(database_url).hostname or ""
-    if host not in {"127.0.0.1", "localhost", "::1"}:
-        return f"PostgreSQL at {host} is not on this machine"
-    if not all(shutil.which(tool) for tool in ("pg_ctlcluster", "pg_isready", "pg_lsclusters")):
-        return "pg_ctlcluster, pg_isready or pg_lsclusters is not on PATH"
-    if os.geteuid() != 0:
-        return "restarting the PostgreSQL cluster needs root"
+    reason = not_local("PostgreSQL", database_url, ("pg_ctlcluster", "pg_isready", "pg_lsclusters"))
+    if reason:
+        return reason
     port = urlsplit(database_url).port or 5432
     listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True,
                             timeout=10, check=False).stdout
@@ -320,11 +330,5 @@ def rabbitmq_controllable(broker_url: str) -> RabbitMQServer | str:
     if not broker_url.startswith(("amqp://", "pyamqp://")):
         scheme = broker_url.split("://", 1)[0]
         return f"the broker is {scheme}, not RabbitMQ"
-    host = urlsplit(broker_url).hostname or ""
-    if host not in {"127.0.0.1", "localhost", "::1"}:
-        return f"RabbitMQ at {host} is not on this machine"
-    if shutil.which("rabbitmqctl") is None or shutil.which("rabbitmq-diagnostics") is None:
-        return "rabbitmqctl / rabbitmq-diagnostics are not on PATH"
-    if os.geteuid() != 0:
-        return "reconfiguring RabbitMQ needs root"
-    return RabbitMQServer()
+    return not_local("RabbitMQ", broker_url, ("rabbitmqctl", "rabbitmq-diagnostics")) or \
+        RabbitMQServer()

@@ -10,6 +10,7 @@ import itertools
 import os
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.db import connection
@@ -39,6 +40,7 @@ from tests.integration.scenario import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+T = TypeVar("T")
 
 RUN_SECONDS = 60.0  # three phases of ~2 s bake each, with room for a slow machine
 DATABASE_DOWN_SECONDS = 3.0  # the server is shared: a short outage
@@ -52,6 +54,23 @@ def _finished(rollout: Rollout, worker: CeleryWorker, timeout: float = RUN_SECON
 def _baking(rollout: Rollout, index: int, worker: CeleryWorker) -> None:
     wait_for(lambda: rollout.phases.filter(index=index, state=PhaseState.BAKING).exists(),
              timeout=30, what=f"phase {index + 1} of rollout {rollout.id} to bake", worker=worker)
+
+
+def _or_skip(service: T | str) -> T:
+    """The service a test controls, or skip the test with the reason it cannot."""
+    if isinstance(service, str):
+        pytest.skip(service)
+    return service
+
+
+def _first_phase_baking(worker: CeleryWorker) -> Rollout:
+    """The east coast live on a baseline, and a rollout of the next version (three phases of
+    3 s bake) started, its first phase baking."""
+    baseline, new = east_coast_versions()
+    baseline_live(baseline)
+    rollout = rollout_started(people(), new, bake_minutes=0.05)
+    _baking(rollout, 0, worker)
+    return rollout
 
 
 def _assert_completed_once_each(rollout: Rollout, worker: CeleryWorker) -> None:
@@ -99,10 +118,7 @@ def test_rollout__three_phases_on_a_real_worker__completes_each_region_once(
 def test_rollout__worker_killed_mid_bake__completes_each_region_once(
         worker: CeleryWorker) -> None:
     # Given a running rollout whose first phase is baking (the worker holds its ETA message)
-    baseline, new = east_coast_versions()
-    baseline_live(baseline)
-    rollout = rollout_started(people(), new, bake_minutes=0.05)
-    _baking(rollout, 0, worker)
+    rollout = _first_phase_baking(worker)
 
     # When the worker and its beat are SIGKILLed, stay dead past the bake, then restart
     worker.kill()
@@ -117,14 +133,9 @@ def test_rollout__worker_killed_mid_bake__completes_each_region_once(
 
 def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
         worker: CeleryWorker) -> None:
-    broker = broker_controllable(os.environ["CELERY_BROKER_URL"])
-    if isinstance(broker, str):
-        pytest.skip(broker)
+    broker = _or_skip(broker_controllable(os.environ["CELERY_BROKER_URL"]))
     # Given a running rollout whose first phase is baking
-    baseline, new = east_coast_versions()
-    baseline_live(baseline)
-    rollout = rollout_started(people(), new, bake_minutes=0.05)
-    _baking(rollout, 0, worker)
+    rollout = _first_phase_baking(worker)
 
     # When the broker goes away (Redis: its queued messages with it; RabbitMQ: every connection
     # cut) for longer than the bake
@@ -144,14 +155,9 @@ def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
 
 def test_rollout__database_restarted_mid_rollout__completes_each_region_once(
         worker: CeleryWorker) -> None:
-    postgres = postgres_controllable(os.environ["DATABASE_URL"])
-    if isinstance(postgres, str):
-        pytest.skip(postgres)
+    postgres = _or_skip(postgres_controllable(os.environ["DATABASE_URL"]))
     # Given a running rollout whose first phase is baking, about to end its bake
-    baseline, new = east_coast_versions()
-    baseline_live(baseline)
-    rollout = rollout_started(people(), new, bake_minutes=0.05)
-    _baking(rollout, 0, worker)
+    rollout = _first_phase_baking(worker)
     bake_until = rollout.phases.get(index=0).bake_until
     assert bake_until is not None
     time.sleep(max(0.0, (bake_until - timezone.now()).total_seconds() - 1.0))
@@ -173,9 +179,7 @@ def test_rollout__database_restarted_mid_rollout__completes_each_region_once(
 def test_rollout__bakes_longer_than_rabbitmqs_ack_timeout__completes_without_lost_channels(
         transactional_db: None, tmp_path: Path) -> None:
     broker_url = os.environ["CELERY_BROKER_URL"]
-    rabbitmq = rabbitmq_controllable(broker_url)
-    if isinstance(rabbitmq, str):
-        pytest.skip(rabbitmq)
+    rabbitmq = _or_skip(rabbitmq_controllable(broker_url))
     # Given a RabbitMQ that closes the channel of a consumer holding a delivery unacknowledged
     # for more than 3 s (its default is 30 min: shorter than many bakes), and a worker on it
     # that sends no ETA message for a step due more than 1 s ahead (the default is 5 min)
