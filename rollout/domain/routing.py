@@ -1,8 +1,8 @@
-"""A zone's candidate FCs and its route path, per DESIGN section 4 rules 1, 2 and 4.
+"""A zone's candidate FCs, per DESIGN section 4 rules 1 and 2.
 
 `nearest` lists every FC by great-circle distance to the zone (ties by facility id);
 `nearest_in_region` lists the FCs of the zone's region the same way; an explicit list is taken as
-written. A package goes FC -> `via` hops -> station, or along the fastest lane path by hours.
+written. The path from a candidate to the zone's station is `paths.py`'s (`zone_routes`).
 """
 
 from __future__ import annotations
