@@ -11,7 +11,10 @@ spends, without the network). Budget: every page under 200 ms (p95 reported agai
 "first" is the warm-up fetch, which fills the per-process caches (parsed bundles, highlighted
 listings, the composite state) in the order the pages are listed.
 The dashboard's weight is its HTML plus every stylesheet and script it links; budget 1 MB.
-Writes bench/out/pages.json.
+With `--large-zones N` a valid N-zone version (bench/generate_bundle.py, 8 regions) is also
+stored through the version service, never rolled out: pages about the live network should cost
+what the live network costs, whatever else is stored (issue 12 measured 100,000 zones).
+Writes bench/out/pages.json (bench/out/pages-large.json with `--large-zones`).
 """
 
 from __future__ import annotations
@@ -83,6 +86,25 @@ def _scenario() -> dict[str, Any]:
     rollout_advance(rollout_id=rollout.id)  # activates phase 1, then bakes
     return {"admin": admin, "versions": [v.id for v in versions], "rollout": rollout.id,
             "region": codes[0]}
+
+
+def _store_large_version(zones: int, work: Path) -> dict[str, Any]:
+    """A valid `zones`-zone version stored as an upload would be, and never rolled out."""
+    from bench.generate_bundle import generate_bundle
+    from rollout.services.versions import version_create
+
+    folder = work / f"large-{zones}"
+    counts = generate_bundle(folder, zones=zones, facilities=max(1_300, zones // 30),
+                             lanes=max(11_000, zones // 4))
+    files = {path.name: path.read_bytes() for path in sorted(folder.glob("*.yaml"))}
+    started = time.perf_counter()
+    result = version_create(files=files, message=f"bench: a valid {zones}-zone version")
+    seconds = time.perf_counter() - started
+    print(f"stored a {counts['bytes'] / 1e6:.1f} MB, {counts['zones']}-zone version "
+          f"{result.version.id} (valid={result.version.valid}) in {seconds:.1f} s")
+    return {"zones": counts["zones"], "facilities": counts["facilities"],
+            "bytes": counts["bytes"], "version": result.version.id,
+            "valid": result.version.valid, "store_s": seconds}
 
 
 def _pages(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -162,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="timed fetches per page")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the database in DIR")
+    parser.add_argument("--large-zones", type=int, default=0, metavar="N",
+                        help="also store a valid N-zone version (never rolled out)")
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="rrm-pages-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -170,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     _setup(database)
     data = _scenario()
+    large = _store_large_version(args.large_zones, work) if args.large_zones else None
     print(f"demo data and a running rollout ready in {time.perf_counter() - started:.1f} s")
     from django.test import Client
 
@@ -187,11 +212,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(weight['assets'])} assets = {weight['total_bytes'] / 1024:.0f} kB "
           f"(budget 1 MB): {weight['status']}")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "pages.json").write_text(json.dumps({
+    name = "pages-large.json" if large else "pages.json"
+    (OUT / name).write_text(json.dumps({
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_average": os.getloadavg()[0]},
-        "runs": args.runs, "pages": rows, "dashboard_weight": weight,
+        "runs": args.runs, "large_version": large, "pages": rows, "dashboard_weight": weight,
     }, indent=2) + "\n")
     over = [row for row in rows if row["status"] == "OVER"] or weight["status"] == "OVER"
     return 1 if over else 0

@@ -15,10 +15,9 @@ from django.utils import timezone
 from rollout.domain.lifecycle import PhaseState, State
 from rollout.models import FreezeWindow, KpiSnapshot, Rollout
 from rollout.services.live import LiveState
-from rollout.web.live_data import newest_version, rollout_url, version_url
+from rollout.web.live_data import IN_FLIGHT, rollout_url, upcoming_version, version_url
 from rollout.web.rollout_data import progress_percent
 
-IN_FLIGHT = (State.APPROVED.value, State.RUNNING.value, State.PAUSED.value)
 #: how long a finished rollout stays on the dashboard, under the ones in flight
 RECENTLY_ENDED = timedelta(hours=1)
 
@@ -129,14 +128,14 @@ def freeze_windows(now: datetime | None = None) -> list[dict[str, Any]]:
 def dashboard_key(state: LiveState, in_flight: list[InFlight],
                   now: datetime | None = None) -> str:
     """A short digest of everything the dashboard shows, except the countdowns: the live state
-    (its newest activation), the newest version, each rollout in flight's state, phase and next
+    (its newest activation), the upcoming version, each rollout in flight's state, phase and next
     step, the freeze windows not over (and whether each is open), the newest KPI snapshot.
 
     A page that polls with the key it was drawn with learns in a few cheap queries whether it
     needs redrawing: pauses, approvals, passed gates and finished rollouts change it too.
     """
     now = now or timezone.now()
-    newest = newest_version()
+    newest = upcoming_version()
     freezes = [(w.id, w.starts_at <= now) for w in
                FreezeWindow.objects.filter(ends_at__gt=now).only("id", "starts_at")
                .order_by("starts_at")[:20]]

@@ -23,7 +23,9 @@ from tests.web.helpers import assert_login_redirect, client_as, external_referen
 
 pytestmark = pytest.mark.django_db
 
-PATTERNS: list[URLPattern] = [p for p in web_urls.urlpatterns if isinstance(p, URLPattern)]
+#: every page (the favicon is a static file every browser may fetch, logged in or not)
+PATTERNS: list[URLPattern] = [p for p in web_urls.urlpatterns
+                              if isinstance(p, URLPattern) and p.name != "favicon"]
 
 
 def _arguments() -> dict[str, Any]:

@@ -154,9 +154,10 @@ def test_region_page__since_line__said_as_people_say_it(who: Any) -> None:
 
 def test_region_page__zones_live_elsewhere__labelled_live_there_never_not_live(
         who: Any) -> None:
-    # Given the original live everywhere; the newest version (not live) moves 282 from SE to MA
+    # Given the original live everywhere; an approved rollout of a version moving 282 from SE
+    # to MA
     make_live(original_version())
-    moved_282_version()
+    rollout_factory(moved_282_version(), ["MA", "SE"], who=who, state="approved")
 
     # When
     html = assert_page_ok(client_as(who.viewer).get("/regions/MA/"))
