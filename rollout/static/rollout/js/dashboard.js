@@ -43,9 +43,11 @@
       }
       const drawn = header();
       if (drawn) key = drawn.dataset.key;
-      if (changed) {
+      if (changed && drawn) {
+        // the server's time of the redrawn page, 24-hour UTC like every other time shown
+        // (the browser's clock and locale would say "4:40:11 PM" in its own zone)
         const note = document.getElementById("live-updated");
-        if (note) note.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+        if (note) note.textContent = `Updated ${drawn.dataset.drawn}`;
       }
       return true;
     };
