@@ -46,6 +46,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+        verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.subscription.url} ({self.status})"
