@@ -9,11 +9,12 @@ from rollout.services.activations import ActivationRefused, region_rollback
 from rollout.services.live import (
     composite_findings,
     ever_claimed_zones,
+    forget_live_state,
     latest_activations,
     live_state,
 )
 from rollout.services.roles import RoleRequired
-from rollout.services.route_index import RouteIndex, route_lookup
+from rollout.services.route_index import route_lookup
 from tests.factories import version_factory
 from tests.rollout_factories import (
     People,
@@ -265,16 +266,19 @@ def test_route_lookup__via_hop_without_lane__empty_path_like_the_checks() -> Non
     assert any(f.code == "E140" for f in composite_findings(live_state().composite))
 
 
-def test_route_index__built__every_live_zone_answered_before_any_lookup() -> None:
-    # Given every region live
+def test_live_state__loaded_by_another_process__every_live_zone_answered_from_the_record(
+) -> None:
+    # Given every region live, and the live state its writer stored
     original = original_version()
     make_live(original)
+    expected = {zone: route_lookup(zone) for zone in live_state().composite.live_zones}
+
+    # When a process that never built it loads it (its memory forgotten)
+    forget_live_state()
     state = live_state()
 
-    # When the route index is built, before any zone is looked up
-    index = RouteIndex(state)
-
-    # Then it already holds every live zone's answer (one batch), the same as a lookup gives
-    assert set(index.answers) == state.composite.live_zones
-    assert index.answers["070"] == route_lookup("070")
-    assert all(answer["version"] == original.id for answer in index.answers.values())
+    # Then it answers every live zone as the writer's process did, without composing
+    assert state._composite is None
+    assert {zone: state.route(zone) for zone in expected} == expected
+    assert all(answer is not None and answer["version"] == original.id
+               for answer in expected.values())
