@@ -165,6 +165,7 @@ AXES_RESET_ON_SUCCESS = True
 # The cool-off runs from the lockout: attempts during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "rollout.web.login_throttle.client_ip"
+AXES_USERNAME_CALLABLE = "rollout.web.login_throttle.username_of"
 AXES_LOCKOUT_CALLABLE = "rollout.web.login_throttle.lockout_response"
 AXES_VERBOSE = False  # its start-up line would land in every command's output; we log lockouts
 

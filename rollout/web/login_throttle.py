@@ -19,6 +19,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -28,6 +29,18 @@ logger = logging.getLogger(__name__)
 
 #: AuditEvent.object_id's length: a user name typed at the login form may be longer
 _OBJECT_ID_LENGTH = 64
+
+
+def username_of(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The user name a login attempt is counted under (AXES_USERNAME_CALLABLE): what was typed,
+    cut to the longest a user name can be. The login form does not check the length, and axes
+    stores the name in a 255-character column: a longer one would be a database error (a 500
+    on PostgreSQL), not a failed login."""
+    source = credentials if credentials else request.POST
+    name = source.get("username") if source else None
+    if name is None:
+        return None
+    return str(name)[:User._meta.get_field("username").max_length]
 
 
 def client_ip(request: HttpRequest) -> str | None:

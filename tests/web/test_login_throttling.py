@@ -155,12 +155,21 @@ def test_admin_login__wrong_passwords__throttled_too() -> None:
     assert answers[-1] == 429
 
 
-def test_login__absurd_user_name__audited_cut_to_fit() -> None:
+def test_login__absurd_user_name__a_failed_login_counted_and_audited_cut_to_fit() -> None:
+    # When the user name typed is longer than any user name (or axes' column) can be
     response = log_in("x" * 300, "guess")
 
+    # Then it is a failed login like any other, not a database error
     assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "x" * 150
     [event] = AuditEvent.objects.filter(action="login.failed")
     assert event.object_id == "x" * 64
+
+
+def test_login__user_name_with_a_nul__refused_without_a_500() -> None:
+    response = log_in("pat\x00", "guess")
+
+    assert response.status_code in (200, 400)
 
 
 def test_api_token__its_user_locked_out__token_still_works() -> None:
