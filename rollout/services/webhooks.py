@@ -57,8 +57,11 @@ def webhook_subscribe(*, url: str, secret: str, events: list[str],
 
     The URL's host must resolve to addresses a delivery may reach (see `target_check`)."""
     user = require_role(actor, Role.OPERATOR)
-    if len(secret) < 16:
-        raise WebhookRefused("the secret must be at least 16 characters")
+    longest = WebhookSubscription._meta.get_field("secret").max_length or 0
+    if not 16 <= len(secret) <= longest:
+        raise WebhookRefused(f"the secret must be 16 to {longest} characters")
+    if not secret.isprintable():
+        raise WebhookRefused("the secret must be printable characters (no control characters)")
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
         raise WebhookRefused(f"unknown events {unknown} (known: {', '.join(EVENTS)})")

@@ -35,7 +35,9 @@ def test_webhook_add_list_remove__operator__subscribed_listed_and_removed(
 
 @pytest.mark.parametrize(("url", "secret", "said"), [
     ("ftp://127.0.0.1", "s" * 20, "not an http(s) URL"),
-    ("http://127.0.0.1:9/hook", "short", "at least 16 characters"),
+    ("http://127.0.0.1:9/hook", "short", "16 to 128 characters"),
+    ("http://127.0.0.1:9/hook", "s" * 129, "16 to 128 characters"),
+    ("http://127.0.0.1:9/hook", "s" * 20 + "\x1b", "no control characters"),
     ("https://example.invalid/hook", "s" * 20, "does not resolve"),
     ("http://127.0.0.1:8000/api/v1/rollouts", "s" * 20, "127.0.0.1 is a loopback address"),
     ("http://localhost/hook", "s" * 20, "is a loopback address"),
