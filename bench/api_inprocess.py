@@ -129,19 +129,17 @@ def post_route(token: str, batches: list[list[str]], runs: int) -> dict[str, Any
 def post_route_breakdown(token: str, batch: list[str], runs: int) -> dict[str, float]:
     """Where a warm 1,000-zone POST goes, each piece alone, median seconds."""
     from rollout.api.schemas import RoutesIn
-    from rollout.services import route_index as activations
     from rollout.services.live import live_state
     from rollout.services.route_index import route_lookup
 
     body = json.dumps({"zones": batch})
-    index = activations._route_index
-    assert index is not None
+    state = live_state()
     found = [route_lookup(zone) for zone in batch]
     pieces: dict[str, Callable[[], Any]] = {
         "parse_and_validate_body": lambda: RoutesIn.model_validate_json(body),
         "route_lookup_x_n": lambda: [route_lookup(zone) for zone in batch],
         "live_state_x_n": lambda: [live_state() for _ in batch],
-        "index_lookup_x_n": lambda: [index.lookup(zone) for zone in batch],
+        "state_route_x_n": lambda: [state.route(zone) for zone in batch],
         "json_dumps_response": lambda: json.dumps({"routes": found, "not_live": []}),
     }
     return {name: distribution(_times(fn, runs))["p50_s"] for name, fn in pieces.items()}
