@@ -199,7 +199,7 @@ def test_operator_flow__upload_plan_approve_start_rollback__map_changes_and_is_r
     screenshot(otto, "rollback-dialog", full_page=False)
     clicked = time.monotonic()
     dialog.get_by_role("button", name="Roll back now").click()
-    expect(otto_state).to_have_text("rolled_back", timeout=1000)
+    expect(otto_state).to_have_text("rolled back", timeout=1000)
     shown_after = time.monotonic() - clicked
     assert shown_after < 1.0, f"rolled back shown {shown_after:.2f} s after the click"
     expect(dialog).to_be_hidden()

@@ -267,7 +267,7 @@ def test_dashboard__rollout_rolled_back__no_longer_running_shown_as_ended(who: A
     text = flight.group(0)
     assert "No rollout is approved, running or paused" in text
     assert "Ended in the last hour" in text
-    assert re.search(r'data-f="state">rolled_back<', text)
+    assert re.search(r'data-f="state">rolled back<', text)
     assert "state-running" not in text and "baking" not in text and "progressbar" not in text
 
 

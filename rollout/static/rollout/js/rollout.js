@@ -84,7 +84,9 @@
     seen = sig;
     eventsSeen = events.length;
     document.querySelectorAll("[data-live=state]").forEach((el) => {
-      el.textContent = status.state;
+      // the state in words, from the page's own copy of the one mapping (rollout.web.words)
+      const words = el.dataset.words ? JSON.parse(el.dataset.words) : {};
+      el.textContent = words[status.state] || status.state;
       el.className = el.className.replace(/state-\S+/, "state-" + status.state);
     });
     const html = status.html || {};
