@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
@@ -22,7 +23,7 @@ def route(request: HttpRequest) -> HttpResponse:
     if answer is None:
         return JsonResponse({"detail": "zone is not live"}, status=404)
     # Serialised per request, as the product's view does.
-    return HttpResponse(json.dumps(answer), content_type="application/json")
+    return HttpResponse(orjson.dumps(answer), content_type="application/json")
 
 
 urlpatterns = [path("api/v1/route", route)]

@@ -9,8 +9,7 @@ request without `zone`, goes on to the ninja view, which also keeps documenting 
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import get_resolver
 from django.views.decorators.csrf import csrf_exempt
@@ -37,7 +36,7 @@ def route(request: HttpRequest) -> HttpResponse:
     answer = route_lookup(zone)
     if answer is None:
         return JsonResponse({"detail": f"zone {zone!r} is not live"}, status=404)
-    return HttpResponse(json.dumps(answer), content_type="application/json")
+    return HttpResponse(orjson.dumps(answer), content_type="application/json")
 
 
 def _ninja_view():  # type: ignore[no-untyped-def]  # a Django view callable

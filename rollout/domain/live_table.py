@@ -74,18 +74,26 @@ class RouteTable:
     def zone_position(self) -> dict[str, int]:
         return {zone: index for index, zone in enumerate(self.zone_ids)}
 
+    @cached_property
+    def _answers(self) -> tuple[list[int], list[int], list[int], np.ndarray]:
+        """What answering reads, in the forms fastest to use from Python: offsets as lists,
+        facility ids as an object array (a zone's ids are one fancy index). Made on the first
+        answer (a few ms at national scale)."""
+        return (self.candidate_offsets.tolist(), self.zone_path.tolist(),
+                self.path_offsets.tolist(), np.array(self.facility_ids, dtype=object))
+
     def fcs(self, zone: int) -> list[str]:
-        ids = self.facility_ids
-        start, stop = self.candidate_offsets[zone], self.candidate_offsets[zone + 1]
-        return [ids[f] for f in self.candidate_values[start:stop].tolist()]
+        offsets, _, _, ids = self._answers
+        fcs: list[str] = ids[self.candidate_values[offsets[zone] : offsets[zone + 1]]].tolist()
+        return fcs
 
     def path(self, zone: int) -> list[str]:
-        index = int(self.zone_path[zone])
+        _, zone_path, offsets, ids = self._answers
+        index = zone_path[zone]
         if index == NO_PATH:
             return []
-        ids = self.facility_ids
-        start, stop = self.path_offsets[index], self.path_offsets[index + 1]
-        return [ids[f] for f in self.path_values[start:stop].tolist()]
+        path: list[str] = ids[self.path_values[offsets[index] : offsets[index + 1]]].tolist()
+        return path
 
     def pack(self) -> bytes:
         header = {"digest": self.digest, "zone_ids": self.zone_ids,
@@ -175,12 +183,20 @@ class LiveTable:
                 zip(np.flatnonzero(self.zone_region >= 0).tolist(),
                     self.zone_region[self.zone_region >= 0].tolist(), strict=True)}
 
+    @cached_property
+    def _zone_region(self) -> list[int]:
+        zone_region: list[int] = self.zone_region.tolist()
+        return zone_region
+
     def answer(self, zone: str) -> dict[str, object] | None:
         """{"zone", "region", "version", "fcs", "path"}, or None when the zone is not live."""
         position = self.zone_position.get(zone)
-        if position is None or self.zone_region[position] == NOT_LIVE:
+        if position is None:
             return None
-        region = self.region_codes[int(self.zone_region[position])]
+        owner = self._zone_region[position]
+        if owner == NOT_LIVE:
+            return None
+        region = self.region_codes[owner]
         table = self.tables[region]
         return {"zone": zone, "region": region, "version": self.region_versions[region],
                 "fcs": table.fcs(position), "path": table.path(position)}

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -104,6 +105,19 @@ class LiveState:
                     freeze_long_lived()  # kept until the next activation
         return self._composite
 
+    @property
+    def zone_owner(self) -> dict[str, str]:
+        """Live zone id -> the region it belongs to (from the table: no compose needed)."""
+        return self.table.zone_owner
+
+    @property
+    def region_versions(self) -> dict[str, str]:
+        return self.table.region_versions
+
+    @property
+    def gaps(self) -> list[str]:
+        return self.table.gaps
+
     def route(self, zone: str) -> dict[str, object] | None:
         """The zone's live answer (kept once asked: a warm lookup is a dict lookup)."""
         try:
@@ -111,6 +125,18 @@ class LiveState:
         except KeyError:
             answer = self._answers[zone] = self.table.answer(zone)
             return answer
+
+    def routes(self, zones: Iterable[str]) -> tuple[list[dict[str, object]], list[str]]:
+        """(answers of the live zones, the zones not live), in the order asked."""
+        found: list[dict[str, object]] = []
+        missing: list[str] = []
+        for zone in zones:
+            answer = self.route(zone)
+            if answer is None:
+                missing.append(zone)
+            else:
+                found.append(answer)
+        return found, missing
 
 
 _cache_lock = threading.Lock()
@@ -142,6 +168,23 @@ def live_state() -> LiveState:
         _cached = _load(newest) or _build(LiveBasis.read(upto=newest), store=True)
         freeze_long_lived()  # kept until the next activation: no need to scan it meanwhile
         return _cached
+
+
+def live_summary() -> dict[str, Any]:
+    """Per region its live version, activation and zone count, and the coverage gaps: what
+    `GET /active` and `manage.py active` show."""
+    state = live_state()
+    zones: dict[str, int] = {}
+    for owner in state.zone_owner.values():
+        zones[owner] = zones.get(owner, 0) + 1
+    return {
+        "regions": {
+            code: {"version": a.version_id, "activation": a.id, "kind": a.kind,
+                   "activated_at": a.created_at.isoformat(), "zones": zones.get(code, 0)}
+            for code, a in sorted(latest_activations(upto=state.at_activation).items())
+        },
+        "gaps": state.gaps,
+    }
 
 
 def live_state_publish() -> LiveState:

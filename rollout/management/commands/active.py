@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.output import add_format_argument, write_json
-from rollout.services.live import latest_activations, live_state
+from rollout.services.live import live_summary
 
 
 class Command(BaseCommand):
@@ -17,16 +17,10 @@ class Command(BaseCommand):
         add_format_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        latest = latest_activations()
-        state = live_state().composite
-        regions = {
-            code: {"version": a.version_id, "activation": a.id, "kind": a.kind,
-                   "activated_at": a.created_at.isoformat(),
-                   "zones": sum(1 for owner in state.zone_owner.values() if owner == code)}
-            for code, a in sorted(latest.items())
-        }
+        summary = live_summary()
+        regions, gaps = summary["regions"], summary["gaps"]
         if options["format"] == "json":
-            write_json(self, {"regions": regions, "gaps": state.gaps})
+            write_json(self, summary)
             return
         if not regions:
             self.stdout.write("nothing is live yet")
@@ -34,5 +28,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{code:<8} {row['version'] or '(not live)':<14} "
                               f"{row['zones']:>6} zones  since {row['activated_at']} "
                               f"({row['kind']} #{row['activation']})")
-        if state.gaps:
-            self.stdout.write(f"COVERAGE GAPS: {', '.join(state.gaps)}")
+        if gaps:
+            self.stdout.write(f"COVERAGE GAPS: {', '.join(gaps)}")
