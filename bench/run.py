@@ -1,11 +1,13 @@
 """The benchmarks (`make bench`): national-scale bundle, validation, simulation, budgets.
 
-    python bench/run.py [--quick] [--only validate|simulate|rollout|pages] [--keep DIR] [--runs N]
+    python bench/run.py [--quick] [--only validate|simulate|rollout|live|pages] [--keep DIR]
+                        [--runs N]
                         [--profile] [--check]
 
 `--only pages` times every operator UI page with the demo data (bench/pages.py).
 `--only rollout` runs the rollout engine's benchmarks (bench/rollback.py, route_lookup.py,
 phase_latency.py) against PostgreSQL from DATABASE_URL and a broker from CELERY_BROKER_URL.
+`--only live` runs the live network's (bench/plan_check.py, route_batch.py, route_freshness.py).
 
 Generates the bundle into bench/data/ (reused while the generator parameters match). Validation:
 times the pipeline in-process phase by phase, then the real `manage.py validate` and
@@ -50,10 +52,14 @@ from bench.generate_bundle import generator_fingerprint  # noqa: E402
 from bench.inprocess import PipelineTimings, measure_pipeline, profile_validate  # noqa: E402
 from rollout.domain.bundle import read_bundle_path  # noqa: E402
 
-PARTS = ("validate", "simulate", "rollout", "pages")
+PARTS = ("validate", "simulate", "rollout", "live", "pages")
 #: the rollout engine's benchmarks: separate scripts, each against a throwaway PostgreSQL
 #: database (skipped with a message when DATABASE_URL names no PostgreSQL)
 ROLLOUT_SCRIPTS = ("rollback.py", "route_lookup.py", "phase_latency.py")
+#: the live network's benchmarks: the plan check and `rollout create` (PostgreSQL, skipped
+#: without it), the live routes' build, load and POST /route, and GET /route while the live
+#: state changes (wrk, skipped without it)
+LIVE_SCRIPTS = ("plan_check.py", "route_batch.py", "route_freshness.py")
 CSV_ROWS, CSV_ROWS_QUICK = 1_000_000, 100_000  # item rows of the replayed orders CSV
 
 
@@ -253,12 +259,13 @@ def main(argv: list[str] | None = None) -> int:
             items += run_validate(args, bundle_dir, work, header)
         if "simulate" in parts:
             items += run_simulation(args, bundle_dir, params, work, header)
-    if "rollout" in parts:
-        for script in ROLLOUT_SCRIPTS:
-            report.section(f"bench/{script}")
-            status = subprocess.call([sys.executable, str(REPO / "bench" / script)], cwd=REPO)
-            if status != 0:
-                print(f"bench/{script} exited with status {status}")
+    scripts = (ROLLOUT_SCRIPTS if "rollout" in parts else ()) + (
+        LIVE_SCRIPTS if "live" in parts else ())
+    for script in scripts:
+        report.section(f"bench/{script}")
+        status = subprocess.call([sys.executable, str(REPO / "bench" / script)], cwd=REPO)
+        if status != 0:
+            print(f"bench/{script} exited with status {status}")
     return 1 if args.check and any(item.status == "OVER" for item in items) else 0
 
 
