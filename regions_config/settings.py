@@ -246,6 +246,13 @@ RRM_MAX_FILE_BYTES = env_int("RRM_MAX_FILE_BYTES", 50 * 1024 * 1024)
 # it, since JSON escapes take room too, plus 1 MiB for the rest. Larger bodies are refused (400;
 # under /api/ as JSON). Uploaded files do not count here: the upload form reads them in parts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * RRM_MAX_FILE_BYTES + 1024 * 1024
+# A version's network is read whole wherever it is used: storing one with more zones or
+# facilities than these is refused (E103; 0: no limit). National scale is ~42,000 ZIP5 zones.
+RRM_MAX_ZONES = env_int("RRM_MAX_ZONES", 50_000)
+RRM_MAX_FACILITIES = env_int("RRM_MAX_FACILITIES", 5_000)
+# The in-process caches of parsed bundles, file listings and diffs hold at most this many MiB
+# together (rollout.caches), least recently used dropped first.
+RRM_CACHE_MB = env_int("RRM_CACHE_MB", 256)
 
 LOGGING = {
     "version": 1,

@@ -5,12 +5,15 @@ Each phase is timed, so `validate --timings` and the benchmark can show where ti
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rollout.domain.bundle import Bundle, ParsedBundle, parse_bundle
 from rollout.domain.findings import Finding, resolve_findings, sort_findings
+from rollout.domain.limits import CODE as LIMIT_CODE
+from rollout.domain.limits import size_findings
 from rollout.domain.loader import DEFAULT_MAX_BYTES
 
 
@@ -43,15 +46,23 @@ class ValidationReport:
 
 
 def validate_files(
-    files: Mapping[str, bytes], *, max_bytes: int = DEFAULT_MAX_BYTES
+    files: Mapping[str, bytes], *, max_bytes: int = DEFAULT_MAX_BYTES,
+    max_zones: int | None = None, max_facilities: int | None = None,
 ) -> ValidationReport:
-    """Validate a bundle given as {file name: raw bytes}. Never raises on bad input."""
+    """Validate a bundle given as {file name: raw bytes}. Never raises on bad input.
+
+    With `max_zones`/`max_facilities` a network over either is an E103 (domain.limits) and
+    the graph checks are not run on it.
+    """
     from rollout.domain.checks import run_checks  # the catalogue imports the graph stack
 
     timings: dict[str, float] = {}
     parsed = parse_bundle(files, max_bytes=max_bytes, timings=timings)
     findings = list(parsed.findings)
-    if parsed.bundle is not None:
+    if max_zones is not None or max_facilities is not None:
+        findings.extend(size_findings(parsed, max_zones=max_zones or sys.maxsize,
+                                      max_facilities=max_facilities or sys.maxsize))
+    if parsed.bundle is not None and not any(f.code == LIMIT_CODE for f in findings):
         findings.extend(run_checks(parsed.bundle, timings=timings))
     started = time.perf_counter()
     resolved = sort_findings(resolve_findings(findings, parsed.resolve))

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle, is_directory_form
 from rollout.domain.findings import Finding
+from rollout.domain.limits import CODE as LIMIT_CODE
 from rollout.domain.text import text_problem
 from rollout.domain.validate import ValidationReport, validate_files
 from rollout.models import Version, VersionFile
@@ -92,7 +93,14 @@ def version_create(
     if existing is not None:
         return VersionCreateResult(version=existing, created=False)
 
-    report = validate_files(files, max_bytes=settings.RRM_MAX_FILE_BYTES)
+    report = validate_files(files, max_bytes=settings.RRM_MAX_FILE_BYTES,
+                            max_zones=settings.RRM_MAX_ZONES,
+                            max_facilities=settings.RRM_MAX_FACILITIES)
+    too_large = [f for f in report.findings if f.code == LIMIT_CODE]
+    if too_large:
+        raise VersionRejected("cannot store a network this large: "
+                              + "; ".join(f.message for f in too_large)
+                              + " (RRM_MAX_ZONES, RRM_MAX_FACILITIES)", findings=too_large)
     unstorable = [doc for doc in report.parsed.documents.values() if doc.text is None]
     if unstorable:
         names = ", ".join(doc.name for doc in unstorable)
