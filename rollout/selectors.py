@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.db.models import QuerySet
 
+from rollout.caches import bounded_cache
 from rollout.domain.bundle import Bundle, parse_bundle
 from rollout.domain.gcpause import freeze_long_lived
 from rollout.models import AuditEvent, Version
@@ -51,17 +50,25 @@ def version_raw_files(*, version: Version) -> dict[str, bytes]:
 def version_bundle(*, version: Version) -> Bundle | None:
     """The typed bundle of a version (None when its files do not pass the schema).
 
-    Versions are immutable, so the parse is cached by id.
+    Versions are immutable, so the parse is cached by id, within the process's cache budget
+    (rollout.caches).
     """
-    return _bundle_of(version.id, version.digest)
+    return _bundle_of(version.id, version.digest)[0]
 
 
-@lru_cache(maxsize=16)
-def _bundle_of(version_id: str, digest: str) -> Bundle | None:
+#: bytes a parsed bundle holds per byte of its YAML (12.6 measured on the 4.4 MB national
+#: bundle with tracemalloc): cheaper than walking a million objects, close enough for a budget
+BUNDLE_BYTES_PER_YAML_BYTE = 13
+
+
+@bounded_cache(size_of=lambda parsed, *_: parsed[1])
+def _bundle_of(version_id: str, digest: str) -> tuple[Bundle | None, int]:
+    """The bundle and what it weighs in memory."""
     version = Version.objects.get(id=version_id, digest=digest)
-    bundle = parse_bundle(version_raw_files(version=version)).bundle
-    freeze_long_lived()  # the cached bundle lives as long as the process
-    return bundle
+    files = version_raw_files(version=version)
+    bundle = parse_bundle(files).bundle
+    freeze_long_lived()  # a cached bundle is long-lived: keep the collector from walking it
+    return bundle, 4096 + BUNDLE_BYTES_PER_YAML_BYTE * sum(len(raw) for raw in files.values())
 
 
 def audit_list(*, limit: int = 100, offset: int = 0) -> QuerySet[AuditEvent]:

@@ -1,22 +1,26 @@
 """Listings of a version's files for the UI: pygments-highlighted YAML with an anchor per line
 (`network.yaml-L12`) and the findings shown on their lines, and side-by-side diffs.
 
-Versions are immutable, so a listing is computed once per (version, file) and kept in an
-in-process LRU cache; large files skip highlighting and show a truncated plain listing.
+Versions are immutable, so a listing is computed once per (version, file) and kept in the
+process's byte-bounded cache (rollout.caches); large files skip highlighting and show a
+truncated plain listing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
+
+from rollout.caches import bounded_cache
 
 #: Files larger than this are listed plainly (and truncated): highlighting 4 MB costs seconds.
 HIGHLIGHT_MAX_BYTES = 300 * 1024
@@ -61,7 +65,16 @@ def listing(*, version_id: str, name: str, text: str,
     return _listing(version_id, name, text, key)
 
 
-@lru_cache(maxsize=64)
+def _listing_key(version_id: str, name: str, text: str,
+                 notes: tuple[tuple[int, tuple[LineNote, ...]], ...]) -> tuple[str, str, str]:
+    """A version's file never changes: its id and the file's name (with a digest of the notes
+    shown) name the listing, never the text itself."""
+    del text
+    digest = hashlib.sha1(repr(notes).encode(), usedforsecurity=False).hexdigest()
+    return version_id, name, digest
+
+
+@bounded_cache(key=_listing_key, size_of=lambda listing, *_: sys.getsizeof(listing.html) + 512)
 def _listing(version_id: str, name: str, text: str,
              notes: tuple[tuple[int, tuple[LineNote, ...]], ...]) -> Listing:
     del version_id  # part of the cache key only: the text of a version's file never changes

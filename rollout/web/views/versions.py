@@ -8,7 +8,6 @@ versions are immutable, so the expensive parts (highlighted listings, diffs) are
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from rollout.caches import bounded_cache, deep_size
 from rollout.domain.diff import semantic_diff, text_diff
 from rollout.domain.diff.changes import show, show_path
 from rollout.domain.findings import Finding, sort_findings
@@ -144,7 +144,7 @@ def version_diff(request: HttpRequest, a: str, b: str) -> HttpResponse:
                   {"old": old, "new": new, **_diff_context(old.id, new.id)})
 
 
-@lru_cache(maxsize=16)
+@bounded_cache(size_of=lambda context, *_: deep_size(context))
 def _diff_context(old_id: str, new_id: str) -> dict[str, Any]:
     """Everything the diff page shows; two immutable versions always give the same answer."""
     old, new = Version.objects.get(id=old_id), Version.objects.get(id=new_id)
