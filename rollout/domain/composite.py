@@ -181,20 +181,39 @@ def _network_union(bundles: list[Bundle]) -> _Union:
     cached = _UNIONS.get(key)
     if cached is not None:
         return cached
+    if len(_UNIONS) >= 16:
+        _UNIONS.clear()
+    network = distinct[-1].network
+    if all(b.network is network for b in distinct) and _no_repeated_ids(network):
+        # Versions that share one parsed network: the union is that network.
+        union = _UNIONS[key] = _Union(bundles=distinct, facilities=network.facilities,
+                                      lanes=network.lanes,
+                                      zone_order=_zone_order(distinct[-1:]))
+        return union
     facilities: dict[str, Facility] = {}
     lanes: dict[tuple[str, str], Lane] = {}
     for bundle in distinct:
         facilities.update((f.id, f) for f in bundle.network.facilities)
         lanes.update(((lane.from_, lane.to), lane) for lane in bundle.network.lanes)
+    union = _UNIONS[key] = _Union(bundles=distinct, facilities=list(facilities.values()),
+                                  lanes=list(lanes.values()), zone_order=_zone_order(distinct))
+    return union
+
+
+def _no_repeated_ids(network: Network) -> bool:
+    """No facility id and no (from, to) lane twice: then the union of the network with itself
+    is the network as written (a valid one always is)."""
+    return (len({f.id for f in network.facilities}) == len(network.facilities)
+            and len({(lane.from_, lane.to) for lane in network.lanes}) == len(network.lanes))
+
+
+def _zone_order(bundles: tuple[Bundle, ...]) -> dict[str, int]:
+    """Every zone id of the bundles' networks, the newest bundle's first, in network order."""
     order: dict[str, int] = {}
-    for bundle in reversed(distinct):
+    for bundle in reversed(bundles):
         for zone in bundle.network.zones:
             order.setdefault(zone.id, len(order))
-    if len(_UNIONS) >= 16:
-        _UNIONS.clear()
-    union = _UNIONS[key] = _Union(bundles=distinct, facilities=list(facilities.values()),
-                                  lanes=list(lanes.values()), zone_order=order)
-    return union
+    return order
 
 
 def _zones_of(bundle: Bundle) -> dict[str, Zone]:
