@@ -126,6 +126,21 @@ def parse_bundle(
         return _parse_bundle(files, max_bytes=max_bytes, timings=timings)
 
 
+def parse_section(section: str, raw: bytes) -> BaseModel | None:
+    """One section file (directory form) typed on its own, or None when it does not load or
+    pass the schema (`parse_bundle` says why). Sections of stored versions are parsed this way
+    so that versions sharing a file (most share network.yaml) share its parse."""
+    with gc_paused():
+        document = load_yaml(SECTION_FILES[section], raw)
+        if not document.ok:
+            return None
+        try:
+            return SECTION_MODELS[section].model_validate(
+                document.data if document.data is not None else {})
+        except ValidationError:
+            return None
+
+
 def _parse_bundle(
     files: Mapping[str, bytes], *, max_bytes: int, timings: dict[str, float] | None
 ) -> ParsedBundle:

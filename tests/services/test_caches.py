@@ -99,3 +99,24 @@ def test_listing__cached__keyed_by_version_and_file_never_by_its_text() -> None:
     assert len(keys) == 1
     assert isinstance(keys[0], tuple) and keys[0][:2] == ("abc", "network.yaml")
     assert deep_size(keys) < 2_000
+
+
+@pytest.mark.django_db
+def test_version_bundle__versions_sharing_a_file__share_its_parse_and_equal_a_full_parse(
+) -> None:
+    # Given two stored versions that differ in routing only (network.yaml byte for byte alike)
+    from rollout.domain.bundle import parse_bundle
+    from rollout.selectors import version_raw_files
+    from tests.rollout_factories import rerouted_version
+
+    original, rerouted = original_version(), rerouted_version()
+
+    # When both bundles are read
+    first, second = version_bundle(version=original), version_bundle(version=rerouted)
+
+    # Then they share one parse of the network, and each equals a parse of its whole bundle
+    assert first is not None and second is not None
+    assert first.network is second.network
+    assert first.routing != second.routing
+    for version, bundle in ((original, first), (rerouted, second)):
+        assert bundle == parse_bundle(version_raw_files(version=version)).bundle
