@@ -7,6 +7,7 @@ that finds its step done (or not yet due) does nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from django.utils import timezone
 
@@ -45,15 +46,47 @@ def sweep() -> int:
                .values_list("id", flat=True))
     for rollout_id in due:
         advance.delay(rollout_id)
-    for delivery_id in due_deliveries():
+    deliveries = list(due_deliveries())
+    for delivery_id in deliveries:
         deliver_webhook.delay(delivery_id)
     from rollout.services.simulations import simulation_jobs_stale
 
-    for job_id in simulation_jobs_stale():  # a lost message or a dead worker: send it again
+    jobs = list(simulation_jobs_stale())
+    for job_id in jobs:  # a lost message or a dead worker: send it again
         simulate_job.delay(job_id)
-    if due:
-        logger.info("rollout.sweep due=%s", ",".join(map(str, due)))
+    # Every few seconds: a line at INFO only when something was sent again, else one at DEBUG
+    # (Celery's own sent/received/succeeded lines for this task are dropped: SweepLogFilter).
+    level = logging.INFO if due or deliveries or jobs else logging.DEBUG
+    logger.log(level, "rollout.sweep due=%s webhooks=%s simulations=%s",
+               ",".join(map(str, due)) or "-", ",".join(map(str, deliveries)) or "-",
+               ",".join(map(str, jobs)) or "-")
     return len(due)
+
+
+class SweepLogFilter(logging.Filter):
+    """Drops Celery's per-run lines about the periodic sweep (beat's "Sending due task", the
+    worker's "received" and "succeeded"): three lines every RRM_SWEEP_SECONDS that say nothing.
+    The sweep logs what it did itself. Failures (other levels, other loggers) pass."""
+
+    LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        args = record.args
+        if isinstance(args, Mapping):
+            return args.get("name") != sweep.name
+        return not (isinstance(args, tuple) and sweep.name in args)
+
+
+def _quiet_sweep() -> None:
+    for name in SweepLogFilter.LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, SweepLogFilter) for f in target.filters):
+            target.addFilter(SweepLogFilter())
+
+
+_quiet_sweep()
 
 
 @app.task(name="rollout.deliver_webhook", ignore_result=True)
