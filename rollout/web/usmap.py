@@ -5,6 +5,7 @@ zones and facilities placed with the projection that file was made with.
 translated to the middle of a 975 x 610 plane. `project()` reproduces that projection (the
 lower-48 conic equal-area plus the Alaska and Hawaii insets), so a zone's latitude and
 longitude land on the outline drawn from the file. No tiles, no script: the map works offline.
+An inset's state is drawn only when the map has a zone or facility there (no empty Alaska).
 """
 
 from __future__ import annotations
@@ -67,11 +68,25 @@ _HAWAII = _ConicEqualArea(rotate=157, center=(-3, 19.9), parallels=(8, 18), scal
                           translate=(_X - 0.205 * _K, _Y + 0.212 * _K))
 
 
+#: the states drawn in insets: shown only on a map with a zone or facility there
+INSET_STATES = ("Alaska", "Hawaii")
+
+
+def inset_of(lon: float, lat: float) -> str | None:
+    """"Alaska" or "Hawaii" for a place the map draws in that inset, else None."""
+    if lat > 50 and lon < -129:
+        return "Alaska"
+    if lat < 23 and -179 < lon < -154:
+        return "Hawaii"
+    return None
+
+
 def project(lon: float, lat: float) -> tuple[float, float] | None:
     """(x, y) on the 975 x 610 map, or None for a place outside the US insets."""
-    if lat > 50 and lon < -129:
+    inset = inset_of(lon, lat)
+    if inset == "Alaska":
         return _ALASKA(lon, lat)
-    if lat < 23 and -179 < lon < -154:
+    if inset == "Hawaii":
         return _HAWAII(lon, lat)
     x, y = _LOWER48(lon, lat)
     # d3 clips the lower-48 projection to this extent; outside it the point is not in the US.
@@ -152,10 +167,13 @@ class NetworkMap:
 
     #: zoom to the drawn dots (a region's own zones) instead of the whole country
     fit: bool = False
+    #: the insets (INSET_STATES) that hold a drawn dot: the others are left out, not drawn empty
+    insets: set[str] = field(default_factory=set)
 
     @property
     def states(self) -> tuple[tuple[str, str], ...]:
-        return state_outlines()
+        return tuple((name, path) for name, path in state_outlines()
+                     if name not in INSET_STATES or name in self.insets)
 
     @property
     def view_box(self) -> str:
@@ -190,6 +208,8 @@ def network_map(*, zones: Iterable[tuple[str, float, float, str | None]],
         point = project(lon, lat)
         if point is None:
             continue
+        if inset := inset_of(lon, lat):
+            result.insets.add(inset)
         if zone_id in gap_set:
             colour, label = GAP, "gap"
         elif region:
@@ -203,6 +223,8 @@ def network_map(*, zones: Iterable[tuple[str, float, float, str | None]],
         point = project(lon, lat)
         if point is None:
             continue
+        if inset := inset_of(lon, lat):
+            result.insets.add(inset)
         colour = colours.get(region, NOT_LIVE) if region else NOT_LIVE
         result.facilities.append(MapDot(facility_id, round(point[0], 1), round(point[1], 1),
                                         region, colour, kind=kind))

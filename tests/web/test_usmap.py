@@ -60,3 +60,25 @@ def test_network_map__fit__zooms_to_the_dots() -> None:
     left, top, width, height = (float(v) for v in drawn.view_box.split())
     assert 800 < left < 900 and width < 300
     assert 100 < top < 220 and height < 200
+
+
+def test_network_map__no_place_in_alaska_or_hawaii__their_insets_not_drawn() -> None:
+    # Given a network in the lower 48 only (Boston, Austin)
+    drawn = network_map(zones=[("021", 42.36, -71.06, "NE"), ("787", 30.27, -97.74, "SW")])
+
+    # Then the states drawn leave out the empty Alaska and Hawaii insets, and keep the rest
+    names = {name for name, _ in drawn.states}
+    assert "Alaska" not in names and "Hawaii" not in names
+    assert {"Massachusetts", "Texas", "District of Columbia"} <= names
+    assert len(names) == 49
+
+
+def test_network_map__a_zone_in_alaska__its_inset_drawn_hawaii_not() -> None:
+    # Given a zone in Anchorage and a facility in Boston
+    drawn = network_map(zones=[("995", 61.22, -149.9, "AK")],
+                        facilities=[("FC-BOS", "fc", 42.36, -71.06, "NE")])
+
+    # Then Alaska's inset is drawn with its zone; Hawaii's is not
+    names = {name for name, _ in drawn.states}
+    assert "Alaska" in names and "Hawaii" not in names
+    assert [z.id for z in drawn.zones] == ["995"]
