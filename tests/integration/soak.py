@@ -114,7 +114,7 @@ class Api:
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read()
         self.calls[f"{method} {_shape(path)} {status}"] += 1
-        assert status < 500, f"{method} {base}{path}: {status} {text[:2000]!r}"
+        assert status < 500, f"{method} {base}/api/v1{path}: {status} {text[:2000]!r}"
         return status, json.loads(text) if text else None
 
 
