@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 PYTHON = sys.executable  # the interpreter running the tests: the same environment
@@ -201,6 +203,13 @@ class RedisServer:
 class StoppableServer(Protocol):
     def stop(self) -> None: ...
     def start(self) -> None: ...
+
+
+def or_skip(service: T | str) -> T:
+    """The service a test controls, or skip the test with the reason it cannot."""
+    if isinstance(service, str):
+        pytest.skip(service)
+    return service
 
 
 def broker_controllable(broker_url: str) -> StoppableServer | str:

@@ -11,7 +11,7 @@ from django.db import connection
 from rollout.services.roles import Role
 from rollout.services.tokens import token_create
 from tests.factories import user_factory
-from tests.integration.helpers import postgres_controllable, worker_database_url
+from tests.integration.helpers import or_skip, postgres_controllable, worker_database_url
 from tests.integration.soak import Api, WebServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_api__database_restarted_between_requests__next_request_answers(
         transactional_db: None, tmp_path: Path) -> None:
-    postgres = postgres_controllable(os.environ["DATABASE_URL"])
-    if isinstance(postgres, str):
-        pytest.skip(postgres)
+    postgres = or_skip(postgres_controllable(os.environ["DATABASE_URL"]))
     # Given a gunicorn process (one worker) that has answered a request, so it keeps a
     # persistent database connection (CONN_MAX_AGE)
     _, token = token_create(user=user_factory("viewer"), role=Role.VIEWER)

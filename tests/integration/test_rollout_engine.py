@@ -10,7 +10,6 @@ import itertools
 import os
 import time
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from django.db import connection
@@ -22,6 +21,7 @@ from tests.integration.helpers import (
     CeleryWorker,
     broker_controllable,
     broker_purge,
+    or_skip,
     postgres_controllable,
     rabbitmq_controllable,
     wait_for,
@@ -40,7 +40,6 @@ from tests.integration.scenario import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-T = TypeVar("T")
 
 RUN_SECONDS = 60.0  # three phases of ~2 s bake each, with room for a slow machine
 DATABASE_DOWN_SECONDS = 3.0  # the server is shared: a short outage
@@ -54,13 +53,6 @@ def _finished(rollout: Rollout, worker: CeleryWorker, timeout: float = RUN_SECON
 def _baking(rollout: Rollout, index: int, worker: CeleryWorker) -> None:
     wait_for(lambda: rollout.phases.filter(index=index, state=PhaseState.BAKING).exists(),
              timeout=30, what=f"phase {index + 1} of rollout {rollout.id} to bake", worker=worker)
-
-
-def _or_skip(service: T | str) -> T:
-    """The service a test controls, or skip the test with the reason it cannot."""
-    if isinstance(service, str):
-        pytest.skip(service)
-    return service
 
 
 def _first_phase_baking(worker: CeleryWorker) -> Rollout:
@@ -133,7 +125,7 @@ def test_rollout__worker_killed_mid_bake__completes_each_region_once(
 
 def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
         worker: CeleryWorker) -> None:
-    broker = _or_skip(broker_controllable(os.environ["CELERY_BROKER_URL"]))
+    broker = or_skip(broker_controllable(os.environ["CELERY_BROKER_URL"]))
     # Given a running rollout whose first phase is baking
     rollout = _first_phase_baking(worker)
 
@@ -155,7 +147,7 @@ def test_rollout__broker_down_mid_bake__resumes_and_completes_each_region_once(
 
 def test_rollout__database_restarted_mid_rollout__completes_each_region_once(
         worker: CeleryWorker) -> None:
-    postgres = _or_skip(postgres_controllable(os.environ["DATABASE_URL"]))
+    postgres = or_skip(postgres_controllable(os.environ["DATABASE_URL"]))
     # Given a running rollout whose first phase is baking, about to end its bake
     rollout = _first_phase_baking(worker)
     bake_until = rollout.phases.get(index=0).bake_until
@@ -179,7 +171,7 @@ def test_rollout__database_restarted_mid_rollout__completes_each_region_once(
 def test_rollout__bakes_longer_than_rabbitmqs_ack_timeout__completes_without_lost_channels(
         transactional_db: None, tmp_path: Path) -> None:
     broker_url = os.environ["CELERY_BROKER_URL"]
-    rabbitmq = _or_skip(rabbitmq_controllable(broker_url))
+    rabbitmq = or_skip(rabbitmq_controllable(broker_url))
     # Given a RabbitMQ that closes the channel of a consumer holding a delivery unacknowledged
     # for more than 3 s (its default is 30 min: shorter than many bakes), and a worker on it
     # that sends no ETA message for a step due more than 1 s ahead (the default is 5 min)
