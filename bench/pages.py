@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -216,12 +217,26 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(weight['assets'])} assets = {weight['total_bytes'] / 1024:.0f} kB "
           f"(budget 1 MB): {weight['status']}")
     OUT.mkdir(parents=True, exist_ok=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    memory: dict[str, Any] = {"peak_rss_mb": round(peak_mb)}
+    try:
+        from rollout.caches import cache_info
+    except ImportError:  # a checkout from before the byte-bounded caches (comparing)
+        print(f"process: peak RSS {memory['peak_rss_mb']} MB")
+    else:
+        held = cache_info()
+        memory.update(cache_mb=round(held.bytes / 2**20, 1), cache_entries=held.entries,
+                      cache_budget_mb=held.budget // 2**20)
+        print(f"process: peak RSS {memory['peak_rss_mb']} MB; caches hold "
+              f"{memory['cache_mb']} MiB in {held.entries} entries (budget "
+              f"{memory['cache_budget_mb']} MiB)")
     name = "pages-large.json" if large else "pages.json"
     (OUT / name).write_text(json.dumps({
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_average": os.getloadavg()[0]},
         "runs": args.runs, "large_version": large, "pages": rows, "dashboard_weight": weight,
+        "memory": memory,
     }, indent=2) + "\n")
     over = [row for row in rows if row["status"] == "OVER"] or weight["status"] == "OVER"
     return 1 if over else 0
