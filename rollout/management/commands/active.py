@@ -12,6 +12,7 @@ from rollout.services.live import live_summary
 
 class Command(BaseCommand):
     help = "Show which version each region is live on right now."
+    requires_system_checks: list[str] = []  # as `rollout`: an answer, not a site check
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_format_argument(parser)

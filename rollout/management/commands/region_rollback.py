@@ -16,6 +16,7 @@ from rollout.services.roles import RoleRequired
 
 class Command(BaseCommand):
     help = "Put one region back on an earlier version ('none' takes it out of service)."
+    requires_system_checks: list[str] = []  # as `rollout`: an answer, not a site check
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code", help="region code")

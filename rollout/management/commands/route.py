@@ -12,6 +12,7 @@ from rollout.services.route_index import route_lookup
 
 class Command(BaseCommand):
     help = "Show the live route of a zone: its region, version, candidate FCs and path."
+    requires_system_checks: list[str] = []  # as `rollout`: an answer, not a site check
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("zone")
