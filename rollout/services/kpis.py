@@ -227,27 +227,14 @@ def validate_observation(*, region: str, values: Mapping[str, Any],
     return clean
 
 
-#: (a stamp of the valid versions, their region codes): stored versions never change, so the
-#: codes are read again only when the stamp (how many, newest, lowest and highest id) moves
-_known_codes: tuple[tuple[object, ...], frozenset[str]] | None = None
-
-
 def known_region_codes() -> set[str]:
-    """Region codes defined by any valid stored version: one aggregate query while no valid
-    version was added, not every version's stats on every page."""
-    from django.db.models import Count, Max, Min
-
-    global _known_codes
-    valid = Version.objects.filter(valid=True)
-    stamp = tuple(valid.aggregate(n=Count("id"), newest=Max("created_at"), low=Min("id"),
-                                  high=Max("id")).values())
-    known = _known_codes
-    if known is not None and known[0] == stamp:
-        return set(known[1])
+    """Region codes defined by any valid stored version: one query for the distinct lists of
+    codes (most versions share one), not every version's whole stats."""
     codes: set[str] = set()
-    for stats in valid.values_list("stats", flat=True):
-        codes.update(stats.get("region_codes", []))
-    _known_codes = (stamp, frozenset(codes))
+    for listed in (Version.objects.filter(valid=True).order_by()
+                   .values_list("stats__region_codes", flat=True).distinct()):
+        if isinstance(listed, list):
+            codes.update(listed)
     return codes
 
 
