@@ -135,7 +135,7 @@ def dashboard_key(state: LiveState, in_flight: list[InFlight],
     needs redrawing: pauses, approvals, passed gates and finished rollouts change it too.
     """
     now = now or timezone.now()
-    newest = upcoming_version()
+    newest = upcoming_version(state)
     freezes = [(w.id, w.starts_at <= now) for w in
                FreezeWindow.objects.filter(ends_at__gt=now).only("id", "starts_at")
                .order_by("starts_at")[:20]]

@@ -6,7 +6,7 @@ state: the key is the newest activation id (`live_state().at_activation`) with t
 version (`upcoming_version()`, whose network supplies the zones that are not live yet).
 
 These pages cost what the live network costs: besides the live state they read one version
-only, the one a rollout in flight is taking live (before anything was ever live: the newest),
+only, the one a rollout in flight is taking live (while nothing is live: the newest),
 never whatever else is stored. A large version uploaded and never rolled out costs them nothing.
 """
 
@@ -72,15 +72,15 @@ _map_cache: tuple[LiveState, str | None, LiveMap] | None = None
 IN_FLIGHT = (State.APPROVED.value, State.RUNNING.value, State.PAUSED.value)
 
 
-def upcoming_version() -> Version | None:
+def upcoming_version(state: LiveState) -> Version | None:
     """The version whose network supplies the zones not live yet on the live pages: the one the
-    newest rollout in flight is taking live; before anything was ever live, the newest valid
+    newest rollout in flight is taking live; while nothing is live (`state`), the newest valid
     version (what a first rollout would take live); otherwise none."""
     in_flight = (Rollout.objects.filter(state__in=IN_FLIGHT)
                  .order_by("-created_at", "-id").values_list("version_id", flat=True).first())
     if in_flight is not None:
         return Version.objects.only("id", "digest").get(id=in_flight)
-    if Activation.objects.exists():
+    if state.composite.bundle is not None:
         return None
     return (Version.objects.filter(valid=True).only("id", "digest")
             .order_by("-created_at", "-id").first())
@@ -90,7 +90,7 @@ def live_map(state: LiveState | None = None) -> LiveMap:
     """The live map for the current composite state, built once per (live state, version)."""
     global _map_cache
     state = state or live_state()
-    newest = upcoming_version()
+    newest = upcoming_version(state)
     newest_id = newest.id if newest else None
     cached = _map_cache
     if cached is not None and cached[0] is state and cached[1] == newest_id:
@@ -173,7 +173,7 @@ def region_map(code: str, colours: dict[str, str], state: LiveState | None = Non
             if owner.get(z.id) == code:
                 rows.append((z.id, z.lat, z.lon, code))
                 seen.add(z.id)
-    newest = upcoming_version()
+    newest = upcoming_version(state)
     base = version_bundle(version=newest) if newest is not None else None
     elsewhere: dict[str, int] = {}
     if base is not None:

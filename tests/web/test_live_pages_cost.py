@@ -71,3 +71,18 @@ def test_live_pages__version_in_flight__its_new_zones_drawn_not_live(
     # Then the zone it is about to take live is drawn, grey, in no region
     assert bigger.id in bundles_read
     assert '<circle cx=' in html and 'data-zone="283" data-region=""' in html
+
+
+def test_live_pages__every_region_taken_out_of_service__newest_zones_drawn_grey(
+        who: Any) -> None:
+    # Given the example live, then every region taken out of service, and no rollout in flight
+    version = original_version()
+    make_live(version)
+    make_live(None)
+
+    # When the dashboard is drawn
+    html = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then nothing is live, and the newest version's zones are drawn grey for context
+    assert "Nothing is live yet" in html
+    assert 'data-zone="021" data-region=""' in html
