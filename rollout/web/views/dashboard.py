@@ -101,8 +101,8 @@ def dashboard_live(request: HttpRequest) -> JsonResponse:
 
 def region_rows(names: dict[str, str], colours: dict[str, str],
                 owner: dict[str, str]) -> list[RegionRow]:
-    """One row per region known to the newest version or ever activated, in code order of
-    the region definitions."""
+    """One row per region known to the upcoming version (live_data.upcoming_version) or ever
+    activated, in code order of the region definitions."""
     latest = latest_activations()
     activations = {a.region: a for a in Activation.objects.filter(
         id__in=[a.id for a in latest.values()]).select_related("version", "actor", "phase")}
