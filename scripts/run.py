@@ -1,12 +1,13 @@
-"""`make run`: prepare the embedded setup, then run the web server and a Celery worker together.
+"""`make run`: prepare the embedded setup, then run the web server and Celery workers together.
 
 Steps: `migrate`, `collectstatic`, `ensure_admin`, `demo` (when that command exists), then
-start gunicorn and one Celery worker with its beat scheduler. Their output is interleaved on
-this terminal with a "web |" / "worker |" prefix. (Loading the settings creates the folders
+start gunicorn, the rollouts' Celery worker with its beat scheduler, and a worker of its own
+for webhook deliveries. Their output is interleaved on this terminal with a "web |" /
+"worker |" / "webhooks |" prefix. (Loading the settings creates the folders
 under var/ that they point at, for this and every other entry point.)
 
-Ctrl-C or SIGTERM stops both (SIGTERM, up to STOP_TIMEOUT seconds, then SIGKILL) and exits 0. If
-either dies on its own, the other is stopped and the exit status is 1.
+Ctrl-C or SIGTERM stops them all (SIGTERM, up to STOP_TIMEOUT seconds, then SIGKILL) and exits
+0. If one dies on its own, the others are stopped and the exit status is 1.
 
 Environment: PORT (default 8000); every setting of regions_config/settings.py still applies, so
 DATABASE_URL or CELERY_BROKER_URL point this at PostgreSQL or Redis instead of the defaults.
@@ -200,9 +201,21 @@ def web_command(port: int) -> list[str]:
 
 
 def worker_command(schedule_file: str) -> list[str]:
+    """The rollouts' worker (queue `celery`) with the periodic sweep."""
     return [
         *(sys.executable, "-m", "celery", "-A", "regions_config", "worker", "--beat"),
+        *("-Q", "celery", "--hostname=rollouts@%h"),
         *("--loglevel=INFO", "--concurrency=2", f"--schedule={schedule_file}"),
+    ]
+
+
+def webhook_worker_command() -> list[str]:
+    """Webhook deliveries on a worker of their own (queue `webhooks`, threads: they wait on
+    the network), so a slow receiver never holds a phase back."""
+    return [
+        *(sys.executable, "-m", "celery", "-A", "regions_config", "worker"),
+        *("-Q", "webhooks", "--hostname=webhooks@%h", "--pool=threads", "--concurrency=4"),
+        "--loglevel=INFO",
     ]
 
 
@@ -272,13 +285,14 @@ def main() -> int:
         children.append(
             Child("worker", worker_command(str(settings.CELERY_BEAT_SCHEDULE_FILENAME)))
         )
+        children.append(Child("webhooks", webhook_worker_command()))
         threading.Thread(target=announce_when_ready, args=(port, stop), daemon=True).start()
         while died is None and not stop.wait(0.2):
             died = next((c for c in children if c.process.poll() is not None), None)
     finally:
         stop.set()  # also on an error in this launcher: never leave the children running
         if received:
-            say(f"{signal.Signals(received[0]).name}: stopping web and worker")
+            say(f"{signal.Signals(received[0]).name}: stopping web and workers")
         stop_all(children)
 
     if died is not None:

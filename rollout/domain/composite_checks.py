@@ -4,12 +4,14 @@ Every finding of a composite points (through its `Ref`) at one of: the network's
 lanes, a zone, a region, or a routing rule; and in a composite each zone and each rule belongs
 to exactly one live region (`CompositeState.rule_region`). So a composite's findings split into
 the network's and each region's. A region's findings depend on its own zones, rules and
-definition, on the network, and on which region owns each facility (through ownership, region
-FCs and paths leaving the region). When a phase changes some regions and leaves the network and
-facility ownership as they were, only the regions it touches need checking again: those whose
+definition, on the network, on which region owns each facility (through ownership, region FCs
+and paths leaving the region), and on the bundle-wide settings (the SLA policy, the fallback,
+the demand). When a phase changes some regions and leaves the network, facility ownership and
+those settings as they were, only the regions it touches need checking again: those whose
 version or zones changed. They are checked on a slice of the composite (their zones and rules;
 every region's definition, so facility ownership is whole) and the other regions keep their
-findings. Anything else (another network, facilities changing hands) is checked in full.
+findings. Anything else (another network, facilities changing hands, another SLA) is checked
+in full.
 
 `check_composite_after(previous, state)` equals `check_composite(state)` exactly
 (tests/domain/test_composite_checks.py checks it on random plans over random networks).
@@ -67,7 +69,8 @@ def check_composite_after(previous: CheckedComposite, state: CompositeState) -> 
     old, new = previous.state, state
     owners = facility_owners(new)
     if (old.bundle is None or new.bundle is None or owners != previous.facility_owner
-            or not _same_network(old.bundle.network, new.bundle.network)):
+            or not _same_network(old.bundle.network, new.bundle.network)
+            or not _same_settings(old.bundle, new.bundle)):
         return check_composite(new)
     touched = _touched_regions(old, new)
     if not touched:
@@ -114,6 +117,13 @@ def _same_network(a: Network, b: Network) -> bool:
         _SAME.clear()
     _SAME[key] = (a, b, same)  # holds the lists, so their ids stay theirs
     return same
+
+
+def _same_settings(a: Bundle, b: Bundle) -> bool:
+    """The same bundle-wide settings (a composite takes them from its newest version): the
+    policy (the SLA every zone is judged by), the routing fallback and the demand."""
+    return (a.regions.policy == b.regions.policy and a.routing.fallback == b.routing.fallback
+            and a.demand == b.demand)
 
 
 def _touched_regions(old: CompositeState, new: CompositeState) -> set[str]:

@@ -103,7 +103,7 @@ def _dicts(checked: CheckedComposite) -> list[dict[str, object]]:
     return [f.as_dict() for f in checked.findings()]
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(plan=plans())
 def test_check_composite_after__random_plans__equal_to_checking_in_full(plan: Plan) -> None:
     # Given the live regions, activated in order, and the zones they ever claimed
