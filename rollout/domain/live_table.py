@@ -95,6 +95,37 @@ class RouteTable:
         path: list[str] = ids[self.path_values[offsets[index] : offsets[index + 1]]].tolist()
         return path
 
+    def fcs_of(self, zones: np.ndarray) -> list[list[str]]:
+        """`fcs(z)` for many zones at once (one gather instead of one slice per zone)."""
+        return self._gather(self.candidate_offsets, self.candidate_values, zones)
+
+    def paths_of(self, zones: np.ndarray) -> list[list[str]]:
+        """`path(z)` for many zones at once."""
+        paths = self.zone_path[zones].astype(np.int64)
+        has = paths != NO_PATH
+        starts = np.where(has, self.path_offsets[np.maximum(paths, 0)], 0)
+        stops = np.where(has, self.path_offsets[np.maximum(paths, 0) + 1], 0)
+        return self._gather_ranges(starts, stops, self.path_values)
+
+    def _gather(self, offsets: np.ndarray, values: np.ndarray,
+                rows: np.ndarray) -> list[list[str]]:
+        return self._gather_ranges(offsets[rows], offsets[rows + 1], values)
+
+    def _gather_ranges(self, starts: np.ndarray, stops: np.ndarray,
+                       values: np.ndarray) -> list[list[str]]:
+        lengths = stops - starts
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if len(ends) else 0
+        # Position k of the flat result comes from values[starts[row] + (k - row's first k)].
+        index = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
+        ids: list[str] = self._answers[3][values[index]].tolist()
+        out: list[list[str]] = []
+        begin = 0
+        for end in ends.tolist():
+            out.append(ids[begin:end])
+            begin = end
+        return out
+
     def pack(self) -> bytes:
         header = {"digest": self.digest, "zone_ids": self.zone_ids,
                   "facility_ids": self.facility_ids, "claims": sorted(self.claims)}
@@ -200,6 +231,24 @@ class LiveTable:
         table = self.tables[region]
         return {"zone": zone, "region": region, "version": self.region_versions[region],
                 "fcs": table.fcs(position), "path": table.path(position)}
+
+    def answers(self, zones: Sequence[str]) -> list[dict[str, object] | None]:
+        """`answer` of many zones at once: the zones of each table gathered in one go."""
+        out: list[dict[str, object] | None] = [None] * len(zones)
+        groups: dict[str, list[tuple[int, int]]] = {}  # region -> (index in out, position)
+        for index, zone in enumerate(zones):
+            position = self.zone_position.get(zone)
+            if position is not None and self._zone_region[position] != NOT_LIVE:
+                region = self.region_codes[self._zone_region[position]]
+                groups.setdefault(region, []).append((index, position))
+        for region, members in groups.items():
+            table, version = self.tables[region], self.region_versions[region]
+            positions = np.array([p for _, p in members], dtype=np.int64)
+            for (index, _), fcs, path in zip(members, table.fcs_of(positions),
+                                             table.paths_of(positions), strict=True):
+                out[index] = {"zone": zones[index], "region": region, "version": version,
+                              "fcs": fcs, "path": path}
+        return out
 
     @classmethod
     def assemble(cls, at_activation: int, live: Sequence[LiveRoutes],

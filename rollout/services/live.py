@@ -127,11 +127,17 @@ class LiveState:
             return answer
 
     def routes(self, zones: Iterable[str]) -> tuple[list[dict[str, object]], list[str]]:
-        """(answers of the live zones, the zones not live), in the order asked."""
+        """(answers of the live zones, the zones not live), in the order asked. Zones never
+        asked before are answered together (one gather per table)."""
+        asked = list(zones)
+        known = self._answers
+        new = [zone for zone in dict.fromkeys(asked) if zone not in known]
+        if new:
+            known.update(zip(new, self.table.answers(new), strict=True))
         found: list[dict[str, object]] = []
         missing: list[str] = []
-        for zone in zones:
-            answer = self.route(zone)
+        for zone in asked:
+            answer = known[zone]
             if answer is None:
                 missing.append(zone)
             else:

@@ -77,6 +77,9 @@ def test_live_table__any_mix_and_order__assembled_answers_equal_the_composed_sta
     assert fast.gaps == full.gaps
     for zone in table_of("original").zone_ids:
         assert fast.answer(zone) == full.answer(zone), zone
+    # and asked all at once (unknown zones too), each answer is the same
+    asked = [*reversed(table_of("original").zone_ids), "999", "070"]
+    assert fast.answers(asked) == [full.answer(zone) for zone in asked]
 
 
 def test_live_table__versions_with_different_networks__not_assembled() -> None:
