@@ -8,7 +8,6 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rollout.domain.bundle import Bundle
 from rollout.domain.findings import Finding
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, LiveLock, Phase, Rollout, Version
@@ -115,11 +114,3 @@ def _activation_of(region: str, version: Version | None) -> Activation | None:
     """The latest earlier activation that put `region` on `version` (what a rollback restores)."""
     return (Activation.objects.filter(region=region, version=version).order_by("-id").first()
             if version is not None else None)
-
-
-def bundle_of(activation: Activation | None) -> Bundle | None:
-    if activation is None or activation.version is None:
-        return None
-    return version_bundle(version=activation.version)
-
-

@@ -321,10 +321,17 @@ def live_network_errors(changes: Mapping[str, Version | None] | None = None, *,
     leave behind."""
     basis = basis or LiveBasis.read()
     state = live_network_with(changes, basis=basis)
-    live = live_state()
-    if live.at_activation == basis.newest:
-        # The live state's findings are known (or kept once found): check only what changed.
-        checked = check_composite_after(checked_composite(live.composite), state)
-    else:
-        checked = check_composite(state)
+    known = live_checked(basis)
+    # The live state's findings are known (or kept once found): check only what changed.
+    checked = check_composite_after(known, state) if known else check_composite(state)
     return [f for f in checked.findings() if f.severity == "error"]
+
+
+def live_checked(basis: LiveBasis) -> CheckedComposite | None:
+    """The live state's composite with its findings when that state is the one `basis` was
+    read at (None when another activation came between): the start of every check of a
+    change to the live network."""
+    live = live_state()
+    if live.at_activation != basis.newest:
+        return None
+    return checked_composite(live.composite)

@@ -21,8 +21,8 @@ from rollout.selectors import version_bundle
 from rollout.services.live import (
     LiveBasis,
     checked_composite,
+    live_checked,
     live_network_with,
-    live_state,
 )
 
 
@@ -84,10 +84,7 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
     if bundle is None or not version.valid:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
     basis = LiveBasis.read()
-    live = live_state()  # usually loaded already, its findings too
-    before = (live.composite if live.at_activation == basis.newest
-              else live_network_with(basis=basis))
-    checked = checked_composite(before)
+    checked = live_checked(basis) or checked_composite(live_network_with(basis=basis))
     findings = _labelled(checked.findings(), "before the rollout (what a rollback restores)")
     changes: dict[str, Version | None] = {}
     for index, phase in enumerate(phases):
