@@ -5,7 +5,7 @@ state. Between the bare app and the product, it tells the project's settings' sh
 from the API layer's.
 
     DJANGO_SETTINGS_MODULE=bench.api_bare_settings RRM_BENCH_ANSWERS=answers.json \
-        gunicorn regions_config.wsgi -w 2 -b 127.0.0.1:PORT
+        gunicorn regions_config.wsgi:django_application -w 2 -b 127.0.0.1:PORT
 """
 
 from regions_config.settings import *  # noqa: F403  # the project's settings, unchanged

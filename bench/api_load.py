@@ -9,11 +9,13 @@ national bundle (bench/data/national, generated when missing) imported and its 8
 live with direct activations, an operator token. Then three gunicorn servers on 127.0.0.1, each
 with 2 sync workers and DEBUG off, all answering GET /api/v1/route?zone=Z with the same bytes:
 
-- product: `gunicorn regions_config.wsgi -w 2` (django-ninja, token check, live state);
+- product: `gunicorn regions_config.wsgi -w 2` (token check, live state; a GET with a token is
+  answered in front of the middleware, rollout/api/route_wsgi.py);
 - bare: `gunicorn bench.api_bare_app -w 2`, a bare Django view serving the product's answers
   from memory (no middleware, no apps, no database): the budget's baseline;
-- stack: the same bare view under the project's own settings (bench/api_bare_settings.py), to
-  split the product's extra cost into "project settings" and "API layer".
+- stack: the same bare view under the project's own settings and Django's own handler
+  (bench/api_bare_settings.py, `regions_config.wsgi:django_application`: all the middleware), to
+  show what the product's fast path saves.
 
 All are warmed up, then driven in turn by wrk (bench/api_wrk.lua: Bearer header, the query
 rotating over a seeded sample of live zones) for rounds of `--seconds`, the order rotating.
@@ -71,8 +73,9 @@ from bench.rollback import OUT, distribution, header, ms, write_json  # noqa: E4
 
 BUDGET_RPS = 2_000.0
 BUDGET_P99_S = 0.020
-BUDGET_RATIO = 0.70
+BUDGET_RATIO = 0.85  # issue 11 (issue 6 asked 0.70)
 BUDGET_POST_S = 0.020
+BUDGET_POST_COLD_S = 0.005  # issue 11: 1,000 zones none of which was looked up before
 BUDGET_304_S = 0.005
 POST_ZONES = 1_000
 POST_BATCHES = 5
@@ -255,7 +258,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     product = Server("product", "regions_config.wsgi", env, work / "logs" / "product.log")
     answers_env = {**env, "RRM_BENCH_ANSWERS": str(answers_file)}
     bare = Server("bare", "bench.api_bare_app", answers_env, work / "logs" / "bare.log")
-    stack = Server("stack", "regions_config.wsgi",
+    stack = Server("stack", "regions_config.wsgi:django_application",
                    {**answers_env, "DJANGO_SETTINGS_MODULE": "bench.api_bare_settings"},
                    work / "logs" / "stack.log")
     result: dict[str, Any] = {"setup": {k: setup[k] for k in ("version", "regions", "setup_s")},
@@ -321,10 +324,8 @@ def budgets(fig: dict[str, float]) -> list[dict[str, Any]]:
         ("ratio", "GET /route req/s / bare Django view req/s", BUDGET_RATIO, "ratio", "floor"),
         ("post_server_p99_s", "POST /route 1,000 zones, server time p99", BUDGET_POST_S, "s",
          "ceiling"),
-        # Not counted by --check: the issue's budget is read as the steady state, but every
-        # activation makes each worker's answers cold again, so it is shown against it.
-        ("post_server_cold_s", "  the same, zones never looked up (median)", BUDGET_POST_S,
-         "s", "info"),
+        ("post_server_cold_s", "  the same, zones never looked up (median)", BUDGET_POST_COLD_S,
+         "s", "ceiling"),
         ("active_304_p99_s", "GET /active If-None-Match -> 304, p99", BUDGET_304_S, "s",
          "ceiling"),
     ]

@@ -171,7 +171,7 @@ def report(result: dict[str, Any], items: list[dict[str, Any]]) -> None:
     if "cprofile" in result:
         print("\ncProfile, 5,000 test-client GET /route (bench/out/api-get-route.prof):")
         print("\n".join(result["cprofile"].splitlines()[:60]))
-    print_table("Budgets (issue 6)", [
+    print_table("Budgets (issues 6 and 11)", [
         (item["label"], _shown(item["value"], item["unit"]),
          f"{'>=' if item['kind'] == 'floor' else '<'} {_shown(item['budget'], item['unit'])}"
          f"  {item['status']}" + ("  (information, not counted by --check)"

@@ -36,13 +36,18 @@ class Caller:
         return self.user
 
 
+def caller_of_token(token: str) -> Caller | None:
+    """The caller behind a Bearer token's text, or None when it does not authenticate."""
+    identity = token_authenticate(token.strip())
+    if identity is None:
+        return None
+    return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id,
+                  token_held=identity.held)
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
-        identity = token_authenticate(token.strip())
-        if identity is None:
-            return None
-        return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id,
-                      token_held=identity.held)
+        return caller_of_token(token)
 
 
 class BrowserSession(SessionAuth):
