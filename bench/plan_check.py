@@ -1,6 +1,6 @@
 """The plan check and `rollout create` on the national bundle (40,000 zones, 8 regions).
 
-    .venv/bin/python bench/plan_check.py [--runs 5] [--database rrm_bench_plan]
+    .venv/bin/python bench/plan_check.py [--runs 5] [--database rrm_bench_plan] [--profile]
 
 Needs DATABASE_URL naming a PostgreSQL server (skips with a message otherwise). Creates a
 throwaway database, imports the national bundle and a second version of it whose routing differs
@@ -9,9 +9,12 @@ every region live on the first, then times:
 
 - `plan_check` in-process for a two-phase plan of the second version over all eight regions:
   a cold first call, then `--runs` in a process that knows the live state's findings (a
-  planner's web process between activations; budget under 1 s), then `--runs` each after the
-  process forgot the live state (the first check after an activation);
-- `manage.py rollout create` as a whole command (a new process each time): budget under 2 s.
+  planner's web process between activations; budget under 1 s), then `--runs` each as the
+  first check of a new live state (the process forgot it, and no process stored its findings);
+- `manage.py rollout create` as a whole command (a new process each time): `--runs` as the
+  first process to check a new live state (no stored findings), then `--runs` when the live
+  state's findings were stored by an earlier check (by the engine, the planner or the command
+  before): budget under 2 s. (`--profile`: one more under cProfile.)
 
 Writes bench/out/plan_check.json and drops the database.
 """
@@ -81,17 +84,40 @@ def _versions() -> tuple[Any, Any]:
     return out[0], out[1]
 
 
+def _profile(command: list[str], env: dict[str, str]) -> None:
+    """The command once more under cProfile; its 30 costliest calls (cumulative) printed."""
+    import pstats
+
+    out = REPO / "bench" / "out" / "rollout_create.prof"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([command[0], "-m", "cProfile", "-o", str(out), *command[1:]], env=env,
+                   capture_output=True, check=True)
+    print(f"\ncProfile of `rollout create` ({out.relative_to(REPO)}):")
+    pstats.Stats(str(out)).sort_stats("cumulative").print_stats(30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="warm in-process checks, commands")
     parser.add_argument("--database", default="rrm_bench_plan", help="throwaway database name")
+    parser.add_argument("--profile", action="store_true",
+                        help="also run the command once under cProfile "
+                             "(bench/out/rollout_create.prof, top functions printed)")
     args = parser.parse_args(argv)
     url = postgres_url()
     with tempfile.TemporaryDirectory(prefix="rrm-bench-") as var, \
             throwaway_database(url, args.database) as bench_url:
         django_on(bench_url, Path(var))
-        from rollout.services.live import forget_live_state
+        from rollout.models import LiveStateRecord
+        from rollout.services import live as live_service
         from rollout.services.plans import PhasePlan, plan_check
+
+        def forget_new_state() -> None:
+            """As if the live state had just changed: this process knows nothing of it, and
+            no process has stored its findings yet."""
+            live_service.forget_live_state()
+            live_service._CHECKED.clear()
+            LiveStateRecord.objects.update(findings=None)
 
         live, new = _versions()
         regions = all_live(live)
@@ -108,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             plan_check(version=new, phases=phases)
             warm.append(time.perf_counter() - started)
-        for _ in range(args.runs):  # the first check after the live state changed
-            forget_live_state()
+        for _ in range(args.runs):  # the first check of a new live state, in any process
+            forget_new_state()
             started = time.perf_counter()
             plan_check(version=new, phases=phases)
             reloaded.append(time.perf_counter() - started)
@@ -118,30 +144,43 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, str(REPO / "manage.py"), "rollout", "create", new.id,
                    "--phase", ",".join(regions[:4]), "--phase", ",".join(regions[4:]),
                    "--as", "bench-planner"]
-        commands = []
-        for _ in range(args.runs):
+        commands, firsts = [], []
+        for _ in range(args.runs):  # the first process to check a new live state
+            forget_new_state()
+            started = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            firsts.append(time.perf_counter() - started)
+            if done.returncode != 0:
+                raise SystemExit(f"rollout create failed ({done.returncode}): "
+                                 f"{done.stderr[-2000:]}")
+        for _ in range(args.runs):  # the live state's findings stored by the one before
             started = time.perf_counter()
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             commands.append(time.perf_counter() - started)
             if done.returncode != 0:
                 raise SystemExit(f"rollout create failed ({done.returncode}): "
                                  f"{done.stderr[-2000:]}")
+        if args.profile:
+            _profile(command, env)
     check, whole, after = distribution(warm), distribution(commands), distribution(reloaded)
+    first = distribution(firsts)
     rows = [
         ("plan_check, first call in a process", ms(cold_s), "builds the route tables"),
         (f"plan_check p50 ({args.runs} runs)", ms(check["p50_s"]),
          f"< {BUDGET_CHECK_S * 1000:.0f} ms  {verdict(check['p50_s'], BUDGET_CHECK_S)}"),
         (f"plan_check after the live state changed p50 ({args.runs} runs)",
-         ms(after["p50_s"]), "also composes and checks the live state"),
+         ms(after["p50_s"]), "also composes, checks and stores the live state"),
         (f"rollout create (whole command) p50 ({args.runs} runs)", ms(whole["p50_s"]),
          f"< {BUDGET_COMMAND_S * 1000:.0f} ms  {verdict(whole['p50_s'], BUDGET_COMMAND_S)}"),
         ("rollout create max", ms(whole["max_s"]), ""),
+        (f"rollout create, first process after a change p50 ({args.runs} runs)",
+         ms(first["p50_s"]), "checks the new live state and stores its findings"),
     ]
     print_table("Plan check, two phases over 8 regions, national bundle, PostgreSQL", rows)
     write_json("plan_check.json", {
         **header(), "regions": len(regions), "cold_s": cold_s, "plan_check": check,
         "plan_check_after_live_change": after,
-        "rollout_create": whole,
+        "rollout_create": whole, "rollout_create_first_after_change": first,
         "budgets": [
             {"key": "plan_check_p50_s", "value": check["p50_s"], "budget": BUDGET_CHECK_S,
              "unit": "s", "status": verdict(check["p50_s"], BUDGET_CHECK_S)},

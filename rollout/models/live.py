@@ -39,6 +39,9 @@ class LiveStateRecord(models.Model):
 
     at_activation = models.BigIntegerField(primary_key=True)
     data = models.BinaryField()
+    #: the check catalogue's findings over this state's composite, by scope (JSON), stored by
+    #: the first process that checked it, so a new process checks only what a change touches
+    findings = models.BinaryField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

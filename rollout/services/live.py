@@ -28,6 +28,7 @@ from rollout.domain.gcpause import freeze_long_lived
 from rollout.domain.live_table import LiveRoutes, LiveTable, RouteTable, route_table
 from rollout.models import Activation, LiveStateRecord, Version
 from rollout.selectors import version_bundle
+from rollout.services.live_findings import live_findings_load, live_findings_store
 from rollout.services.route_tables import NoRouteTable, claims_of, version_route_table
 
 
@@ -256,10 +257,15 @@ def checked_composite(composite: CompositeState) -> CheckedComposite:
     the last few composites: the live state's is the start of every plan check."""
     cached = _CHECKED.get(id(composite))
     if cached is None or cached.state is not composite:
-        if len(_CHECKED) >= 4:
-            _CHECKED.clear()
-        cached = _CHECKED[id(composite)] = check_composite(composite)
+        cached = _keep_checked(check_composite(composite))
     return cached
+
+
+def _keep_checked(checked: CheckedComposite) -> CheckedComposite:
+    if len(_CHECKED) >= 4:
+        _CHECKED.clear()
+    _CHECKED[id(checked.state)] = checked
+    return checked
 
 
 def composite_findings(composite: CompositeState) -> list[Finding]:
@@ -334,4 +340,15 @@ def live_checked(basis: LiveBasis) -> CheckedComposite | None:
     live = live_state()
     if live.at_activation != basis.newest:
         return None
-    return checked_composite(live.composite)
+    composite = live.composite
+    known = _CHECKED.get(id(composite))
+    if known is not None and known.state is composite:
+        return known
+    # Another process may have checked this state already; else check it and say so.
+    stored = live_findings_load(at_activation=live.at_activation, state=composite)
+    if stored is not None:
+        _keep_checked(stored)
+        return stored
+    checked = checked_composite(composite)
+    live_findings_store(at_activation=live.at_activation, checked=checked)
+    return checked
