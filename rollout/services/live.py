@@ -197,8 +197,11 @@ def live_summary() -> dict[str, Any]:
 def live_state_publish() -> LiveState:
     """Build and store the live state as the caller's activations leave it: called by every
     writer inside its transaction, after its activations and under the live-state lock, so
-    other processes load it instead of building it."""
-    return _build(LiveBasis.read(), store=True)
+    other processes load it instead of building it. The findings of the writer's own check
+    of these changes are stored with it."""
+    state = _build(LiveBasis.read(), store=True)
+    _store_checked_findings(state.at_activation)
+    return state
 
 
 def _load(at_activation: int) -> LiveState | None:
@@ -330,7 +333,31 @@ def live_network_errors(changes: Mapping[str, Version | None] | None = None, *,
     known = live_checked(basis)
     # The live state's findings are known (or kept once found): check only what changed.
     checked = check_composite_after(known, state) if known else check_composite(state)
+    # If the caller goes on to write exactly these changes, `live_state_publish` keeps these
+    # findings as the new live state's: the next check of a change starts from them.
+    _pending.check = (basis.newest, [(code, version.id if version else None)
+                                     for code, version in (changes or {}).items()], checked)
     return [f for f in checked.findings() if f.severity == "error"]
+
+
+#: per thread, the last `live_network_errors` check: (the activation it was based on, the
+#: changes as (region, version id), its findings)
+_pending = threading.local()
+
+
+def _store_checked_findings(at_activation: int) -> None:
+    """Store the findings of this thread's last check as those of the live state at
+    `at_activation` when what was written since the check's basis is exactly the checked
+    changes, in their order (then the two states are the same composite)."""
+    pending = getattr(_pending, "check", None)
+    _pending.check = None
+    if pending is None:
+        return
+    based_on, changes, checked = pending
+    written = list(Activation.objects.filter(id__gt=based_on, id__lte=at_activation)
+                   .order_by("id").values_list("region", "version_id"))
+    if written == changes:
+        live_findings_store(at_activation=at_activation, checked=checked)
 
 
 def live_checked(basis: LiveBasis) -> CheckedComposite | None:

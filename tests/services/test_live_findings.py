@@ -4,9 +4,11 @@ checked once by the first process, read by every other, equal to checking again.
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
-from rollout.models import LiveStateRecord
+from rollout.models import Activation, LiveStateRecord
 from rollout.services import live as live_service
+from rollout.services.activations import region_rollback
 from rollout.services.live import LiveBasis, live_checked, live_state
 from rollout.services.plans import PhasePlan, plan_check
 from tests.factories import version_factory
@@ -89,3 +91,41 @@ def test_live_checked__new_activation__its_state_checked_again_not_the_old_findi
     # Then the new state's findings are its own
     assert checked is not None and checked.how == "full"
     assert not any(f.code == "W170" for f in checked.findings())
+
+
+def test_region_rollback__writer_checked_the_change__new_state_stored_with_those_findings(
+        who: People) -> None:
+    # Given a live network over a one-hour SLA, its findings known
+    sla = version_factory("one-hour SLA", regions=ONE_HOUR_SLA)
+    make_live(sla)
+    as_a_new_process()
+    assert live_checked(LiveBasis.read()) is not None
+
+    # When NE is put on the rerouted version (checked, written, published by the writer)
+    region_rollback(region="NE", version=rerouted_version(), reason="test", actor=who.operator)
+
+    # Then the new live state's record already holds findings, equal to a fresh check
+    record = LiveStateRecord.objects.get(at_activation=live_state().at_activation)
+    assert record.findings is not None
+    as_a_new_process()
+    stored = live_checked(LiveBasis.read())
+    assert stored is not None and stored.how == "stored"
+    fresh = live_service.check_composite(stored.state)
+    assert stored.findings() == fresh.findings()
+
+
+def test_publish__something_else_written_than_checked__findings_not_stored(
+        who: People) -> None:
+    # Given the original live everywhere, and a check of NE on the rerouted version
+    make_live(original_version())
+    rerouted = rerouted_version()
+    live_service.live_network_errors({"NE": rerouted})
+
+    # When MA is written instead, without its own check, and the state published
+    Activation.objects.create(region="MA", version=rerouted, kind=Activation.Kind.ACTIVATE,
+                              reason="test")
+    with transaction.atomic():
+        state = live_service.live_state_publish()
+
+    # Then the new state has no stored findings (the first check will find them)
+    assert LiveStateRecord.objects.get(at_activation=state.at_activation).findings is None
