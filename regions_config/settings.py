@@ -234,6 +234,23 @@ RRM_TOKEN_CACHE_SECONDS = env_int("RRM_TOKEN_CACHE_SECONDS", 5)
 RRM_SIMULATE_INLINE_ITEMS = env_int("RRM_SIMULATE_INLINE_ITEMS", 500_000)
 # How often a process asks the database whether the live state changed (ms).
 RRM_LIVE_STATE_CHECK_MS = env_int("RRM_LIVE_STATE_CHECK_MS", 200)
+
+# The live state mirrored to Git (rollout/services/git_mirror.py): a repository path (created
+# if missing; empty: no mirror), the branch, an optional remote to push to (a path or any URL
+# git accepts), the commits' author, and an optional signing key (an SSH private key file with
+# format "ssh", or a GPG key id with format "openpgp"). The beat catches up every
+# RRM_GIT_MIRROR_CATCH_UP_SECONDS after Git was unreachable.
+RRM_GIT_MIRROR = env_str("RRM_GIT_MIRROR", "")
+RRM_GIT_MIRROR_BRANCH = env_str("RRM_GIT_MIRROR_BRANCH", "live")
+RRM_GIT_MIRROR_REMOTE = env_str("RRM_GIT_MIRROR_REMOTE", "")
+RRM_GIT_MIRROR_AUTHOR = env_str("RRM_GIT_MIRROR_AUTHOR",
+                                "Region rollout manager <rollout-manager@localhost>")
+RRM_GIT_MIRROR_SIGNING_KEY = env_str("RRM_GIT_MIRROR_SIGNING_KEY", "")
+RRM_GIT_MIRROR_SIGNING_FORMAT = env_str("RRM_GIT_MIRROR_SIGNING_FORMAT", "ssh")
+RRM_GIT_MIRROR_CATCH_UP_SECONDS = env_int("RRM_GIT_MIRROR_CATCH_UP_SECONDS", 60)
+if RRM_GIT_MIRROR:
+    CELERY_BEAT_SCHEDULE["git-mirror-catch-up"] = {
+        "task": "rollout.git_mirror_sync", "schedule": float(RRM_GIT_MIRROR_CATCH_UP_SECONDS)}
 CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
     "default": (

@@ -4,11 +4,19 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from rollout.api import api, fast_route
+from rollout.services.git_mirror import git_mirror_status
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness probe: needs no token (DESIGN section 7)."""
-    return JsonResponse({"status": "ok"})
+    """Liveness probe: needs no token (DESIGN section 7). With a Git mirror, how far behind
+    the live state it is (its lag in live states, and its last error)."""
+    body: dict[str, object] = {"status": "ok"}
+    mirror = git_mirror_status()
+    if mirror is not None:  # the error text itself is for signed-in people (it may name hosts)
+        body["git_mirror"] = {"lag": mirror["lag"], "sequence": mirror["sequence"],
+                              "live_sequence": mirror["live_sequence"],
+                              "failing": bool(mirror["error"])}
+    return JsonResponse(body)
 
 
 urlpatterns = [

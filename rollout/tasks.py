@@ -99,3 +99,17 @@ def deliver_webhook(delivery_id: int) -> str:
     if delivery.status == delivery.Status.PENDING:
         deliver_webhook.apply_async((delivery_id,), eta=delivery.next_attempt_at)
     return str(delivery.status)
+
+
+@app.task(name="rollout.git_mirror_sync", ignore_result=True)
+def git_mirror_sync() -> int:
+    """Write the live states the Git mirror lacks. Safe to run twice or late: it writes what
+    its branch does not hold yet, in order (a failure is recorded; the beat tries again)."""
+    from rollout.services.git_mirror import git_mirror_sync as sync
+    from rollout.services.git_repo import GitFailed
+
+    try:
+        result = sync()
+    except GitFailed:
+        return 0  # recorded as the mirror's error; the catch-up or the next change retries
+    return len(result.written) if result else 0

@@ -180,6 +180,7 @@ class ActiveRegionOut(Schema):
     activation: int
     kind: str
     activated_at: str
+    by: str | None  # who made the activation (for a rollout's phase: who started it)
     zones: int
 
 

@@ -2,7 +2,7 @@
 
 from rollout.models.audit import AuditEvent
 from rollout.models.kpis import KpiSnapshot, SimulationRun
-from rollout.models.live import LiveLock, LiveStateRecord, RouteTableRecord
+from rollout.models.live import GitMirrorState, LiveLock, LiveStateRecord, RouteTableRecord
 from rollout.models.rollouts import (
     Activation,
     FreezeWindow,
@@ -24,6 +24,7 @@ __all__ = [
     "FreezeWindow",
     "Gate",
     "GateResult",
+    "GitMirrorState",
     "KpiSnapshot",
     "LiveLock",
     "LiveStateRecord",

@@ -46,3 +46,17 @@ class LiveStateRecord(models.Model):
 
     def __str__(self) -> str:
         return f"live state at activation {self.at_activation}"
+
+
+class GitMirrorState(models.Model):
+    """How far the Git mirror of the live state got (one row): the sequence its branch holds,
+    the one its remote holds, and the last error (empty once a sync succeeds)."""
+
+    sequence = models.BigIntegerField(default=0)
+    pushed_sequence = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"git mirror at sequence {self.sequence}"

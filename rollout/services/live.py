@@ -7,12 +7,14 @@ versions" is answered by `live_network_with`; nothing else composes live regions
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -26,10 +28,12 @@ from rollout.domain.composite_checks import (
 from rollout.domain.findings import Finding
 from rollout.domain.gcpause import freeze_long_lived
 from rollout.domain.live_table import LiveRoutes, LiveTable, RouteTable, route_table
-from rollout.models import Activation, LiveStateRecord, Version
+from rollout.models import Activation, AuditEvent, LiveStateRecord, Version
 from rollout.selectors import version_bundle
 from rollout.services.live_findings import live_findings_load, live_findings_store
 from rollout.services.route_tables import NoRouteTable, claims_of, version_route_table
+
+logger = logging.getLogger(__name__)
 
 
 def latest_activations(*, upto: int | None = None) -> dict[str, Activation]:
@@ -37,7 +41,7 @@ def latest_activations(*, upto: int | None = None) -> dict[str, Activation]:
     activation `upto` when given."""
     rows = Activation.objects.all() if upto is None else Activation.objects.filter(id__lte=upto)
     latest_ids = rows.values("region").annotate(latest=Max("id")).values_list("latest", flat=True)
-    found = Activation.objects.filter(id__in=list(latest_ids)).select_related("version")
+    found = Activation.objects.filter(id__in=list(latest_ids)).select_related("version", "actor")
     return {row.region: row for row in found}
 
 
@@ -177,21 +181,51 @@ def live_state() -> LiveState:
         return _cached
 
 
-def live_summary() -> dict[str, Any]:
-    """Per region its live version, activation and zone count, and the coverage gaps: what
-    `GET /active` and `manage.py active` show."""
-    state = live_state()
+def live_summary(*, at_activation: int | None = None) -> dict[str, Any]:
+    """Per region its live version, activation, who made it and zone count, and the coverage
+    gaps: what `GET /active` and `manage.py active` show, and the Git mirror's live.json. As
+    of now, or as of the live state at activation `at_activation`."""
+    state = live_state() if at_activation is None else live_state_at(at_activation)
     zones: dict[str, int] = {}
     for owner in state.zone_owner.values():
         zones[owner] = zones.get(owner, 0) + 1
+    latest = latest_activations(upto=state.at_activation)
+    by = activated_by(list(latest.values()))
     return {
         "regions": {
             code: {"version": a.version_id, "activation": a.id, "kind": a.kind,
-                   "activated_at": a.created_at.isoformat(), "zones": zones.get(code, 0)}
-            for code, a in sorted(latest_activations(upto=state.at_activation).items())
+                   "activated_at": a.created_at.isoformat(), "by": by.get(a.id),
+                   "zones": zones.get(code, 0)}
+            for code, a in sorted(latest.items())
         },
         "gaps": state.gaps,
     }
+
+
+def activated_by(activations: list[Activation]) -> dict[int, str]:
+    """Who made each activation (activation id -> user name): its actor, or for a rollout's
+    phase, which the engine writes with no actor, whoever started the rollout. Absent when
+    nobody did (a set-up or the system)."""
+    out = {a.id: a.actor.get_username() for a in activations if a.actor is not None}
+    rollouts = {a.rollout_id for a in activations if a.actor_id is None and a.rollout_id}
+    if rollouts:
+        starters = dict(AuditEvent.objects.filter(
+            action="rollout.started", object_type="rollout",
+            object_id__in=[str(r) for r in rollouts], actor__isnull=False)
+            .order_by("-id").values_list("object_id", "actor__username"))
+        for a in activations:
+            if a.id not in out and a.rollout_id and str(a.rollout_id) in starters:
+                out[a.id] = starters[str(a.rollout_id)]
+    return out
+
+
+def live_state_at(at_activation: int) -> LiveState:
+    """The live state as it was right after activation `at_activation` (read from its record
+    when one was stored, else built, not stored: the records mark writers' commits)."""
+    current = live_state()
+    if current.at_activation == at_activation:
+        return current
+    return _load(at_activation) or _build(LiveBasis.read(upto=at_activation), store=False)
 
 
 def live_state_publish() -> LiveState:
@@ -201,7 +235,18 @@ def live_state_publish() -> LiveState:
     of these changes are stored with it."""
     state = _build(LiveBasis.read(), store=True)
     _store_checked_findings(state.at_activation)
+    if settings.RRM_GIT_MIRROR:
+        transaction.on_commit(_mirror_to_git)
     return state
+
+
+def _mirror_to_git() -> None:
+    """Ask a worker to write the new live state to the Git mirror (by task name: services do
+    not import the tasks). A broker that is down only delays it: the beat catches up."""
+    try:
+        current_app.send_task("rollout.git_mirror_sync")
+    except Exception:  # the broker is down
+        logger.warning("git_mirror.enqueue_failed", exc_info=True)
 
 
 def _load(at_activation: int) -> LiveState | None:
