@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.demand import demand_settings, generate_orders, read_orders_csv
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.schema import Demand
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS, simulate
 from rollout.domain.text import text_problem
@@ -33,12 +34,16 @@ from rollout.services.roles import OBSERVATION_ROLES, require_any_role
 logger = logging.getLogger(__name__)
 
 
-class SimulationRefused(Exception):
+class SimulationRefused(RolloutError):
     """The version cannot be simulated (its files do not pass the schema, or it has errors)."""
 
+    kind = ErrorKind.CONFLICT
 
-class KpiValidationError(ValueError):
+
+class KpiValidationError(RolloutError, ValueError):
     """Observed KPI values that are not acceptable; `problems` says which and why."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))

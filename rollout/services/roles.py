@@ -15,6 +15,8 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, Group, User
 
+from rollout.domain.errors import ErrorKind, RolloutError
+
 
 class Role(StrEnum):
     VIEWER = "viewer"
@@ -31,8 +33,10 @@ OBSERVATION_ROLES = (Role.OBSERVER, Role.OPERATOR)
 CANCEL_ROLES = (Role.EDITOR, Role.OPERATOR)
 
 
-class RoleRequired(PermissionError):
+class RoleRequired(RolloutError, PermissionError):
     """The acting user lacks the role the action needs (the API answers 403)."""
+
+    kind = ErrorKind.FORBIDDEN
 
     def __init__(self, role: Role, user: AbstractBaseUser | None,
                  *alternatives: Role) -> None:

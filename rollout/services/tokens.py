@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import ApiToken
 from rollout.services.audit import audit_record
 from rollout.services.roles import Role, has_role, role_grant, user_roles
@@ -30,8 +31,10 @@ from rollout.services.roles import Role, has_role, role_grant, user_roles
 TOKEN_PREFIX = "rrm"
 
 
-class TokenRefused(ValueError):
+class TokenRefused(RolloutError, ValueError):
     """A token request that cannot be honoured (unknown role, bad expiry)."""
+
+    kind = ErrorKind.UNUSABLE
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle, is_directory_form
-from rollout.domain.findings import Finding
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.limits import CODE as LIMIT_CODE
 from rollout.domain.text import text_problem
 from rollout.domain.validate import ValidationReport, validate_files
@@ -27,16 +27,15 @@ VERSION_ID_LENGTH = 12
 MAX_FILES = 8
 
 
-class VersionRejected(Exception):
+class VersionRejected(RolloutError):
     """The bundle cannot be stored at all (not the same as invalid: invalid bundles are stored).
 
     Raised for files that are not text (not UTF-8, NUL bytes, over the size limit), unusable
     file names, or an empty message or one that cannot be stored (a NUL character).
     """
 
-    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
-        super().__init__(message)
-        self.findings = findings or []
+    kind = ErrorKind.MALFORMED
+    shows_findings = True
 
 
 @dataclass
