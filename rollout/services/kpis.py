@@ -29,7 +29,7 @@ from rollout.domain.text import text_problem
 from rollout.models import KpiSnapshot, SimulationRun, Version
 from rollout.selectors import version_bundle
 from rollout.services.audit import audit_record
-from rollout.services.roles import OBSERVATION_ROLES, require_any_role
+from rollout.services.roles import OBSERVATION_ROLES, Role, require_role_or_process
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,11 @@ def kpi_snapshot_record_simulated(
     kind: str = KpiSnapshot.Kind.POINT,
     actor: AbstractBaseUser | None = None,
 ) -> KpiSnapshot:
-    """Store the region's simulated KPIs under `version` as a snapshot."""
+    """Store the region's simulated KPIs under `version` as a snapshot.
+
+    An `actor` must be an operator (who runs rollouts, whose before/after snapshots these are);
+    without one the caller is the process itself (the engine, the demo loader)."""
+    require_role_or_process(actor, (Role.OPERATOR,))
     result = simulation_run(version=version)
     values = result["regions"].get(region)
     if values is None:
@@ -150,8 +154,7 @@ def kpi_observation_record(
     gates are judged on these values; without one the caller is the process itself (a command,
     a test), as for `token_create`.
     """
-    if actor is not None:
-        require_any_role(actor, OBSERVATION_ROLES)
+    require_role_or_process(actor, OBSERVATION_ROLES)
     clean = validate_observation(region=region, values=values, source_system=source_system)
     with transaction.atomic():
         snapshot = KpiSnapshot.objects.create(

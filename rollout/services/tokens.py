@@ -37,6 +37,12 @@ class TokenRefused(RolloutError, ValueError):
     kind = ErrorKind.UNUSABLE
 
 
+class TokenForbidden(RolloutError):
+    """Revoking another user's token without being a superuser."""
+
+    kind = ErrorKind.FORBIDDEN
+
+
 @dataclass(frozen=True)
 class TokenIdentity:
     """Who a valid token speaks for: its user, its role, and the roles the user held when the
@@ -88,8 +94,17 @@ def token_create_for_username(*, username: str, role: Role, name: str = "",
 
 
 def token_revoke(*, token_id: int, actor: AbstractBaseUser | None) -> ApiToken:
+    """Revoke a token (at once, in every process within RRM_TOKEN_CACHE_SECONDS).
+
+    An `actor` may revoke their own tokens; anyone else's takes a superuser (TokenForbidden).
+    Without one the caller is the process itself (`manage.py revoke_token`)."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(id=token_id)
+        if actor is not None and token.user_id != actor.pk and not (
+                isinstance(actor, User) and actor.is_active and actor.is_superuser):
+            who = getattr(actor, "username", None) or "anonymous"
+            raise TokenForbidden(f"{who} may not revoke another user's token "
+                                 "(only a superuser may)")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
