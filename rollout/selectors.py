@@ -16,13 +16,14 @@ from rollout.domain.bundle import (
     parse_bundle,
     parse_section,
 )
+from rollout.domain.errors import NotFoundError
 from rollout.domain.gcpause import freeze_long_lived
 from rollout.models import AuditEvent, Version
 
 MIN_PREFIX = 4
 
 
-class VersionNotFound(LookupError):
+class VersionNotFound(NotFoundError):
     """No version has that id (or the prefix is ambiguous)."""
 
 

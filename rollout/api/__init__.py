@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import NinjaAPI
 
 from rollout.api import audit, kpis, live, rollouts, versions
 from rollout.api.auth import BearerToken, BrowserSession
 from rollout.api.errors import register
-from rollout.api.ratelimit import RateLimited
 
 
 class RolloutAPI(NinjaAPI):
@@ -45,13 +44,6 @@ api = RolloutAPI(
     urls_namespace="api",
 )
 register(api)
-
-
-@api.exception_handler(RateLimited)
-def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    response = api.create_response(request, {"detail": str(exc)}, status=429)
-    response["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 @api.get("/healthz", auth=None, tags=["health"])

@@ -1,32 +1,53 @@
-"""Domain refusals as HTTP answers (DESIGN section 7): 400/422 with findings for bad input,
-403 for a role that may not, 404, 409 for what the state machine does not allow. Never a 500
-for bad input: every refusal a service can raise is mapped here."""
+"""Refusals as HTTP answers (DESIGN section 7): 400/422 with findings for bad input, 403 for a
+role that may not, 404, 409 for what the state machine does not allow, 429 for too many writes.
+Never a 500 for bad input: every refusal a service or the domain raises is a `RolloutError`, and
+its kind maps here, once, to a status.
+
+The body is `{"detail": message}`, plus `findings` (a few of each code, then one counting the
+rest) with `errors`/`warnings` for the refusals of checks, plus the error's own `details()`
+(the state and action of a transition the state machine refuses).
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from rollout.api.ratelimit import RateLimited
 from rollout.domain.checks import cap_per_code
-from rollout.domain.demand import DemandError, OrdersError
+from rollout.domain.errors import ErrorKind, NotFoundError, RolloutError
 from rollout.domain.findings import SHOWN_PER_CODE, Finding, counts
-from rollout.domain.lifecycle import TransitionRefused
-from rollout.selectors import VersionNotFound
-from rollout.services.activations import ActivationRefused
-from rollout.services.kpis import KpiValidationError, SimulationRefused
-from rollout.services.plans import FourEyesViolation, PlanRejected, RolloutNotFound, RolloutRefused
-from rollout.services.roles import RoleRequired
-from rollout.services.tokens import TokenRefused
-from rollout.services.versions import VersionRejected
-from rollout.services.webhooks import WebhookRefused
+
+#: The one mapping of an error's kind to the HTTP status that answers it.
+HTTP_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.INVALID: 422,
+    ErrorKind.MALFORMED: 400,
+    ErrorKind.UNUSABLE: 400,
+    ErrorKind.RATE_LIMITED: 429,
+}
 
 
-class NotFound(LookupError):
+class NotFound(NotFoundError):
     """A path names something that does not exist."""
+
+
+def http_status(error: RolloutError) -> int:
+    """The status that answers `error`: its kind's."""
+    return HTTP_STATUS[error.kind]
+
+
+def error_body(error: RolloutError) -> dict[str, object]:
+    """The JSON body that answers `error`."""
+    body: dict[str, object] = {"detail": str(error)}
+    if error.shows_findings:
+        body.update(_findings(error.findings))
+    body.update(error.details())
+    return body
 
 
 def _findings(items: list[Finding]) -> dict[str, object]:
@@ -37,52 +58,16 @@ def _findings(items: list[Finding]) -> dict[str, object]:
 
 
 def register(api: NinjaAPI) -> None:
-    def answer(request: HttpRequest, status: int, detail: str,
-               **extra: Any) -> HttpResponse:
-        return api.create_response(request, {"detail": detail, **extra}, status=status)
-
-    @api.exception_handler(RoleRequired)
-    def forbidden(request: HttpRequest, exc: RoleRequired) -> HttpResponse:
-        return answer(request, 403, str(exc))
-
-    @api.exception_handler(FourEyesViolation)
-    def four_eyes(request: HttpRequest, exc: FourEyesViolation) -> HttpResponse:
-        return answer(request, 403, str(exc))
-
-    @api.exception_handler(TransitionRefused)
-    def conflict(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
-        return answer(request, 409, str(exc), state=exc.state.value, action=exc.action.value)
-
-    @api.exception_handler(PlanRejected)
-    def plan_rejected(request: HttpRequest, exc: PlanRejected) -> HttpResponse:
-        return answer(request, 422, str(exc), **_findings(exc.findings))
-
-    @api.exception_handler(RolloutRefused)
-    def refused(request: HttpRequest, exc: RolloutRefused) -> HttpResponse:
-        return answer(request, 409, str(exc), **_findings(exc.findings))
-
-    @api.exception_handler(ActivationRefused)
-    def activation_refused(request: HttpRequest, exc: ActivationRefused) -> HttpResponse:
-        return answer(request, 409, str(exc), **_findings(exc.findings))
-
-    @api.exception_handler(VersionRejected)
-    def version_rejected(request: HttpRequest, exc: VersionRejected) -> HttpResponse:
-        return answer(request, 400, str(exc), **_findings(exc.findings))
+    @api.exception_handler(RolloutError)
+    def refused(request: HttpRequest, exc: RolloutError) -> HttpResponse:
+        response = api.create_response(request, error_body(exc), status=http_status(exc))
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return answer(request, 400, f"the request body is larger than "
-                                    f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes (a bundle "
-                                    f"file may have {settings.RRM_MAX_FILE_BYTES:,} bytes)")
-
-    @api.exception_handler(SimulationRefused)
-    def simulation_refused(request: HttpRequest, exc: SimulationRefused) -> HttpResponse:
-        return answer(request, 409, str(exc))
-
-    for bad_input in (KpiValidationError, OrdersError, DemandError, TokenRefused,
-                      WebhookRefused):
-        api.add_exception_handler(
-            bad_input, lambda request, exc: answer(request, 422, str(exc)))
-
-    for missing in (NotFound, VersionNotFound, RolloutNotFound):
-        api.add_exception_handler(missing, lambda request, exc: answer(request, 404, str(exc)))
+        return api.create_response(request, {
+            "detail": f"the request body is larger than "
+                      f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes (a bundle file may have "
+                      f"{settings.RRM_MAX_FILE_BYTES:,} bytes)"}, status=400)

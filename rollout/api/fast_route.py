@@ -15,6 +15,7 @@ from django.urls import get_resolver
 from django.views.decorators.csrf import csrf_exempt
 
 from rollout.api.auth import BearerToken, BrowserSession
+from rollout.api.errors import error_body, http_status
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.route_index import route_lookup
 
@@ -31,7 +32,7 @@ def route(request: HttpRequest) -> HttpResponse:
     try:
         caller.require(Role.VIEWER)
     except RoleRequired as exc:
-        return JsonResponse({"detail": str(exc)}, status=403)
+        return JsonResponse(error_body(exc), status=http_status(exc))
     zone = request.GET["zone"]
     answer = route_lookup(zone)
     if answer is None:

@@ -13,9 +13,15 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from rollout.api.auth import caller
+from rollout.domain.errors import ErrorKind, RolloutError
 
 
-class RateLimited(Exception):
+class RateLimited(RolloutError):
+    """Too many writes in this minute; `retry_after` seconds until the next (the API answers
+    429 with a Retry-After header)."""
+
+    kind = ErrorKind.RATE_LIMITED
+
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many write requests; retry in {retry_after} s")
         self.retry_after = retry_after

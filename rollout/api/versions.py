@@ -29,7 +29,6 @@ from rollout.selectors import version_bundle, version_files, version_get, versio
 from rollout.services.kpis import SimulationRefused
 from rollout.services.roles import Role
 from rollout.services.simulations import (
-    SimulationJobNotFound,
     simulation_job_get,
     simulation_request,
 )
@@ -127,10 +126,7 @@ def simulate_version(request: HttpRequest, response: HttpResponse,
 def get_simulation_job(request: HttpRequest,
                        job_id: int = PathParam(..., ge=1, le=2**63 - 1)) -> dict[str, Any]:
     """A simulation job: pending, running, done (with its result) or failed (with why)."""
-    try:
-        job = simulation_job_get(job_id=job_id, actor=caller(request).require(Role.VIEWER))
-    except SimulationJobNotFound as exc:
-        raise NotFound(str(exc)) from exc
+    job = simulation_job_get(job_id=job_id, actor=caller(request).require(Role.VIEWER))
     return job_out(job)
 
 

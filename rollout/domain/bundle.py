@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.findings import Finding, Path, Ref, finding
 from rollout.domain.gcpause import gc_paused
 from rollout.domain.loader import DEFAULT_MAX_BYTES, YamlDocument, load_yaml
@@ -35,8 +36,10 @@ SECTION_FILES = {name: f"{name}.yaml" for name in SECTIONS}
 _LIST_FORMS = {"regions": "regions", "routing": "routes"}
 
 
-class BundleReadError(Exception):
+class BundleReadError(RolloutError):
     """The path names no bundle at all (missing, unreadable, or no YAML in it)."""
+
+    kind = ErrorKind.UNUSABLE
 
 
 @dataclass(frozen=True)

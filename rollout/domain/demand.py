@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import Field, StrictInt, ValidationError
 
 from rollout.domain.bundle import Bundle
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.gcpause import gc_paused
 from rollout.domain.schema import Demand
 
@@ -47,13 +48,17 @@ MAX_SEED = 2**63 - 1
 MAX_ITEMS = 5_000_000
 
 
-class OrdersError(ValueError):
+class OrdersError(RolloutError, ValueError):
     """An orders CSV that cannot be replayed; the message names the row (the header is row 1)."""
 
+    kind = ErrorKind.INVALID
 
-class DemandError(ValueError):
+
+class DemandError(RolloutError, ValueError):
     """Demand settings outside their bounds, or a day of demand that is more work than one
     simulation may do; the message names the setting (`where`) and the limit."""
+
+    kind = ErrorKind.INVALID
 
 
 class SimulationDemand(Demand):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from rollout.domain.errors import ErrorKind, RolloutError
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -65,8 +67,11 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
 TERMINAL = frozenset({State.COMPLETED, State.ROLLED_BACK, State.FAILED, State.CANCELLED})
 
 
-class TransitionRefused(Exception):
-    """The state machine does not allow this action in this state (the API answers 409)."""
+class TransitionRefused(RolloutError):
+    """The state machine does not allow this action in this state (the API answers 409, with
+    the state and the action)."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, action: Action, state: State) -> None:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[action][0]))
@@ -74,6 +79,9 @@ class TransitionRefused(Exception):
                          f"(only from: {allowed})")
         self.action = action
         self.state = state
+
+    def details(self) -> dict[str, object]:
+        return {"state": self.state.value, "action": self.action.value}
 
 
 def can(action: Action, state: State) -> bool:

@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.ranges import RangeError, ZoneRange, parse_selector
 
 FC_KEYWORDS = ("nearest", "nearest_in_region")
@@ -35,8 +36,10 @@ _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 
 
-class YamlEditError(ValueError):
+class YamlEditError(RolloutError, ValueError):
     """An edit that cannot be made; `line`/`column` are 1-based, 0 when no place applies."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, message: str, *, file: str, line: int = 0, column: int = 0) -> None:
         super().__init__(message)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rollout.domain.findings import Finding
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, LiveLock, Phase, Rollout, Version
 from rollout.selectors import version_bundle
@@ -25,12 +25,11 @@ from rollout.services.webhooks import webhook_event
 logger = logging.getLogger(__name__)
 
 
-class ActivationRefused(Exception):
+class ActivationRefused(RolloutError):
     """The activation would leave the live network broken; `findings` say how."""
 
-    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
-        super().__init__(message)
-        self.findings = findings or []
+    kind = ErrorKind.CONFLICT
+    shows_findings = True
 
 
 def lock_live_state() -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.domain.errors import NotFoundError
 from rollout.domain.lifecycle import PhaseState, State
 from rollout.domain.text import reason_problem
 from rollout.models import FreezeWindow, Rollout
@@ -16,6 +17,10 @@ from rollout.services.audit import audit_record
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, require_role
 from rollout.services.timeline import lock_rollout, record_event, schedule_advance
+
+
+class FreezeNotFound(NotFoundError):
+    """No freeze window has that id (the API answers 404, not the 409 of a refusal)."""
 
 
 def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
@@ -46,7 +51,8 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
       (the engine, the dashboard) unchanged: they only ever see windows that apply. Returns None.
     - A window in progress ends now (`ends_at = now`), audited as `freeze.ended` with its old
       end. Returns the window.
-    - A window already over is refused (RolloutRefused), as is one that does not exist.
+    - A window already over is refused (RolloutRefused); one that does not exist is
+      FreezeNotFound.
 
     After the commit, every running rollout the window was holding is re-enqueued, so a held
     phase starts at once rather than at the old end: the engine parks a held rollout with
@@ -60,7 +66,7 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
     with transaction.atomic():
         window = FreezeWindow.objects.select_for_update().filter(id=window_id).first()
         if window is None:
-            raise RolloutRefused(f"there is no freeze window {window_id}")
+            raise FreezeNotFound(f"there is no freeze window {window_id}")
         now = now or timezone.now()
         old_end = window.ends_at
         if old_end <= now:

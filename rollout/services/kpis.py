@@ -22,23 +22,28 @@ from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.demand import demand_settings, generate_orders, read_orders_csv
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.schema import Demand
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS, simulate
 from rollout.domain.text import text_problem
 from rollout.models import KpiSnapshot, SimulationRun, Version
 from rollout.selectors import version_bundle
 from rollout.services.audit import audit_record
-from rollout.services.roles import OBSERVATION_ROLES, require_any_role
+from rollout.services.roles import OBSERVATION_ROLES, Role, require_role_or_process
 
 logger = logging.getLogger(__name__)
 
 
-class SimulationRefused(Exception):
+class SimulationRefused(RolloutError):
     """The version cannot be simulated (its files do not pass the schema, or it has errors)."""
 
+    kind = ErrorKind.CONFLICT
 
-class KpiValidationError(ValueError):
+
+class KpiValidationError(RolloutError, ValueError):
     """Observed KPI values that are not acceptable; `problems` says which and why."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -116,7 +121,11 @@ def kpi_snapshot_record_simulated(
     kind: str = KpiSnapshot.Kind.POINT,
     actor: AbstractBaseUser | None = None,
 ) -> KpiSnapshot:
-    """Store the region's simulated KPIs under `version` as a snapshot."""
+    """Store the region's simulated KPIs under `version` as a snapshot.
+
+    An `actor` must be an operator (who runs rollouts, whose before/after snapshots these are);
+    without one the caller is the process itself (the engine, the demo loader)."""
+    require_role_or_process(actor, (Role.OPERATOR,))
     result = simulation_run(version=version)
     values = result["regions"].get(region)
     if values is None:
@@ -145,8 +154,7 @@ def kpi_observation_record(
     gates are judged on these values; without one the caller is the process itself (a command,
     a test), as for `token_create`.
     """
-    if actor is not None:
-        require_any_role(actor, OBSERVATION_ROLES)
+    require_role_or_process(actor, OBSERVATION_ROLES)
     clean = validate_observation(region=region, values=values, source_system=source_system)
     with transaction.atomic():
         snapshot = KpiSnapshot.objects.create(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rollout.domain.composite_checks import check_composite_after
+from rollout.domain.errors import ErrorKind, NotFoundError, RolloutError
 from rollout.domain.findings import Finding
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, Rollout, Version
@@ -26,23 +27,27 @@ from rollout.services.live import (
 )
 
 
-class RolloutRefused(Exception):
+class RolloutRefused(RolloutError):
     """A plan or request that a check refuses; `findings` hold the plan check's errors."""
 
-    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
-        super().__init__(message)
-        self.findings = findings or []
+    kind = ErrorKind.CONFLICT
+    shows_findings = True
 
 
 class PlanRejected(RolloutRefused):
     """The plan itself is not acceptable: bad input, or the plan check's errors (API: 422)."""
 
+    kind = ErrorKind.INVALID
+
 
 class FourEyesViolation(RolloutRefused):
-    """The approver is the rollout's creator (API: 403)."""
+    """The approver is the rollout's creator (API: 403, without findings)."""
+
+    kind = ErrorKind.FORBIDDEN
+    shows_findings = False
 
 
-class RolloutNotFound(LookupError):
+class RolloutNotFound(NotFoundError):
     """No rollout with that id (the API answers 404)."""
 
 

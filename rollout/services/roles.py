@@ -6,6 +6,12 @@ the services, so every entry point (API, UI, commands) gets the same answer.
 A caller acting through an API token may do what its token's role allows *and* what its user's
 current roles allow (`caller_may`): taking a role from a user, or deactivating the user, takes
 it from their tokens too.
+
+Every service that changes something takes its `actor` and checks the role itself. No actor
+(`None`) is the process acting on its own authority: the engine and the Celery tasks, the demo
+loader, a command run without `--as`/`--author` by whoever administers the machine. Services
+the process may call that way say so and use `require_role_or_process`; all others refuse no
+actor as they refuse a user without the role (the API and the pages always pass their caller).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from collections.abc import Set
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, Group, User
+
+from rollout.domain.errors import ErrorKind, RolloutError
 
 
 class Role(StrEnum):
@@ -31,8 +39,10 @@ OBSERVATION_ROLES = (Role.OBSERVER, Role.OPERATOR)
 CANCEL_ROLES = (Role.EDITOR, Role.OPERATOR)
 
 
-class RoleRequired(PermissionError):
+class RoleRequired(RolloutError, PermissionError):
     """The acting user lacks the role the action needs (the API answers 403)."""
+
+    kind = ErrorKind.FORBIDDEN
 
     def __init__(self, role: Role, user: AbstractBaseUser | None,
                  *alternatives: Role) -> None:
@@ -79,6 +89,15 @@ def require_any_role(user: AbstractBaseUser | None, roles: tuple[Role, ...]) -> 
         raise RoleRequired(roles[0], user, *roles[1:])
     assert isinstance(user, User)
     return user
+
+
+def require_role_or_process(actor: AbstractBaseUser | None,
+                            roles: tuple[Role, ...]) -> User | None:
+    """None when there is no actor (the process itself acts: see the module's docstring);
+    otherwise `actor`, if they hold one of `roles` (RoleRequired naming them otherwise)."""
+    if actor is None:
+        return None
+    return require_any_role(actor, roles)
 
 
 def role_grant(*, user: User, role: Role) -> None:

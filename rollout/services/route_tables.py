@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 from django.db import IntegrityError, transaction
 
+from rollout.domain.errors import NotFoundError
 from rollout.domain.live_table import RouteTable, route_table
 from rollout.models import RouteTableRecord, Version
 from rollout.selectors import version_bundle
@@ -20,7 +21,7 @@ _lock = threading.Lock()
 _tables: OrderedDict[str, RouteTable] = OrderedDict()
 
 
-class NoRouteTable(LookupError):
+class NoRouteTable(NotFoundError):
     """The version's files do not pass the schema: it has no routes (and was never live)."""
 
 

@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rollout.domain.demand import DemandError, bounded_demand, orders_per_day
+from rollout.domain.errors import NotFoundError
 from rollout.domain.schema import Demand
 from rollout.management.kpi_table import delta_of
 from rollout.models import SimulationJob, Version
@@ -48,7 +49,7 @@ STALE_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 
 
-class SimulationJobNotFound(LookupError):
+class SimulationJobNotFound(NotFoundError):
     """No simulation job has that id."""
 
 

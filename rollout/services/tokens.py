@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import ApiToken
 from rollout.services.audit import audit_record
 from rollout.services.roles import Role, has_role, role_grant, user_roles
@@ -30,8 +31,16 @@ from rollout.services.roles import Role, has_role, role_grant, user_roles
 TOKEN_PREFIX = "rrm"
 
 
-class TokenRefused(ValueError):
+class TokenRefused(RolloutError, ValueError):
     """A token request that cannot be honoured (unknown role, bad expiry)."""
+
+    kind = ErrorKind.UNUSABLE
+
+
+class TokenForbidden(RolloutError):
+    """Revoking another user's token without being a superuser."""
+
+    kind = ErrorKind.FORBIDDEN
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,17 @@ def token_create_for_username(*, username: str, role: Role, name: str = "",
 
 
 def token_revoke(*, token_id: int, actor: AbstractBaseUser | None) -> ApiToken:
+    """Revoke a token (at once, in every process within RRM_TOKEN_CACHE_SECONDS).
+
+    An `actor` may revoke their own tokens; anyone else's takes a superuser (TokenForbidden).
+    Without one the caller is the process itself (`manage.py revoke_token`)."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(id=token_id)
+        if actor is not None and token.user_id != actor.pk and not (
+                isinstance(actor, User) and actor.is_active and actor.is_superuser):
+            who = getattr(actor, "username", None) or "anonymous"
+            raise TokenForbidden(f"{who} may not revoke another user's token "
+                                 "(only a superuser may)")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])

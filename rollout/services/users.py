@@ -9,16 +9,21 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.services.audit import audit_record
 from rollout.services.roles import Role, role_grant
 
 
-class UserRefused(ValueError):
+class UserRefused(RolloutError, ValueError):
     """A user that cannot be created as asked: unknown role, bad name or password."""
+
+    kind = ErrorKind.UNUSABLE
 
 
 class UserExists(UserRefused):
     """The user name is taken."""
+
+    kind = ErrorKind.CONFLICT
 
 
 def roles_from_names(names: Iterable[str]) -> list[Role]:

@@ -12,13 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 
 from rollout.domain.bundle import Bundle, is_directory_form
-from rollout.domain.findings import Finding
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.limits import CODE as LIMIT_CODE
 from rollout.domain.text import text_problem
 from rollout.domain.validate import ValidationReport, validate_files
 from rollout.models import Version, VersionFile
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, require_role_or_process
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +27,15 @@ VERSION_ID_LENGTH = 12
 MAX_FILES = 8
 
 
-class VersionRejected(Exception):
+class VersionRejected(RolloutError):
     """The bundle cannot be stored at all (not the same as invalid: invalid bundles are stored).
 
     Raised for files that are not text (not UTF-8, NUL bytes, over the size limit), unusable
     file names, or an empty message or one that cannot be stored (a NUL character).
     """
 
-    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
-        super().__init__(message)
-        self.findings = findings or []
+    kind = ErrorKind.MALFORMED
+    shows_findings = True
 
 
 @dataclass
@@ -79,8 +78,7 @@ def version_create(
     An `author` must hold the editor role (RoleRequired). Without one the caller is whoever
     administers the machine (`manage.py import_config`, `demo`), as for `token_create`.
     """
-    if author is not None:
-        require_role(author, Role.EDITOR)
+    require_role_or_process(author, (Role.EDITOR,))
     message = message.strip()
     if not message:
         raise VersionRejected("a version needs a message saying what changed and why")

@@ -29,6 +29,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import WebhookDelivery, WebhookSubscription
 from rollout.services.audit import audit_record
 from rollout.services.roles import Role, require_role
@@ -47,8 +48,10 @@ REMOVED = "the subscription was removed"
 EVENTS = ("activation", "rollback")
 
 
-class WebhookRefused(ValueError):
+class WebhookRefused(RolloutError, ValueError):
     """A subscription request that cannot be accepted (bad URL, secret or event)."""
+
+    kind = ErrorKind.INVALID
 
 
 def webhook_subscribe(*, url: str, secret: str, events: list[str],

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from rollout.domain.errors import ErrorKind
 from rollout.domain.lifecycle import PhaseState, StepKind
 from rollout.models import Activation, AuditEvent, FreezeWindow
 from rollout.services.engine import rollout_advance
-from rollout.services.freezes import freeze_create, freeze_end
+from rollout.services.freezes import FreezeNotFound, freeze_create, freeze_end
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import RoleRequired
 from tests.rollout_factories import (
@@ -116,9 +117,13 @@ def test_freeze_end__window_already_over__refused_and_nothing_audited(who: Peopl
                                                      "freeze.cancelled"]).exists()
 
 
-def test_freeze_end__no_such_window__refused(who: People) -> None:
-    with pytest.raises(RolloutRefused, match="no freeze window 999"):
+def test_freeze_end__no_such_window__not_found(who: People) -> None:
+    # a missing window is a 404 (not found), not the 409 of a refusal by state
+    with pytest.raises(FreezeNotFound, match="no freeze window 999") as raised:
         freeze_end(window_id=999, reason="x", actor=who.approver)
+
+    assert raised.value.kind is ErrorKind.NOT_FOUND
+    assert not isinstance(raised.value, RolloutRefused)
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor", "operator"])

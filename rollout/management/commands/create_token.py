@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.management.output import unusable
+from rollout.domain.errors import RolloutError
+from rollout.management.output import command_error
 from rollout.services.roles import Role
-from rollout.services.tokens import TokenRefused, token_create_for_username
+from rollout.services.tokens import token_create_for_username
 
 
 class Command(BaseCommand):
@@ -26,8 +27,8 @@ class Command(BaseCommand):
             token, text = token_create_for_username(
                 username=options["username"], role=Role(options["role"]), name=options["name"],
                 expires_in_days=options["expires_in_days"])
-        except TokenRefused as exc:
-            raise unusable(str(exc)) from exc
+        except RolloutError as exc:
+            raise command_error(exc) from exc
         expiry = f", expires {token.expires_at:%Y-%m-%d}" if token.expires_at else ""
         self.stderr.write(f"token for {token.user.username} with role {token.role}{expiry} "
                           "(shown once; store it now):")

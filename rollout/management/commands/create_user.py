@@ -15,9 +15,10 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.management.output import refused, unusable
+from rollout.domain.errors import RolloutError
+from rollout.management.output import command_error, unusable
 from rollout.services.roles import Role
-from rollout.services.users import UserExists, UserRefused, user_create
+from rollout.services.users import user_create
 
 
 class Command(BaseCommand):
@@ -47,10 +48,8 @@ class Command(BaseCommand):
             password = self._prompt(stdin)
         try:
             user = user_create(username=options["username"], password=password, roles=roles)
-        except UserExists as exc:
-            raise refused(str(exc)) from exc
-        except UserRefused as exc:
-            raise unusable(str(exc)) from exc
+        except RolloutError as exc:  # a taken name exits 1, a bad role, name or password 2
+            raise command_error(exc) from exc
         names = ", ".join(sorted(user.groups.values_list("name", flat=True)))
         login = "with a password" if password is not None else "without a password login"
         self.stdout.write(f"created user {user.username} ({names}) {login}")

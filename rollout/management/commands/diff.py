@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.domain.diff import render_text, semantic_diff, text_diff
-from rollout.management.output import add_format_argument, unusable, write_json
+from rollout.management.output import add_format_argument, command_error, write_json
 from rollout.selectors import VersionNotFound, version_bundle, version_files, version_get
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         try:
             old, new = version_get(ref=options["a"]), version_get(ref=options["b"])
         except VersionNotFound as exc:
-            raise unusable(str(exc)) from exc
+            raise command_error(exc) from exc
         old_bundle, new_bundle = version_bundle(version=old), version_bundle(version=new)
         files = text_diff(version_files(version=old), version_files(version=new))
         semantic = (semantic_diff(old_bundle, new_bundle)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.management.output import unusable
+from rollout.management.output import command_error, unusable
 from rollout.selectors import VersionNotFound, version_get, version_raw_files
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         try:
             version = version_get(ref=options["version"])
         except VersionNotFound as exc:
-            raise unusable(str(exc)) from exc
+            raise command_error(exc) from exc
         target = Path(options["dir"])
         if target.exists() and not target.is_dir():
             raise unusable(f"{target} exists and is not a directory")

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.domain.bundle import BundleReadError, read_bundle_path
-from rollout.management.output import refused, unusable
+from rollout.domain.bundle import read_bundle_path
+from rollout.domain.errors import RolloutError
+from rollout.management.output import acting_user, command_error
 from rollout.models import Version
-from rollout.selectors import VersionNotFound, version_get
-from rollout.services.roles import RoleRequired
-from rollout.services.versions import LATEST, VersionRejected, version_create
+from rollout.selectors import version_get
+from rollout.services.versions import LATEST, version_create
 
 
 class Command(BaseCommand):
@@ -30,29 +29,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            files = read_bundle_path(options["path"])
-        except BundleReadError as exc:
-            raise unusable(str(exc)) from exc
-        author = None
-        if options["author"]:
-            author = get_user_model().objects.filter(username=options["author"]).first()
-            if author is None:
-                raise unusable(f"no user '{options['author']}'")
-        parent: Version | object = LATEST
-        if options["parent"]:
-            try:
-                parent = version_get(ref=options["parent"])
-            except VersionNotFound as exc:
-                raise unusable(str(exc)) from exc
-        try:
-            result = version_create(files=files, message=options["message"], author=author,
-                                    parent=parent)  # type: ignore[arg-type]  # Version | LATEST
-        except VersionRejected as exc:
+            self._import(options)
+        except RolloutError as exc:
+            # a bundle that cannot be stored names its unreadable files, every one of them
             for item in exc.findings:
                 self.stderr.write(item.as_text())
-            raise refused(str(exc)) from exc
-        except RoleRequired as exc:  # --author names someone who may not store versions
-            raise refused(str(exc)) from exc
+            raise command_error(exc) from exc
+
+    def _import(self, options: dict[str, Any]) -> None:
+        files = read_bundle_path(options["path"])  # no bundle there: exit 2
+        author = acting_user(options["author"] or None)
+        parent: Version | object = LATEST
+        if options["parent"]:
+            parent = version_get(ref=options["parent"])
+        # an --author who may not store versions: exit 1 (RoleRequired)
+        result = version_create(files=files, message=options["message"], author=author,
+                                parent=parent)  # type: ignore[arg-type]  # Version | LATEST
         version = result.version
         state = "valid" if version.valid else (
             f"INVALID: {version.error_count} error(s); it can be stored but never rolled out")

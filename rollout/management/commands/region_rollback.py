@@ -6,12 +6,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.management.commands.rollout import Command as RolloutCommand
-from rollout.management.commands.rollout import write_findings
-from rollout.management.output import add_format_argument, refused, unusable, write_json
-from rollout.selectors import VersionNotFound, version_get
-from rollout.services.activations import ActivationRefused, region_rollback
-from rollout.services.roles import RoleRequired
+from rollout.domain.errors import RolloutError
+from rollout.management.output import (
+    acting_user,
+    add_format_argument,
+    command_error,
+    write_findings,
+    write_json,
+)
+from rollout.selectors import version_get
+from rollout.services.activations import region_rollback
 
 
 class Command(BaseCommand):
@@ -30,21 +34,15 @@ class Command(BaseCommand):
         add_format_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = RolloutCommand()._actor(options["as_user"])
-        version = None
-        if options["version"].lower() != "none":
-            try:
-                version = version_get(ref=options["version"])
-            except VersionNotFound as exc:
-                raise unusable(str(exc)) from exc
+        actor = acting_user(options["as_user"])
         try:
+            version = (None if options["version"].lower() == "none"
+                       else version_get(ref=options["version"]))
             activation = region_rollback(region=options["code"], version=version,
                                          reason=options["reason"], actor=actor)
-        except ActivationRefused as exc:
+        except RolloutError as exc:
             write_findings(self, exc.findings)
-            raise refused(str(exc)) from exc
-        except RoleRequired as exc:
-            raise refused(str(exc)) from exc
+            raise command_error(exc) from exc
         payload = {"region": activation.region, "version": activation.version_id,
                    "activation": activation.id}
         if options["format"] == "json":

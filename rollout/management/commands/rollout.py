@@ -9,22 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.domain.checks import cap_per_code
-from rollout.domain.findings import SHOWN_PER_CODE, Finding, summary_line
-from rollout.domain.lifecycle import TransitionRefused
-from rollout.management.output import add_format_argument, refused, unusable, write_json
+from rollout.domain.errors import RolloutError
+from rollout.management.output import (
+    acting_user,
+    add_format_argument,
+    command_error,
+    unusable,
+    write_findings,
+    write_json,
+)
 from rollout.models import Rollout
-from rollout.selectors import VersionNotFound, version_get
-from rollout.services.roles import RoleRequired
+from rollout.selectors import version_get
 from rollout.services.rollouts import (
     GatePlan,
     PhasePlan,
     RolloutNotFound,
-    RolloutRefused,
     rollout_approve,
     rollout_cancel,
     rollout_create,
@@ -71,7 +73,7 @@ class Command(BaseCommand):
             add_format_argument(action_parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = self._actor(options.get("as_user"))
+        actor = acting_user(options.get("as_user"))
         action = options["action"]
         try:
             if action == "create":
@@ -83,20 +85,13 @@ class Command(BaseCommand):
                 rollout = self._get(options["id"])
             else:
                 rollout = TRANSITIONS[action](rollout_id=options["id"], actor=actor)
-        except RolloutNotFound as exc:
-            raise unusable(str(exc)) from exc
-        except RolloutRefused as exc:
+        except RolloutError as exc:
             write_findings(self, exc.findings)
-            raise refused(str(exc)) from exc
-        except (TransitionRefused, RoleRequired) as exc:
-            raise refused(str(exc)) from exc
+            raise command_error(exc) from exc
         self._print(rollout, options["format"], last_line_id=action == "create")
 
     def _create(self, options: dict[str, Any], actor: User | None) -> Rollout:
-        try:
-            version = version_get(ref=options["version"])
-        except VersionNotFound as exc:
-            raise unusable(str(exc)) from exc
+        version = version_get(ref=options["version"])  # an unknown one: exit 2
         phases = [PhasePlan(regions=[r.strip() for r in phase.split(",") if r.strip()],
                             bake_minutes=options["bake_minutes"])
                   for phase in options["phase"]]
@@ -109,14 +104,6 @@ class Command(BaseCommand):
                 raise unusable(f"--gate {text!r}: expected KPI:MAX_REGRESSION_PCT") from None
         return rollout_create(version=version, phases=phases, gates=gates,
                               on_gate_failure=options["on_gate_failure"], actor=actor)
-
-    def _actor(self, username: str | None) -> User | None:
-        if username is None:
-            return None
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise unusable(f"no user {username!r}")
-        return user
 
     def _get(self, rollout_id: int) -> Rollout:
         rollout = Rollout.objects.filter(id=rollout_id).first()
@@ -136,16 +123,6 @@ class Command(BaseCommand):
                               f"{phase['state']:<12} {phase['started_at'] or ''}")
         if last_line_id:
             self.stdout.write(str(rollout.id))
-
-
-def write_findings(command: BaseCommand, findings: list[Finding]) -> None:
-    """A refusal's findings on stderr: a few of each code, one line counting the rest (as
-    `validate` caps them), and the summary line of them all."""
-    if not findings:
-        return
-    for item in cap_per_code(findings, SHOWN_PER_CODE):
-        command.stderr.write(item.as_text())
-    command.stderr.write(summary_line(findings))
 
 
 def rollout_status(rollout: Rollout) -> dict[str, Any]:

@@ -18,7 +18,13 @@ from rollout.domain.demand import DemandError, OrdersError, read_orders_csv
 from rollout.domain.simulate import simulate
 from rollout.domain.validate import validate_files
 from rollout.management.kpi_table import delta_of, render_kpis
-from rollout.management.output import add_format_argument, refused, unusable, write_json
+from rollout.management.output import (
+    add_format_argument,
+    command_error,
+    refused,
+    unusable,
+    write_json,
+)
 from rollout.selectors import VersionNotFound, version_get
 from rollout.services.kpis import SimulationRefused, simulation_run
 
@@ -60,7 +66,7 @@ class Command(BaseCommand):
             try:
                 files = read_bundle_path(target)
             except BundleReadError as exc:
-                raise unusable(str(exc)) from exc
+                raise command_error(exc) from exc
             report = validate_files(files, max_bytes=settings.RRM_MAX_FILE_BYTES)
             if not report.valid or report.bundle is None:
                 for finding in report.findings:
@@ -83,7 +89,7 @@ class Command(BaseCommand):
         try:
             return simulation_run(version=version, orders_csv=orders_csv)
         except SimulationRefused as exc:
-            raise refused(str(exc)) from exc
+            raise command_error(exc) from exc
         except OrdersError as exc:
             raise refused(f"orders: {exc}") from exc
         except DemandError as exc:

@@ -14,7 +14,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from rollout.domain.bundle import BundleReadError, read_bundle_path
 from rollout.domain.findings import summary_line
 from rollout.domain.validate import validate_files
-from rollout.management.output import EXIT_REFUSED, add_format_argument, unusable, write_json
+from rollout.management.output import (
+    EXIT_REFUSED,
+    add_format_argument,
+    command_error,
+    write_json,
+)
 
 
 class Command(BaseCommand):
@@ -31,7 +36,7 @@ class Command(BaseCommand):
         try:
             files = read_bundle_path(options["path"])
         except BundleReadError as exc:
-            raise unusable(str(exc)) from exc
+            raise command_error(exc) from exc
         report = validate_files(files, max_bytes=settings.RRM_MAX_FILE_BYTES)
         if options["format"] == "json":
             write_json(self, report.as_dict())

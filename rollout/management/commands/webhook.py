@@ -11,12 +11,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.management.commands.rollout import Command as RolloutCommand
-from rollout.management.output import add_format_argument, refused, write_json
-from rollout.services.roles import RoleRequired
+from rollout.domain.errors import RolloutError
+from rollout.management.output import acting_user, add_format_argument, command_error, write_json
 from rollout.services.webhooks import (
     EVENTS,
-    WebhookRefused,
     webhook_list,
     webhook_subscribe,
     webhook_unsubscribe,
@@ -41,15 +39,15 @@ class Command(BaseCommand):
             add_format_argument(action_parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = RolloutCommand()._actor(options.get("as_user"))
+        actor = acting_user(options.get("as_user"))
         try:
             if options["action"] == "add":
                 webhook_subscribe(url=options["url"], secret=options["secret"],
                                   events=options["event"], actor=actor)
             elif options["action"] == "remove":
                 webhook_unsubscribe(subscription_id=options["id"], actor=actor)
-        except (WebhookRefused, RoleRequired) as exc:
-            raise refused(str(exc)) from exc
+        except RolloutError as exc:
+            raise command_error(exc) from exc
         rows: list[dict[str, Any]] = [
             {"id": s.id, "url": s.url, "events": s.events or ["*"], "active": s.active}
             for s in webhook_list()

@@ -18,6 +18,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.lifecycle import (
     FreezeView,
     PhaseState,
@@ -27,9 +28,9 @@ from rollout.domain.lifecycle import (
 )
 from rollout.models import AuditEvent, FreezeWindow, Rollout
 from rollout.services.freezes import freeze_create, freeze_end
-from rollout.services.plans import RolloutRefused
-from rollout.services.roles import Role, RoleRequired
+from rollout.services.roles import Role
 from rollout.web.access import actor_of, forbidden, role_required
+from rollout.web.errors import page_message, page_status
 from rollout.web.rollout_forms import DATETIME_INPUTS, DATETIME_SHOWN, StartField
 
 #: how far back the page lists windows that are over (and cancellations)
@@ -135,11 +136,11 @@ def freeze_create_view(request: HttpRequest) -> HttpResponse:
     try:
         window = freeze_create(starts_at=data["starts_at"], ends_at=data["ends_at"],
                                reason=data["reason"].strip(), actor=actor_of(request))
-    except RoleRequired as exc:
-        return forbidden(request, _sentence(exc))
-    except RolloutRefused as exc:
-        messages.error(request, _sentence(exc))
-        return _page(request, form, status=409)
+    except RolloutError as exc:
+        if exc.kind is ErrorKind.FORBIDDEN:
+            return forbidden(request, page_message(exc))
+        messages.error(request, page_message(exc))
+        return _page(request, form, status=page_status(exc))
     messages.success(request, f"Freeze created: no phase starts from "
                               f"{window.starts_at:%Y-%m-%d %H:%M} to "
                               f"{window.ends_at:%Y-%m-%d %H:%M} UTC.")
@@ -157,10 +158,10 @@ def freeze_end_view(request: HttpRequest) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     try:
         ended = freeze_end(window_id=window_id, reason=reason, actor=actor_of(request))
-    except RoleRequired as exc:
-        return forbidden(request, _sentence(exc))
-    except RolloutRefused as exc:
-        messages.error(request, _sentence(exc))
+    except RolloutError as exc:  # refused, or no such window: said on the page it came from
+        if exc.kind is ErrorKind.FORBIDDEN:
+            return forbidden(request, page_message(exc))
+        messages.error(request, page_message(exc))
         return redirect("web:freezes")
     if ended is None:
         messages.success(request, f"Freeze window {window_id} cancelled before it started.")
@@ -168,12 +169,6 @@ def freeze_end_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Freeze window {window_id} ended now: held phases start as "
                                   "soon as a worker picks up their rollouts.")
     return redirect("web:freezes")
-
-
-def _sentence(exc: Exception) -> str:
-    text = str(exc)
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
 
 
 urlpatterns: list[URLPattern] = [

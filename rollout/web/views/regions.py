@@ -14,14 +14,16 @@ from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from rollout.domain.errors import RolloutError
 from rollout.domain.findings import Finding
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, KpiSnapshot, Version
-from rollout.services.activations import ActivationRefused, region_rollback
+from rollout.services.activations import region_rollback
 from rollout.services.live import live_state
-from rollout.services.roles import Role, RoleRequired, has_role
+from rollout.services.roles import Role, has_role
 from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
+from rollout.web.errors import page_status
 from rollout.web.kpi_data import (
     KPI_LABELS,
     ActivationKpis,
@@ -118,12 +120,9 @@ def region_rollback_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
         activation = region_rollback(region=code, version=version,
                                      reason=form.cleaned_data["reason"], actor=actor)
-    except ActivationRefused as exc:
+    except RolloutError as exc:
         messages.error(request, f"Rollback refused: {exc}")
-        return _render(request, code, form=form, findings=exc.findings, status=409)
-    except RoleRequired as exc:
-        messages.error(request, f"Rollback refused: {exc}")
-        return _render(request, code, form=form, status=403)
+        return _render(request, code, form=form, findings=exc.findings, status=page_status(exc))
     target = f"version {version.id}" if version else "not live"
     messages.success(request, f"Region {code} rolled back to {target} "
                               f"(activation #{activation.id}).")

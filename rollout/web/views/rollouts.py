@@ -20,15 +20,12 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.lifecycle import State, TransitionRefused
 from rollout.models import Rollout
 from rollout.services.freezes import phase_freeze_override
-from rollout.services.roles import CANCEL_ROLES, Role, RoleRequired, has_role
+from rollout.services.roles import CANCEL_ROLES, Role, has_role
 from rollout.services.rollouts import (
-    FourEyesViolation,
-    PlanRejected,
-    RolloutNotFound,
-    RolloutRefused,
     rollout_approve,
     rollout_cancel,
     rollout_pause,
@@ -37,6 +34,7 @@ from rollout.services.rollouts import (
     rollout_start,
 )
 from rollout.web.access import actor_of, forbidden, role_required
+from rollout.web.errors import page_message, page_status
 from rollout.web.rollout_data import (
     RolloutStatus,
     rollout_for_page,
@@ -148,16 +146,12 @@ def _run(request: HttpRequest, rollout_id: int, call: Callable[[], Rollout],
          success: str) -> HttpResponse:
     try:
         call()
-    except RolloutNotFound:
-        return _not_found(request, rollout_id)
-    except (RoleRequired, FourEyesViolation) as exc:
-        return _refused(request, rollout_id, 403, _sentence(exc))
-    except TransitionRefused as exc:
-        return _refused(request, rollout_id, 409, f"Not allowed now: {exc}.")
-    except PlanRejected as exc:
-        return _refused(request, rollout_id, 422, _sentence(exc), exc)
-    except RolloutRefused as exc:
-        return _refused(request, rollout_id, 409, _sentence(exc), exc)
+    except RolloutError as exc:
+        if exc.kind is ErrorKind.NOT_FOUND:
+            return _not_found(request, rollout_id)
+        message = (f"Not allowed now: {exc}." if isinstance(exc, TransitionRefused)
+                   else page_message(exc))
+        return _refused(request, rollout_id, page_status(exc), message, exc)
     if wants_json(request):
         rollout = rollout_for_page(rollout_id)
         assert rollout is not None
@@ -166,14 +160,8 @@ def _run(request: HttpRequest, rollout_id: int, call: Callable[[], Rollout],
     return redirect("web:rollout_detail", rollout_id=rollout_id)
 
 
-def _sentence(exc: Exception) -> str:
-    text = str(exc)
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
-
-
 def _refused(request: HttpRequest, rollout_id: int, status: int, detail: str,
-             exc: RolloutRefused | None = None) -> HttpResponse:
+             exc: RolloutError | None = None) -> HttpResponse:
     findings = [f.as_dict() for f in exc.findings] if exc else []
     if wants_json(request):
         return JsonResponse({"detail": detail, "findings": findings}, status=status)
