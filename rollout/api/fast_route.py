@@ -24,8 +24,8 @@ _bearer, _session = BearerToken(), BrowserSession()
 
 @csrf_exempt  # safe: GET is answered here; anything else goes to ninja, which checks CSRF
 def route(request: HttpRequest) -> HttpResponse:
-    if request.method != "GET" or "zone" not in request.GET:
-        return _ninja_view()(request)
+    if request.method != "GET" or "zone" not in request.GET or "at" in request.GET:
+        return _ninja_view()(request)  # other methods, errors and the past: the ninja view
     caller = _bearer(request) or _session(request)
     if caller is None:
         return JsonResponse({"detail": "Unauthorized"}, status=401)

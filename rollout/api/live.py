@@ -1,4 +1,5 @@
-"""/active (the composite state, with an ETag) and /route (which FCs serve a zone now)."""
+"""/active (the composite state, with an ETag) and /route (which FCs serve a zone), now or as
+they were at a past instant (`at`)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,22 @@ from rollout.api.auth import caller
 from rollout.api.errors import NotFound
 from rollout.api.schemas import ActiveOut, ErrorOut, RouteOut, RoutesIn, RoutesOut
 from rollout.services.live import live_state, live_summary
+from rollout.services.live_history import instant_parse, live_summary_as_of, route_as_of
 from rollout.services.roles import Role
 from rollout.services.route_index import route_lookup, routes_lookup
 
 router = Router(tags=["live"])
 
 
-@router.get("/active", response={200: ActiveOut, 304: None})
-def active(request: HttpRequest) -> HttpResponse:
+@router.get("/active", response={200: ActiveOut, 304: None, 400: ErrorOut})
+def active(request: HttpRequest, at: str | None = None) -> HttpResponse:
     """Per region its live version and activation. Poll with If-None-Match: while nothing was
-    activated, the answer is 304 with no body."""
+    activated, the answer is 304 with no body. With `at` (ISO 8601 UTC, e.g.
+    2026-11-30T14:54:00Z), the state as it was then, with its `sequence` (0 and no regions:
+    nothing was live yet); a time in the future is a 400."""
     caller(request).require(Role.VIEWER)
+    if at is not None:
+        return JsonResponse(live_summary_as_of(instant_parse(at)))
     state = live_state()
     etag = f'"act-{state.at_activation}"'
     if request.headers.get("If-None-Match") == etag:
@@ -33,12 +39,19 @@ def active(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@router.get("/route", response={200: RouteOut, 404: ErrorOut})
-def route(request: HttpRequest, zone: str) -> HttpResponse:
+@router.get("/route", response={200: RouteOut, 400: ErrorOut, 404: ErrorOut})
+def route(request: HttpRequest, zone: str, at: str | None = None) -> HttpResponse:
+    """The zone's region, version, candidate FCs and path; with `at`, as answered then."""
     caller(request).require(Role.VIEWER)
-    answer = route_lookup(zone)
-    if answer is None:
-        raise NotFound(f"zone {zone!r} is not live")
+    if at is not None:
+        instant = instant_parse(at)
+        answer = route_as_of(zone, instant)
+        if answer is None:
+            raise NotFound(f"zone {zone!r} was not live at {instant.isoformat()}")
+    else:
+        answer = route_lookup(zone)
+        if answer is None:
+            raise NotFound(f"zone {zone!r} is not live")
     # Answers come from the live state already shaped: serialise directly.
     return HttpResponse(orjson.dumps(answer), content_type="application/json")
 

@@ -187,6 +187,8 @@ class ActiveRegionOut(Schema):
 class ActiveOut(Schema):
     regions: dict[str, ActiveRegionOut]
     gaps: list[str]
+    at: str | None = None  # with ?at=T: that instant
+    sequence: int | None = None  # with ?at=T: the newest activation then (0: nothing live)
 
 
 class RoutesOut(Schema):
