@@ -1,4 +1,4 @@
-"""Reading for views, the API and commands (STYLE.md rule 2: selectors read, services write)."""
+"""Versions: one by id or prefix, the list, their files and their parsed bundles."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rollout.domain.bundle import (
     parse_section,
 )
 from rollout.domain.gcpause import freeze_long_lived
-from rollout.models import AuditEvent, Version
+from rollout.models import Version
 
 MIN_PREFIX = 4
 
@@ -102,8 +102,3 @@ def _section_of(section: str, sha: str, raw: bytes) -> BaseModel | None:
     freeze_long_lived()
     return model
 
-
-def audit_list(*, limit: int = 100, offset: int = 0) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.select_related("actor").order_by("-at", "-id")[
-        offset : offset + limit
-    ]
