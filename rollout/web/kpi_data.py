@@ -134,14 +134,3 @@ def _loose_owner(loose: list[Activation], snap: KpiSnapshot) -> Activation | Non
         owner = activation
     return owner
 
-
-def latest_observed(region: str, since: datetime) -> dict[str, float]:
-    """The newest observed value of each KPI for the region since `since`."""
-    values: dict[str, float] = {}
-    rows = (KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
-                                       kind=KpiSnapshot.Kind.POINT, taken_at__gte=since)
-            .order_by("-taken_at", "-id").values_list("values", flat=True)[:50])
-    for snapshot in rows:
-        for name, value in snapshot.items():
-            values.setdefault(name, value)
-    return values

@@ -19,6 +19,7 @@ from rollout.domain.lifecycle import TransitionRefused
 from rollout.management.output import add_format_argument, refused, unusable, write_json
 from rollout.models import Rollout
 from rollout.selectors import VersionNotFound, version_get
+from rollout.selectors.rollouts import rollout_find, rollout_status
 from rollout.services.roles import RoleRequired
 from rollout.services.rollouts import (
     GatePlan,
@@ -119,13 +120,13 @@ class Command(BaseCommand):
         return user
 
     def _get(self, rollout_id: int) -> Rollout:
-        rollout = Rollout.objects.filter(id=rollout_id).first()
+        rollout = rollout_find(rollout_id=rollout_id)
         if rollout is None:
             raise RolloutNotFound(f"no rollout {rollout_id}")
         return rollout
 
     def _print(self, rollout: Rollout, output: str, *, last_line_id: bool) -> None:
-        status = rollout_status(rollout)
+        status = rollout_status(rollout=rollout)
         if output == "json":
             write_json(self, status)
             return
@@ -147,28 +148,3 @@ def write_findings(command: BaseCommand, findings: list[Finding]) -> None:
         command.stderr.write(item.as_text())
     command.stderr.write(summary_line(findings))
 
-
-def rollout_status(rollout: Rollout) -> dict[str, Any]:
-    """The status shape of DESIGN section 9 (the API's GET /rollouts/{id} reuses it)."""
-    rollout.refresh_from_db()
-    return {
-        "id": rollout.id,
-        "state": rollout.state,
-        "version": rollout.version_id,
-        "on_gate_failure": rollout.on_gate_failure,
-        "created_by": rollout.created_by.username,
-        "approved_by": rollout.approved_by.username if rollout.approved_by else None,
-        "phases": [
-            {"regions": p.regions, "state": p.state, "bake_minutes": p.bake_minutes,
-             "started_at": p.activated_at.isoformat() if p.activated_at else None,
-             "finished_at": p.finished_at.isoformat() if p.finished_at else None}
-            for p in rollout.phases.order_by("index")
-        ],
-        "gates": [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct}
-                  for g in rollout.gates.order_by("id")],
-        "events": [
-            {"at": e.at.isoformat(), "kind": e.kind, "message": e.message,
-             "actor": e.actor.username if e.actor else None}
-            for e in rollout.events.select_related("actor").order_by("at", "id")
-        ],
-    }

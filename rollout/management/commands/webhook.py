@@ -13,11 +13,11 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands.rollout import Command as RolloutCommand
 from rollout.management.output import add_format_argument, refused, write_json
+from rollout.selectors.webhooks import webhook_list
 from rollout.services.roles import RoleRequired
 from rollout.services.webhooks import (
     EVENTS,
     WebhookRefused,
-    webhook_list,
     webhook_subscribe,
     webhook_unsubscribe,
 )

@@ -25,14 +25,14 @@ from rollout.domain.demand import DemandError
 from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL, change_verdict
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
 from rollout.models import SimulationJob, Version
-from rollout.selectors import VersionNotFound, version_get, version_list
+from rollout.selectors.simulations import simulation_jobs, simulation_run_count
+from rollout.selectors.versions import VersionNotFound, version_get, version_list
 from rollout.services.kpis import SimulationRefused
 from rollout.services.live import latest_activations
 from rollout.services.roles import Role
 from rollout.services.simulations import simulation_request
 from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
-from rollout.web.simulation_data import simulation_jobs, simulation_run_count
 
 LIVE, NONE = "live", "none"
 #: the charts shown when the user picks none: the share served in-region, trucks and distance

@@ -1,4 +1,4 @@
-"""What the API tokens page reads: the tokens a user is shown, and one token by id."""
+"""API tokens: the tokens a user is shown, and one token by id."""
 
 from __future__ import annotations
 
