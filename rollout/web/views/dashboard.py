@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
+from rollout.domain.kpis import KPI_LABELS
 from rollout.models import Activation, KpiSnapshot
 from rollout.selectors.activations import activation_list_by_id
 from rollout.selectors.kpis import kpi_observed_latest, kpi_snapshot_list_around
@@ -31,7 +32,6 @@ from rollout.web.flight_data import (
 )
 from rollout.web.kpi_data import (
     DASHBOARD_KPIS,
-    KPI_LABELS,
     KpiCell,
     kpi_cell,
     snapshots_by_activation,
@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "live": live,
         "rows": rows,
-        "kpi_labels": [KPI_LABELS[name] for name in DASHBOARD_KPIS],
+        "kpi_labels": [KPI_LABELS[name].short for name in DASHBOARD_KPIS],
         "mix": [{"version": v, "url": version_url(v),
                  "regions": [(c, live.colours.get(c, "#7f7f7f")) for c in codes]}
                 for v, codes in sorted(mix.items(), key=lambda item: -len(item[1]))],

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from rollout.domain.findings import Finding
+from rollout.domain.kpis import KPI_LABELS
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, KpiSnapshot
 from rollout.selectors.activations import activation_list
@@ -26,7 +27,6 @@ from rollout.services.roles import Role, RoleRequired, has_role
 from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
 from rollout.web.kpi_data import (
-    KPI_LABELS,
     ActivationKpis,
     KpiCell,
     kpi_cell,
@@ -49,8 +49,6 @@ CHART_GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Time per package (hours)", ("avg_hours",), ""),
     ("Packages", ("packages", "cross_region_packages", "unfulfilled_items"), ""),
 )
-#: shorter labels where the chart's label column (120 units) would cut the long one
-CHART_LABELS = {"cross_region_packages": "cross-region", "unfulfilled_items": "unfulfilled"}
 HISTORY_LIMIT = 50
 NOT_LIVE = "none"
 
@@ -259,7 +257,7 @@ def _charts(code: str, activation: Activation, kpis: ActivationKpis) -> list[Saf
         for name in names:
             before, after, _ = kpis.pick(name)
             if before is not None or after is not None:
-                pairs.append(Pair(CHART_LABELS.get(name, KPI_LABELS[name]), before, after))
+                pairs.append(Pair(KPI_LABELS[name].chart, before, after))
         if pairs:
             charts.append(before_after_bars(
                 pairs, title=f"{code} activation #{activation.id}: {title}", unit=unit,
