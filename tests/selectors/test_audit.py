@@ -49,7 +49,7 @@ def test_audit_event_list__page_of_events__one_query_with_their_actors(
     for _ in range(3):
         _event("rollout.created", who.editor)
     with django_assert_num_queries(1):
-        assert {e.actor.username for e in audit_event_list()[:50]} == {"edna"}
+        assert {getattr(e.actor, "username", None) for e in audit_event_list()[:50]} == {"edna"}
 
 
 def test_audit_usernames_and_actions__distinct_and_sorted(who: People) -> None:
