@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rollout.selectors.tokens import token_get, token_list
+from rollout.selectors.tokens import token_get, token_get_by_prefix, token_list
 from rollout.services.roles import Role
 from rollout.services.tokens import token_create
 from tests.rollout_factories import People
@@ -36,3 +36,10 @@ def test_token_list__many_tokens__one_query_with_their_users(
     # Then one query reads them all (the page shows each token's user)
     with django_assert_num_queries(1):
         assert [t.user.username for t in token_list(user=None)] == ["edna", "vera", "edna"]
+
+
+def test_token_get_by_prefix__known_and_unknown_prefix__the_token_or_none(who: People) -> None:
+    token, _ = token_create(user=who.viewer, role=Role.VIEWER, name="ci", expires_in_days=None,
+                            actor=who.viewer)
+    assert token_get_by_prefix(prefix=token.prefix) == token
+    assert token_get_by_prefix(prefix="nope") is None
