@@ -162,16 +162,13 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
     """Everything the rollout page shows of `rollout` to `user`, read now."""
     now = timezone.now()
     phases = phase_list(rollout=rollout)
-    events = [event_row(e.at, e.kind, e.message, e.actor.username if e.actor else None, now)
-              for e in rollout_event_list(rollout=rollout)]
     colours = _colours(rollout, phases)
     latest = latest_activations()
-    touched = [r for p in phases for r in p.regions]
-    live = {r: (latest[r].version_id if r in latest else None) for r in touched}
     state = State(rollout.state)
     freezes = freeze_window_list(now=now)
     freeze_now = active_freeze([FreezeView(f.starts_at, f.ends_at) for f in freezes], now)
-    status = RolloutStatus(rollout=rollout, phases=[], events=events, colours=colours, live=live)
+    status = RolloutStatus(rollout=rollout, phases=[], events=_events(rollout, now),
+                           colours=colours, live=_live_versions(phases, latest))
     for p in phases:
         status.phases.append(_phase_row(p, colours, freeze_now is not None, now))
         status.done += p.state == PhaseState.PASSED.value
@@ -183,6 +180,17 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
     if status.can_rollback:
         status.rollback_changes = rollback_changes(rollout, phases, latest)
     return status
+
+
+def _events(rollout: Rollout, now: datetime) -> list[dict[str, Any]]:
+    return [event_row(e.at, e.kind, e.message, e.actor.username if e.actor else None, now)
+            for e in rollout_event_list(rollout=rollout)]
+
+
+def _live_versions(phases: list[Phase], latest: dict[str, Activation]) -> dict[str, str | None]:
+    """Each region the plan touches -> the version live there now (None: not live)."""
+    touched = [r for p in phases for r in p.regions]
+    return {r: (latest[r].version_id if r in latest else None) for r in touched}
 
 
 def _colours(rollout: Rollout, phases: list[Phase]) -> dict[str, str]:
