@@ -1,7 +1,7 @@
-"""What the rollout pages show, read in one place: the list rows and a
-rollout's status (phases, gates, events, the buttons a user may press, what a rollback would
-change). The page and its JSON status endpoint use the same `rollout_status_of`, so a poll can
-never disagree with a page load.
+"""What the rollout pages show, shaped in one place from the reads of `rollout.selectors`: the
+list rows and a rollout's status (phases, gates, events, the buttons a user may press, what a
+rollback would change). The page and its JSON status endpoint use the same
+`rollout_status_of`, so a poll can never disagree with a page load.
 """
 
 from __future__ import annotations
