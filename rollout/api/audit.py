@@ -11,7 +11,7 @@ from ninja import Router
 from rollout.api.auth import caller
 from rollout.api.common import bounds
 from rollout.api.schemas import AuditPage
-from rollout.models import AuditEvent
+from rollout.selectors.audit import audit_event_list
 from rollout.services.roles import Role
 
 router = Router(tags=["audit"])
@@ -22,13 +22,7 @@ def audit(request: HttpRequest, actor: str | None = None, action: str | None = N
           since: datetime | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     limit, offset = bounds(limit, offset)
-    rows = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
-    if actor:
-        rows = rows.filter(actor__username=actor)
-    if action:
-        rows = rows.filter(action__startswith=action)
-    if since:
-        rows = rows.filter(at__gte=since)
+    rows = audit_event_list(actor=actor or "", action=action or "", since=since)
     items = [{"id": e.id, "at": e.at.isoformat(),
               "actor": e.actor.username if e.actor else None, "action": e.action,
               "object_type": e.object_type, "object_id": e.object_id, "reason": e.reason,

@@ -13,6 +13,7 @@ from rollout.api.common import bounds
 from rollout.api.ratelimit import check_write_rate
 from rollout.api.schemas import ErrorOut, ObservationIn, SnapshotOut, SnapshotPage
 from rollout.models import KpiSnapshot
+from rollout.selectors.kpis import kpi_snapshot_by_key, kpi_snapshot_list
 from rollout.services.kpis import kpi_observation_record
 from rollout.services.roles import OBSERVATION_ROLES, Role
 
@@ -31,10 +32,7 @@ def region_kpis(request: HttpRequest, code: str, kind: str | None = None, limit:
                 offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     limit, offset = bounds(limit, offset)
-    rows = KpiSnapshot.objects.filter(region=code).select_related("token").order_by(
-        "-taken_at", "-id")
-    if kind:
-        rows = rows.filter(kind=kind)
+    rows = kpi_snapshot_list(region=code, kind=kind)
     return {"count": rows.count(), "limit": limit, "offset": offset,
             "items": [_snapshot_out(s) for s in rows[offset:offset + limit]]}
 
@@ -51,7 +49,7 @@ def post_observation(request: HttpRequest, code: str,
     check_write_rate(request)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None:
-        earlier = KpiSnapshot.objects.filter(region=code, idempotency_key=key[:128]).first()
+        earlier = kpi_snapshot_by_key(region=code, idempotency_key=key[:128])
         if earlier is not None:
             return 200, _snapshot_out(earlier)
     try:
@@ -63,6 +61,7 @@ def post_observation(request: HttpRequest, code: str,
                                           token_id=who.token_id)
     except IntegrityError:  # the same key raced in: answer with the stored one
         assert key is not None  # without a key nothing is unique
-        return 200, _snapshot_out(KpiSnapshot.objects.get(region=code,
-                                                          idempotency_key=key[:128]))
+        stored = kpi_snapshot_by_key(region=code, idempotency_key=key[:128])
+        assert stored is not None  # the insert that won the race is committed
+        return 200, _snapshot_out(stored)
     return 201, _snapshot_out(snapshot)

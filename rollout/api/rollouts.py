@@ -20,9 +20,8 @@ from rollout.api.schemas import (
     RolloutOut,
     RolloutPage,
 )
-from rollout.management.commands.rollout import rollout_status
-from rollout.models import Rollout
-from rollout.selectors import version_get
+from rollout.selectors.rollouts import rollout_find, rollout_list, rollout_status
+from rollout.selectors.versions import version_get
 from rollout.services.activations import region_rollback
 from rollout.services.roles import CANCEL_ROLES, Role
 from rollout.services.rollouts import (
@@ -46,13 +45,11 @@ def list_rollouts(request: HttpRequest, state: str | None = None, limit: int = 5
                   offset: int = 0) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
     limit, offset = bounds(limit, offset)
-    rows = Rollout.objects.order_by("-created_at", "-id")
-    if state:
-        rows = rows.filter(state=state)
+    rows = rollout_list(state=state)
     items = [{"id": r.id, "state": r.state, "version": r.version_id,
               "created_at": r.created_at.isoformat(),
               "created_by": r.created_by.username}
-             for r in rows.select_related("created_by")[offset:offset + limit]]
+             for r in rows[offset:offset + limit]]
     return {"count": rows.count(), "limit": limit, "offset": offset, "items": items}
 
 
@@ -67,23 +64,23 @@ def create_rollout(request: HttpRequest, body: RolloutIn) -> tuple[int, dict[str
         gates=[GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct)
                for g in body.gates],
         on_gate_failure=body.on_gate_failure, actor=user)
-    return 201, rollout_status(rollout)
+    return 201, rollout_status(rollout=rollout)
 
 
 @router.get("/rollouts/{rollout_id}", response={200: RolloutOut, 404: ErrorOut})
 def get_rollout(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
     caller(request).require(Role.VIEWER)
-    rollout = Rollout.objects.filter(id=rollout_id).first()
+    rollout = rollout_find(rollout_id=rollout_id)
     if rollout is None:
         raise NotFound(f"no rollout {rollout_id}")
-    return rollout_status(rollout)
+    return rollout_status(rollout=rollout)
 
 
 def _transition(request: HttpRequest, roles: tuple[Role, ...], action: Any,
                 rollout_id: int) -> dict[str, Any]:
     user = caller(request).require_any(*roles)
     check_write_rate(request)
-    return rollout_status(action(rollout_id=rollout_id, actor=user))
+    return rollout_status(rollout=action(rollout_id=rollout_id, actor=user))
 
 
 @router.post("/rollouts/{rollout_id}/approve", response={200: RolloutOut, **REFUSALS})
@@ -115,8 +112,8 @@ def cancel(request: HttpRequest, rollout_id: int) -> dict[str, Any]:
 def rollback(request: HttpRequest, rollout_id: int, body: ReasonIn) -> dict[str, Any]:
     user = caller(request).require(Role.OPERATOR)
     # No rate limit here: a rollback is the one write an operator must always be able to make.
-    return rollout_status(rollout_rollback(rollout_id=rollout_id, actor=user,
-                                           reason=body.reason))
+    return rollout_status(rollout=rollout_rollback(rollout_id=rollout_id, actor=user,
+                                                   reason=body.reason))
 
 
 @router.post("/regions/{code}/rollback", response={200: RegionRollbackOut, **REFUSALS},

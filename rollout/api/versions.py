@@ -25,7 +25,13 @@ from rollout.api.schemas import (
 )
 from rollout.domain.diff import semantic_diff, text_diff
 from rollout.models import SimulationJob, Version
-from rollout.selectors import version_bundle, version_files, version_get, version_list
+from rollout.selectors.versions import (
+    version_bundle,
+    version_count,
+    version_files,
+    version_get,
+    version_list,
+)
 from rollout.services.kpis import SimulationRefused
 from rollout.services.roles import Role
 from rollout.services.simulations import (
@@ -43,7 +49,7 @@ def list_versions(request: HttpRequest, limit: int = 50, offset: int = 0) -> dic
     limit, offset = bounds(limit, offset)
     items = [version_out(v, with_findings=False) for v in version_list(limit=limit,
                                                                          offset=offset)]
-    return {"count": Version.objects.count(), "limit": limit, "offset": offset, "items": items}
+    return {"count": version_count(), "limit": limit, "offset": offset, "items": items}
 
 
 @router.post("/versions",

@@ -1,36 +1,11 @@
-"""Text tables of KPIs for the command line, and before/after deltas."""
+"""Text tables of KPIs for the command line (the delta arithmetic: `rollout.domain.kpis`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rollout.domain.kpis import KPI_LABELS
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES
-
-_LABELS = {
-    "orders": "orders",
-    "packages": "packages",
-    "in_region_pct": "in-region %",
-    "active_lanes": "active lanes",
-    "trucks": "trucks",
-    "fill_pct": "fill %",
-    "avg_km": "avg km",
-    "avg_hours": "avg hours",
-    "cross_region_packages": "cross-region pkgs",
-    "unfulfilled_items": "unfulfilled items",
-}
-
-
-def delta_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """after - before, KPI by KPI, for the total and every region present in both."""
-
-    def minus(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
-        return {name: a[name] - b[name] for name in KPI_NAMES if name in a and name in b}
-
-    return {
-        "total": minus(after["total"], before["total"]),
-        "regions": {code: minus(kpis, before["regions"][code])
-                    for code, kpis in after["regions"].items() if code in before["regions"]},
-    }
 
 
 def render_kpis(after: dict[str, Any], before: dict[str, Any] | None = None) -> str:
@@ -41,7 +16,7 @@ def render_kpis(after: dict[str, Any], before: dict[str, Any] | None = None) -> 
         header = f"{'KPI':<18}" + "".join(f"{name:>12}" for name in names)
         lines = [header, "-" * len(header)]
         for kpi in KPI_NAMES:
-            lines.append(f"{_LABELS[kpi]:<18}" + "".join(
+            lines.append(f"{KPI_LABELS[kpi].column:<18}" + "".join(
                 f"{_format(kpi, rows[name][kpi]):>12}" for name in names))
         return "\n".join(lines)
     base = {"TOTAL": before["total"], **before["regions"]}
@@ -52,11 +27,12 @@ def render_kpis(after: dict[str, Any], before: dict[str, Any] | None = None) -> 
         old = base.get(name)
         for kpi in KPI_NAMES:
             new_value = rows[name][kpi]
+            label = KPI_LABELS[kpi].column
             if old is None:
-                lines.append(f"{_LABELS[kpi]:<18}{'-':>12}{_format(kpi, new_value):>12}{'':>12}")
+                lines.append(f"{label:<18}{'-':>12}{_format(kpi, new_value):>12}{'':>12}")
                 continue
             change = new_value - old[kpi]
-            lines.append(f"{_LABELS[kpi]:<18}{_format(kpi, old[kpi]):>12}"
+            lines.append(f"{label:<18}{_format(kpi, old[kpi]):>12}"
                          f"{_format(kpi, new_value):>12}{_format(kpi, change, signed=True):>12}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, LiveLock, Phase, Rollout, Version
-from rollout.selectors import version_bundle
+from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
 from rollout.services.live import (
     LiveBasis,

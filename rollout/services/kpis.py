@@ -27,7 +27,8 @@ from rollout.domain.schema import Demand
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS, simulate
 from rollout.domain.text import text_problem
 from rollout.models import KpiSnapshot, SimulationRun, Version
-from rollout.selectors import version_bundle
+from rollout.selectors.regions import known_region_codes
+from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
 from rollout.services.roles import OBSERVATION_ROLES, Role, require_role_or_process
 
@@ -233,17 +234,6 @@ def validate_observation(*, region: str, values: Mapping[str, Any],
     if problems:
         raise KpiValidationError(problems)
     return clean
-
-
-def known_region_codes() -> set[str]:
-    """Region codes defined by any valid stored version: one query for the distinct lists of
-    codes (most versions share one), not every version's whole stats."""
-    codes: set[str] = set()
-    for listed in (Version.objects.filter(valid=True).order_by()
-                   .values_list("stats__region_codes", flat=True).distinct()):
-        if isinstance(listed, list):
-            codes.update(listed)
-    return codes
 
 
 def _user(actor: AbstractBaseUser | None) -> User | None:

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from rollout.domain.demand import DemandError, bounded_demand, orders_per_day
 from rollout.domain.errors import NotFoundError
+from rollout.domain.kpis import delta_of
 from rollout.domain.schema import Demand
-from rollout.management.kpi_table import delta_of
 from rollout.models import SimulationJob, Version
 from rollout.services.kpis import (
     SimulationRefused,

@@ -101,10 +101,6 @@ def webhook_unsubscribe(*, subscription_id: int,
     return subscription
 
 
-def webhook_list() -> list[WebhookSubscription]:
-    return list(WebhookSubscription.objects.order_by("id"))
-
-
 def webhook_event(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """Queue `event` for every active subscription that wants it (call inside the change's
     transaction; sending starts only after the commit)."""

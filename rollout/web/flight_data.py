@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 
 from rollout.domain.lifecycle import PhaseState, State
-from rollout.models import FreezeWindow, KpiSnapshot, Rollout
+from rollout.models import Rollout
+from rollout.selectors.freezes import freeze_window_list, freeze_window_starts
+from rollout.selectors.kpis import kpi_snapshot_newest_id
+from rollout.selectors.rollouts import IN_FLIGHT, rollout_list_ended, rollout_list_in_flight
 from rollout.services.live import LiveState
-from rollout.web.live_data import IN_FLIGHT, rollout_url, upcoming_version, version_url
+from rollout.web.live_data import rollout_url, upcoming_version, version_url
 from rollout.web.rollout_data import progress_percent
 
 #: how long a finished rollout stays on the dashboard, under the ones in flight
@@ -57,17 +59,13 @@ class InFlight:
 def rollouts_in_flight(now: datetime | None = None) -> list[InFlight]:
     """Rollouts approved, running or paused, newest first, with their progress."""
     now = now or timezone.now()
-    rows = (Rollout.objects.filter(state__in=IN_FLIGHT).order_by("-created_at", "-id")
-            .prefetch_related("phases")[:20])
-    return [_in_flight(rollout, now) for rollout in rows]
+    return [_in_flight(rollout, now) for rollout in rollout_list_in_flight(limit=20)]
 
 
 def rollouts_recently_ended(now: datetime | None = None, limit: int = 3) -> list[InFlight]:
     """Rollouts that finished (completed, failed, cancelled, rolled back) in the last hour."""
     now = now or timezone.now()
-    rows = (Rollout.objects.exclude(state__in=IN_FLIGHT)
-            .filter(finished_at__gte=now - RECENTLY_ENDED).order_by("-finished_at", "-id")
-            .prefetch_related("phases")[:limit])
+    rows = rollout_list_ended(since=now - RECENTLY_ENDED, limit=limit)
     return [_in_flight(rollout, now) for rollout in rows]
 
 
@@ -120,7 +118,7 @@ def freeze_windows(now: datetime | None = None) -> list[dict[str, Any]]:
     """Freeze windows that have not ended, soonest first, with whether each is open now."""
     now = now or timezone.now()
     return [{"window": w, "open": w.starts_at <= now}
-            for w in FreezeWindow.objects.filter(ends_at__gt=now).order_by("starts_at")[:20]]
+            for w in freeze_window_list(now=now, limit=20)]
 
 
 # --- has anything changed? ------------------------------------------------------------------
@@ -136,10 +134,9 @@ def dashboard_key(state: LiveState, in_flight: list[InFlight],
     """
     now = now or timezone.now()
     newest = upcoming_version(state)
-    freezes = [(w.id, w.starts_at <= now) for w in
-               FreezeWindow.objects.filter(ends_at__gt=now).only("id", "starts_at")
-               .order_by("starts_at")[:20]]
-    kpis = KpiSnapshot.objects.aggregate(newest=Max("id"))["newest"]
+    freezes = [(window_id, starts_at <= now)
+               for window_id, starts_at in freeze_window_starts(now=now, limit=20)]
+    kpis = kpi_snapshot_newest_id()
     parts = [state.at_activation, newest.id if newest else None, kpis, freezes,
              [(r.id, r.state, r.done, r.baking, r.current,
                r.next_at.isoformat() if r.next_at else None) for r in in_flight]]

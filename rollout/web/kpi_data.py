@@ -10,17 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from rollout.domain.gates import SHOWN_DECIMALS, change_verdict, shown_change
+from rollout.domain.kpis import kpi_label
 from rollout.domain.simulate import COUNT_KPIS, PERCENT_KPIS
 from rollout.models import Activation, KpiSnapshot
 
 #: KPIs in the dashboard's region table (the region page shows all of them).
 DASHBOARD_KPIS = ("in_region_pct", "trucks", "fill_pct", "avg_km")
-KPI_LABELS = {
-    "orders": "orders", "packages": "packages", "in_region_pct": "in-region",
-    "active_lanes": "active lanes", "trucks": "trucks", "fill_pct": "truck fill",
-    "avg_km": "km / package", "avg_hours": "hours / package",
-    "cross_region_packages": "cross-region packages", "unfulfilled_items": "unfulfilled items",
-}
 
 @dataclass(frozen=True)
 class KpiCell:
@@ -51,7 +46,7 @@ def fmt_kpi(name: str, value: float | None) -> str:
 
 def kpi_cell(name: str, after: float | None, before: float | None,
              observed: bool = False) -> KpiCell:
-    cell = KpiCell(name, KPI_LABELS.get(name, name), after, fmt_kpi(name, after),
+    cell = KpiCell(name, kpi_label(name).short, after, fmt_kpi(name, after),
                    observed=observed, before=before)
     if after is None or before is None:
         return cell
@@ -134,14 +129,3 @@ def _loose_owner(loose: list[Activation], snap: KpiSnapshot) -> Activation | Non
         owner = activation
     return owner
 
-
-def latest_observed(region: str, since: datetime) -> dict[str, float]:
-    """The newest observed value of each KPI for the region since `since`."""
-    values: dict[str, float] = {}
-    rows = (KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
-                                       kind=KpiSnapshot.Kind.POINT, taken_at__gte=since)
-            .order_by("-taken_at", "-id").values_list("values", flat=True)[:50])
-    for snapshot in rows:
-        for name, value in snapshot.items():
-            values.setdefault(name, value)
-    return values

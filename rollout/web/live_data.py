@@ -22,10 +22,9 @@ from django.utils.safestring import SafeString
 
 from rollout.domain.bundle import Bundle
 from rollout.domain.composite import claimed_zones
-from rollout.domain.lifecycle import State
-from rollout.models import Activation, Rollout, Version
-from rollout.selectors import version_bundle
-from rollout.services.kpis import known_region_codes
+from rollout.models import Activation, Version
+from rollout.selectors.regions import known_region_codes
+from rollout.selectors.versions import version_bundle, version_upcoming
 from rollout.services.live import LiveState, live_state
 from rollout.web.usmap import NetworkMap, network_map, region_colours
 
@@ -68,22 +67,11 @@ _map_lock = threading.Lock()
 _map_cache: tuple[LiveState, str | None, LiveMap] | None = None
 
 
-#: rollout states the dashboard calls "in flight": approved, started, not finished
-IN_FLIGHT = (State.APPROVED.value, State.RUNNING.value, State.PAUSED.value)
-
-
 def upcoming_version(state: LiveState) -> Version | None:
     """The version whose network supplies the zones not live yet on the live pages: the one the
     newest rollout in flight is taking live; while nothing is live (`state`), the newest valid
     version (what a first rollout would take live); otherwise none."""
-    in_flight = (Rollout.objects.filter(state__in=IN_FLIGHT)
-                 .order_by("-created_at", "-id").values_list("version_id", flat=True).first())
-    if in_flight is not None:
-        return Version.objects.only("id", "digest").get(id=in_flight)
-    if state.composite.bundle is not None:
-        return None
-    return (Version.objects.filter(valid=True).only("id", "digest")
-            .order_by("-created_at", "-id").first())
+    return version_upcoming(anything_live=state.composite.bundle is not None)
 
 
 def live_map(state: LiveState | None = None) -> LiveMap:

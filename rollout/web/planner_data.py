@@ -1,5 +1,5 @@
-"""What the rollout planner shows besides its form: the versions one may plan and each region of
-the chosen version with its size and the version live in it now."""
+"""What the rollout planner shows besides its form: each region of the chosen version with its
+size and the version live in it now."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from rollout.domain.composite import claimed_zones
 from rollout.models import Version
-from rollout.selectors import version_bundle
-from rollout.services.kpis import known_region_codes
+from rollout.selectors.regions import known_region_codes
+from rollout.selectors.versions import version_bundle
 from rollout.services.live import latest_activations
 from rollout.web.usmap import region_colours
 
@@ -22,11 +22,6 @@ class PlannerRegion:
     colour: str
     live_version: str | None
     live: bool
-
-
-def plannable_versions(limit: int = 200) -> list[Version]:
-    return list(Version.objects.filter(valid=True).order_by("-created_at", "-id")
-                .only("id", "message", "created_at")[:limit])
 
 
 def planner_regions(version: Version) -> list[PlannerRegion]:

@@ -1,7 +1,7 @@
-"""What the rollout pages show, read in one place: the list rows and a
-rollout's status (phases, gates, events, the buttons a user may press, what a rollback would
-change). The page and its JSON status endpoint use the same `rollout_status_of`, so a poll can
-never disagree with a page load.
+"""What the rollout pages show, shaped in one place from the reads of `rollout.selectors`: the
+list rows and a rollout's status (phases, gates, events, the buttons a user may press, what a
+rollback would change). The page and its JSON status endpoint use the same
+`rollout_status_of`, so a poll can never disagree with a page load.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from rollout.domain.lifecycle import (
@@ -27,7 +26,9 @@ from rollout.domain.lifecycle import (
 )
 from rollout.domain.lifecycle import PhaseView as LifecyclePhase
 from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout
-from rollout.services.kpis import known_region_codes
+from rollout.selectors.freezes import freeze_window_list
+from rollout.selectors.regions import known_region_codes
+from rollout.selectors.rollouts import phase_list, rollout_event_list, rollout_list_with_phases
 from rollout.services.live import latest_activations
 from rollout.services.roles import CANCEL_ROLES, Role, user_roles
 from rollout.services.rollbacks import rollback_targets
@@ -89,15 +90,10 @@ class ListRow:
 
 
 def rollout_rows(*, state: str | None = None, limit: int = 200) -> list[ListRow]:
-    rows: QuerySet[Rollout] = (Rollout.objects.select_related("version", "created_by",
-                                                             "approved_by")
-                               .prefetch_related(Prefetch("phases",
-                                                          queryset=Phase.objects.order_by("index")))
-                               .order_by("-created_at", "-id"))
-    if state:
-        rows = rows.filter(state=state)
+    """The rollouts page's rows: the newest `limit` rollouts (in one state, if given), with
+    their phases' regions and progress."""
     out = []
-    for rollout in rows[:limit]:
+    for rollout in rollout_list_with_phases(state=state, limit=limit):
         phases = list(rollout.phases.all())
         done = sum(p.state == PhaseState.PASSED.value for p in phases)
         baking = sum(p.state == PhaseState.BAKING.value for p in phases)
@@ -162,79 +158,110 @@ class RolloutStatus:
         }
 
 
-def rollout_for_page(rollout_id: int) -> Rollout | None:
-    return (Rollout.objects.select_related("version", "created_by", "approved_by")
-            .filter(id=rollout_id).first())
-
-
 def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> RolloutStatus:
+    """Everything the rollout page shows of `rollout` to `user`, read now."""
     now = timezone.now()
-    phases = list(Phase.objects.filter(rollout=rollout).order_by("index")
-                  .select_related("freeze_override_by")
-                  .prefetch_related(Prefetch("gate_results",
-                                             queryset=GateResult.objects.order_by("id")
-                                             .select_related("observation__token"))))
-    events = [event_row(e.at, e.kind, e.message, e.actor.username if e.actor else None, now)
-              for e in rollout.events.select_related("actor").order_by("at", "id")]
-    codes = list(rollout.version.stats.get("region_codes", [])) or [
-        r for p in phases for r in p.regions]
-    colours = region_colours(codes, universe=known_region_codes())
+    phases = phase_list(rollout=rollout)
+    colours = _colours(rollout, phases)
     latest = latest_activations()
-    touched = [r for p in phases for r in p.regions]
-    live = {r: (latest[r].version_id if r in latest else None) for r in touched}
     state = State(rollout.state)
-    freezes = list(FreezeWindow.objects.filter(ends_at__gt=now).order_by("starts_at"))
+    freezes = freeze_window_list(now=now)
     freeze_now = active_freeze([FreezeView(f.starts_at, f.ends_at) for f in freezes], now)
-    step = next_step(state, [LifecyclePhase(p.index, PhaseState(p.state), p.start_after,
-                                            p.bake_until) for p in phases], now,
-                     [FreezeView(f.starts_at, f.ends_at) for f in freezes],
-                     frozenset(p.index for p in phases if p.freeze_override_reason))
-    status = RolloutStatus(rollout=rollout, phases=[], events=events, colours=colours, live=live)
+    status = RolloutStatus(rollout=rollout, phases=[], events=_events(rollout, now),
+                           colours=colours, live=_live_versions(phases, latest))
     for p in phases:
-        held = (freeze_now is not None and p.state == PhaseState.PENDING.value
-                and not p.freeze_override_reason)
-        status.phases.append({
-            "number": p.index + 1, "regions": list(p.regions), "state": p.state,
-            "chips": [{"code": r, "colour": colours.get(r, "#5f6b7a")} for r in p.regions],
-            "bake_minutes": p.bake_minutes, "start_after": iso(p.start_after),
-            "activated_at": iso(p.activated_at), "bake_until": iso(p.bake_until),
-            "finished_at": iso(p.finished_at), "held_by_freeze": held,
-            "labels": {"start_after": when(p.start_after, now),
-                       "activated_at": when(p.activated_at, now),
-                       "bake_until": when(p.bake_until, now),
-                       "finished_at": when(p.finished_at, now)},
-            "freeze_override": ({"reason": p.freeze_override_reason,
-                                 "by": (p.freeze_override_by.username
-                                        if p.freeze_override_by else None)}
-                                if p.freeze_override_reason else None),
-            "gate_results": [{"region": g.region, "kpi": g.kpi, "before": g.before,
-                              "after": g.after, "regression_pct": g.regression_pct,
-                              "max_regression_pct": g.max_regression_pct, "passed": g.passed,
-                              "source": g.source, "observed_by": _observed_by(g),
-                              "reason": g.reason}
-                             for g in p.gate_results.all()],
-        })
+        status.phases.append(_phase_row(p, colours, freeze_now is not None, now))
         status.done += p.state == PhaseState.PASSED.value
         status.baking += p.state == PhaseState.BAKING.value
-    if step.kind == StepKind.WAIT and step.due_at is not None and step.phase is not None:
-        what = {"baking": f"phase {step.phase + 2} starts" if step.phase + 1 < len(phases)
-                else "the rollout completes",
-                "earliest start": f"phase {step.phase + 1} starts",
-                "change freeze": f"phase {step.phase + 1} may start (change freeze)"}
-        status.next_due = {"at": iso(step.due_at), "at_label": when(step.due_at, now),
-                           "what": what.get(step.reason, step.reason),
-                           "reason": step.reason, "phase": step.phase + 1}
+    status.next_due = _next_due(state, phases, freezes, now)
     if freeze_now is not None:
-        window = next(f for f in freezes if f.ends_at == freeze_now.ends_at
-                      and f.starts_at == freeze_now.starts_at)
-        held_phase = next((ph for ph in status.phases if ph["held_by_freeze"]), None)
-        status.freeze = {"reason": window.reason, "starts_at": iso(window.starts_at),
-                         "ends_at": iso(window.ends_at), "ends_label": when(window.ends_at, now),
-                         "held_phase": held_phase["number"] if held_phase else None}
+        status.freeze = _freeze_shown(freeze_now, freezes, status.phases, now)
     _buttons(status, rollout, state, user)
     if status.can_rollback:
         status.rollback_changes = rollback_changes(rollout, phases, latest)
     return status
+
+
+def _events(rollout: Rollout, now: datetime) -> list[dict[str, Any]]:
+    return [event_row(e.at, e.kind, e.message, e.actor.username if e.actor else None, now)
+            for e in rollout_event_list(rollout=rollout)]
+
+
+def _live_versions(phases: list[Phase], latest: dict[str, Activation]) -> dict[str, str | None]:
+    """Each region the plan touches -> the version live there now (None: not live)."""
+    touched = [r for p in phases for r in p.regions]
+    return {r: (latest[r].version_id if r in latest else None) for r in touched}
+
+
+def _colours(rollout: Rollout, phases: list[Phase]) -> dict[str, str]:
+    """A colour for each region of the version (or, without its stats, of the plan)."""
+    codes = list(rollout.version.stats.get("region_codes", [])) or [
+        r for p in phases for r in p.regions]
+    return region_colours(codes, universe=known_region_codes())
+
+
+def _phase_row(p: Phase, colours: dict[str, str], frozen: bool,
+               now: datetime) -> dict[str, Any]:
+    """One phase as the page and the status endpoint show it; `frozen`: a freeze is open now
+    (it holds a pending phase without an override)."""
+    held = frozen and p.state == PhaseState.PENDING.value and not p.freeze_override_reason
+    return {
+        "number": p.index + 1, "regions": list(p.regions), "state": p.state,
+        "chips": [{"code": r, "colour": colours.get(r, "#5f6b7a")} for r in p.regions],
+        "bake_minutes": p.bake_minutes, "start_after": iso(p.start_after),
+        "activated_at": iso(p.activated_at), "bake_until": iso(p.bake_until),
+        "finished_at": iso(p.finished_at), "held_by_freeze": held,
+        "labels": {"start_after": when(p.start_after, now),
+                   "activated_at": when(p.activated_at, now),
+                   "bake_until": when(p.bake_until, now),
+                   "finished_at": when(p.finished_at, now)},
+        "freeze_override": _freeze_override(p),
+        "gate_results": [_gate_row(g) for g in p.gate_results.all()],
+    }
+
+
+def _freeze_override(p: Phase) -> dict[str, Any] | None:
+    if not p.freeze_override_reason:
+        return None
+    return {"reason": p.freeze_override_reason,
+            "by": p.freeze_override_by.username if p.freeze_override_by else None}
+
+
+def _gate_row(g: GateResult) -> dict[str, Any]:
+    return {"region": g.region, "kpi": g.kpi, "before": g.before, "after": g.after,
+            "regression_pct": g.regression_pct, "max_regression_pct": g.max_regression_pct,
+            "passed": g.passed, "source": g.source, "observed_by": _observed_by(g),
+            "reason": g.reason}
+
+
+def _next_due(state: State, phases: list[Phase], freezes: list[FreezeWindow],
+              now: datetime) -> dict[str, Any] | None:
+    """What the rollout waits for and until when (the engine's own rule, lifecycle.next_step),
+    or None when it waits for nothing with a time."""
+    step = next_step(state, [LifecyclePhase(p.index, PhaseState(p.state), p.start_after,
+                                            p.bake_until) for p in phases], now,
+                     [FreezeView(f.starts_at, f.ends_at) for f in freezes],
+                     frozenset(p.index for p in phases if p.freeze_override_reason))
+    if step.kind != StepKind.WAIT or step.due_at is None or step.phase is None:
+        return None
+    what = {"baking": f"phase {step.phase + 2} starts" if step.phase + 1 < len(phases)
+            else "the rollout completes",
+            "earliest start": f"phase {step.phase + 1} starts",
+            "change freeze": f"phase {step.phase + 1} may start (change freeze)"}
+    return {"at": iso(step.due_at), "at_label": when(step.due_at, now),
+            "what": what.get(step.reason, step.reason),
+            "reason": step.reason, "phase": step.phase + 1}
+
+
+def _freeze_shown(freeze_now: FreezeView, freezes: list[FreezeWindow],
+                  phases: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The freeze open now, and the phase it holds (if any)."""
+    window = next(f for f in freezes if f.ends_at == freeze_now.ends_at
+                  and f.starts_at == freeze_now.starts_at)
+    held_phase = next((ph for ph in phases if ph["held_by_freeze"]), None)
+    return {"reason": window.reason, "starts_at": iso(window.starts_at),
+            "ends_at": iso(window.ends_at), "ends_label": when(window.ends_at, now),
+            "held_phase": held_phase["number"] if held_phase else None}
 
 
 def rollback_changes(rollout: Rollout, phases: list[Phase],

@@ -136,7 +136,7 @@ def state_outlines() -> tuple[tuple[str, str], ...]:
 
 def region_colours(codes: Iterable[str], universe: Iterable[str] = ()) -> dict[str, str]:
     """A colour for each of `codes`, by its place among all the region codes in `universe`
-    (pass every code the site knows: rollout.services.kpis.known_region_codes()), so a region
+    (pass every code the site knows: rollout.selectors.regions.known_region_codes()), so a region
     has the same colour on every page whichever other regions a page happens to show."""
     wanted = set(codes)
     order = {code: i for i, code in enumerate(sorted(wanted | set(universe)))}

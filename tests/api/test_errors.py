@@ -49,6 +49,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "TokenRefused": (400, 2),
     "UserRefused": (400, 2),
     "BundleReadError": (400, 2),
+    "InstantRefused": (400, 2),  # a time that cannot be asked about (issue 15: ?at=, --at)
     "RateLimited": (429, 1),
 }
 

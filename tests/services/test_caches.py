@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 from django.test import override_settings
 
-from rollout import caches, selectors
+from rollout import caches
 from rollout.caches import bounded_cache, cache_info, deep_size
-from rollout.selectors import version_bundle
+from rollout.selectors import versions as version_selectors
+from rollout.selectors.versions import version_bundle
 from rollout.web.highlight import listing
 from tests.rollout_factories import original_version
 
@@ -63,8 +64,9 @@ def test_bounded_cache__entry_larger_than_the_budget__returned_not_kept() -> Non
 def test_version_bundle__parsed__kept_by_id_with_its_weight() -> None:
     # Given a stored version
     version = original_version()
-    selectors._bundle_of.cache_clear()
-    hits, misses = selectors._bundle_of.cache_info().hits, selectors._bundle_of.cache_info().misses
+    version_selectors._bundle_of.cache_clear()
+    info = version_selectors._bundle_of.cache_info()
+    hits, misses = info.hits, info.misses
 
     # When its bundle is asked for twice
     first = version_bundle(version=version)
@@ -72,7 +74,7 @@ def test_version_bundle__parsed__kept_by_id_with_its_weight() -> None:
 
     # Then it was parsed once and is counted at about 13 bytes per byte of its YAML
     assert first is again is not None
-    info = selectors._bundle_of.cache_info()
+    info = version_selectors._bundle_of.cache_info()
     assert (info.hits - hits, info.misses - misses, info.entries) == (1, 1, 1)
     assert info.bytes == 4096 + 13 * version.stats["bytes"]
 
@@ -80,12 +82,12 @@ def test_version_bundle__parsed__kept_by_id_with_its_weight() -> None:
 @pytest.mark.django_db
 def test_version_bundle__budget_smaller_than_the_bundle__parsed_each_time_never_kept() -> None:
     version = original_version()
-    selectors._bundle_of.cache_clear()
-    misses = selectors._bundle_of.cache_info().misses
+    version_selectors._bundle_of.cache_clear()
+    misses = version_selectors._bundle_of.cache_info().misses
     with override_settings(RRM_CACHE_MB=0):
         assert version_bundle(version=version) is not None
         assert version_bundle(version=version) is not None
-    info = selectors._bundle_of.cache_info()
+    info = version_selectors._bundle_of.cache_info()
     assert (info.misses - misses, info.entries, info.bytes) == (2, 0, 0)
 
 
@@ -106,7 +108,7 @@ def test_version_bundle__versions_sharing_a_file__share_its_parse_and_equal_a_fu
 ) -> None:
     # Given two stored versions that differ in routing only (network.yaml byte for byte alike)
     from rollout.domain.bundle import parse_bundle
-    from rollout.selectors import version_raw_files
+    from rollout.selectors.versions import version_raw_files
     from tests.rollout_factories import rerouted_version
 
     original, rerouted = original_version(), rerouted_version()

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from rollout import selectors
-from rollout.selectors import version_bundle
+from rollout.selectors import versions as version_selectors
+from rollout.selectors.versions import version_bundle
 from rollout.services.live import live_state
 from tests.rollout_factories import make_live, original_version
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _thawed() -> Iterator[None]:
     gc.unfreeze()
-    selectors._bundle_of.cache_clear()
+    version_selectors._bundle_of.cache_clear()
     yield
     gc.unfreeze()
 
@@ -27,7 +27,7 @@ def _thawed() -> Iterator[None]:
 def test_version_bundle__parsed_on_a_cache_miss__is_frozen() -> None:
     # Given a version whose bundle is not cached yet
     version = original_version()
-    selectors._bundle_of.cache_clear()
+    version_selectors._bundle_of.cache_clear()
     gc.unfreeze()
     # When it is parsed
     bundle = version_bundle(version=version)

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 from rollout.domain.composite import claimed_zones
 from rollout.domain.lifecycle import StepKind, TransitionRefused
 from rollout.models import Activation, AuditEvent, Rollout, Version
-from rollout.selectors import version_bundle
+from rollout.selectors.versions import version_bundle
 from rollout.services.activations import ActivationRefused, region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.kpis import kpi_observation_record, simulation_run

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rollout.models import AuditEvent, Version
-from rollout.selectors import version_raw_files
+from rollout.selectors.versions import version_raw_files
 from rollout.services.roles import Role, RoleRequired, role_grant
 from rollout.services.versions import VersionRejected, bundle_digest, version_create
 from tests.factories import east_coast_files, user_factory

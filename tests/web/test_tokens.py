@@ -234,21 +234,6 @@ def test_token_revoke__without_csrf_token__is_refused(who: People) -> None:
     assert token.revoked_at is None
 
 
-def test_token_data__two_users__own_list_everyone_list_and_get(who: People) -> None:
-    from rollout.web.token_data import token_get, token_list
-
-    # Given a token each for the editor and the viewer
-    mine, _ = token_create(user=who.editor, role=Role.VIEWER, name="mine", expires_in_days=None,
-                           actor=who.editor)
-    theirs, _ = token_create(user=who.viewer, role=Role.VIEWER, name="theirs",
-                             expires_in_days=None, actor=who.viewer)
-    # When the page's reads run
-    # Then a user sees their own, None means everyone's (newest first), and get finds by id
-    assert [t.name for t in token_list(user=who.editor)] == ["mine"]
-    assert [t.name for t in token_list(user=None)] == ["theirs", "mine"]
-    assert token_get(token_id=mine.id) == mine and token_get(token_id=theirs.id + 99) is None
-
-
 def test_tokens_page__list_card__heading_is_the_cards_first_row(who: People) -> None:
     # The "Your tokens" heading shares its row with a link: the card's first child is that row
     html = assert_page_ok(client_as(who.viewer).get("/tokens/"))

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from rollout.models import Version
-from rollout.selectors import version_files
+from rollout.selectors.versions import version_files
 from tests.factories import east_coast_files
 from tests.rollout_factories import People, moved_282_version, original_version
 from tests.web.helpers import (

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.output import unusable
-from rollout.models import ApiToken
+from rollout.selectors.tokens import token_get_by_prefix
 from rollout.services.tokens import token_revoke
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         text = options["token"].strip()
         prefix = text.split("_")[1] if text.startswith("rrm_") else text
-        token = ApiToken.objects.filter(prefix=prefix).first()
+        token = token_get_by_prefix(prefix=prefix)
         if token is None:
             raise unusable(f"no token with prefix {prefix!r}")
         token_revoke(token_id=token.id, actor=None)

@@ -23,6 +23,7 @@ from rollout.management.output import (
 )
 from rollout.models import Rollout
 from rollout.selectors import version_get
+from rollout.selectors.rollouts import rollout_find, rollout_status
 from rollout.services.rollouts import (
     GatePlan,
     PhasePlan,
@@ -106,13 +107,13 @@ class Command(BaseCommand):
                               on_gate_failure=options["on_gate_failure"], actor=actor)
 
     def _get(self, rollout_id: int) -> Rollout:
-        rollout = Rollout.objects.filter(id=rollout_id).first()
+        rollout = rollout_find(rollout_id=rollout_id)
         if rollout is None:
             raise RolloutNotFound(f"no rollout {rollout_id}")
         return rollout
 
     def _print(self, rollout: Rollout, output: str, *, last_line_id: bool) -> None:
-        status = rollout_status(rollout)
+        status = rollout_status(rollout=rollout)
         if output == "json":
             write_json(self, status)
             return
@@ -125,27 +126,3 @@ class Command(BaseCommand):
             self.stdout.write(str(rollout.id))
 
 
-def rollout_status(rollout: Rollout) -> dict[str, Any]:
-    """The status shape of DESIGN section 9 (the API's GET /rollouts/{id} reuses it)."""
-    rollout.refresh_from_db()
-    return {
-        "id": rollout.id,
-        "state": rollout.state,
-        "version": rollout.version_id,
-        "on_gate_failure": rollout.on_gate_failure,
-        "created_by": rollout.created_by.username,
-        "approved_by": rollout.approved_by.username if rollout.approved_by else None,
-        "phases": [
-            {"regions": p.regions, "state": p.state, "bake_minutes": p.bake_minutes,
-             "started_at": p.activated_at.isoformat() if p.activated_at else None,
-             "finished_at": p.finished_at.isoformat() if p.finished_at else None}
-            for p in rollout.phases.order_by("index")
-        ],
-        "gates": [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct}
-                  for g in rollout.gates.order_by("id")],
-        "events": [
-            {"at": e.at.isoformat(), "kind": e.kind, "message": e.message,
-             "actor": e.actor.username if e.actor else None}
-            for e in rollout.events.select_related("actor").order_by("at", "id")
-        ],
-    }

@@ -15,9 +15,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.domain.bundle import BundleReadError, read_bundle_path
 from rollout.domain.demand import DemandError, OrdersError, read_orders_csv
+from rollout.domain.kpis import delta_of
 from rollout.domain.simulate import simulate
 from rollout.domain.validate import validate_files
-from rollout.management.kpi_table import delta_of, render_kpis
+from rollout.management.kpi_table import render_kpis
 from rollout.management.output import (
     add_format_argument,
     command_error,

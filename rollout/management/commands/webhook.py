@@ -13,9 +13,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.domain.errors import RolloutError
 from rollout.management.output import acting_user, add_format_argument, command_error, write_json
+from rollout.selectors.webhooks import webhook_list
 from rollout.services.webhooks import (
     EVENTS,
-    webhook_list,
     webhook_subscribe,
     webhook_unsubscribe,
 )

@@ -1,8 +1,8 @@
 """The audit log page: every recorded change, newest first, filtered by who, what and when.
 
-What the filters mean, and the reads behind them, live in `rollout.web.audit_data`. Each event's
-details are summarised in one line that names what changed (region codes, "NE → abc123"), with
-the full JSON one click away.
+What the filters mean lives in `rollout.web.audit_data`, the reads in `rollout.selectors.audit`.
+Each event's details are summarised in one line that names what changed (region codes,
+"NE → abc123"), with the full JSON one click away.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 
+from rollout.selectors.audit import audit_actions, audit_usernames
 from rollout.services.roles import Role
 from rollout.web.access import role_required
-from rollout.web.audit_data import SYSTEM, audit_actions, audit_events_filtered, audit_usernames
+from rollout.web.audit_data import SYSTEM, audit_events_filtered
 
 PER_PAGE = 50
 SUMMARY_CHARS = 160

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
+from rollout.domain.kpis import KPI_LABELS
 from rollout.models import Activation, KpiSnapshot
+from rollout.selectors.activations import activation_list_by_id
+from rollout.selectors.kpis import kpi_observed_latest, kpi_snapshot_list_around
 from rollout.services.live import latest_activations, live_state
 from rollout.services.roles import Role
 from rollout.web.access import role_required
@@ -30,10 +32,8 @@ from rollout.web.flight_data import (
 )
 from rollout.web.kpi_data import (
     DASHBOARD_KPIS,
-    KPI_LABELS,
     KpiCell,
     kpi_cell,
-    latest_observed,
     snapshots_by_activation,
 )
 from rollout.web.live_data import ActivationSummary, activation_summary, live_map, version_url
@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "live": live,
         "rows": rows,
-        "kpi_labels": [KPI_LABELS[name] for name in DASHBOARD_KPIS],
+        "kpi_labels": [KPI_LABELS[name].short for name in DASHBOARD_KPIS],
         "mix": [{"version": v, "url": version_url(v),
                  "regions": [(c, live.colours.get(c, "#7f7f7f")) for c in codes]}
                 for v, codes in sorted(mix.items(), key=lambda item: -len(item[1]))],
@@ -104,8 +104,8 @@ def region_rows(names: dict[str, str], colours: dict[str, str],
     """One row per region known to the upcoming version (live_data.upcoming_version) or ever
     activated, in code order of the region definitions."""
     latest = latest_activations()
-    activations = {a.region: a for a in Activation.objects.filter(
-        id__in=[a.id for a in latest.values()]).select_related("version", "actor", "phase")}
+    activations = {a.region: a for a in activation_list_by_id(
+        ids=[a.id for a in latest.values()])}
     zone_counts: dict[str, int] = {}
     for code in owner.values():
         zone_counts[code] = zone_counts.get(code, 0) + 1
@@ -131,15 +131,7 @@ def _region_kpis(latest: list[Activation]) -> dict[str, tuple[list[KpiCell], str
     live = [a for a in latest if a.version_id is not None]
     if not live:
         return {}
-    match = Q(pk__in=[])
-    for a in live:
-        if a.phase is not None and a.phase.activated_at is not None:
-            match |= Q(region=a.region, taken_at=a.phase.activated_at)
-        else:
-            # any "after" of this region on this version: a rollback records none of its own,
-            # and a version's simulated KPIs for a region never change
-            match |= Q(region=a.region, kind=KpiSnapshot.Kind.AFTER, version=a.version_id)
-    snapshots = list(KpiSnapshot.objects.filter(match).order_by("-taken_at", "-id")[:500])
+    snapshots = kpi_snapshot_list_around(activations=live, limit=500)
     matched = snapshots_by_activation(live, snapshots)
     earlier: dict[tuple[str, str | None], dict[str, Any]] = {}
     for snap in snapshots:
@@ -152,7 +144,7 @@ def _region_kpis(latest: list[Activation]) -> dict[str, tuple[list[KpiCell], str
             found.after["simulation"] = earlier[(a.region, a.version_id)]
         since: datetime = a.phase.activated_at if a.phase and a.phase.activated_at else \
             a.created_at
-        observed = latest_observed(a.region, since=min(since, a.created_at))
+        observed = kpi_observed_latest(region=a.region, since=min(since, a.created_at))
         cells = []
         for name in DASHBOARD_KPIS:
             if name in observed:

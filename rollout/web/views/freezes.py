@@ -27,6 +27,9 @@ from rollout.domain.lifecycle import (
     next_step,
 )
 from rollout.models import AuditEvent, FreezeWindow, Rollout
+from rollout.selectors.audit import audit_freezes_cancelled
+from rollout.selectors.freezes import freeze_window_list, freeze_window_list_over
+from rollout.selectors.rollouts import rollout_list_started
 from rollout.services.freezes import freeze_create, freeze_end
 from rollout.services.roles import Role
 from rollout.web.access import actor_of, forbidden, role_required
@@ -70,8 +73,7 @@ def held_rollouts(windows: list[FreezeWindow], now: datetime) -> dict[int, list[
     open_windows = [w for w in windows if w.starts_at <= now < w.ends_at]
     if not open_windows:
         return {}
-    rollouts = list(Rollout.objects.filter(state__in=[State.RUNNING.value, State.PAUSED.value])
-                    .prefetch_related("phases").order_by("id"))
+    rollouts = rollout_list_started()
     held: dict[int, list[Rollout]] = {w.id: [] for w in open_windows}
     for rollout in rollouts:
         phases = list(rollout.phases.all())
@@ -88,14 +90,11 @@ def held_rollouts(windows: list[FreezeWindow], now: datetime) -> dict[int, list[
 
 def _page(request: HttpRequest, form: FreezeForm, *, status: int = 200) -> HttpResponse:
     now = timezone.now()
-    current = list(FreezeWindow.objects.filter(ends_at__gt=now).select_related("created_by")
-                   .order_by("starts_at"))
-    past = list(FreezeWindow.objects.filter(ends_at__lte=now, ends_at__gt=now - RECENT)
-                .select_related("created_by").order_by("-ends_at")[:RECENT_LIMIT])
+    current = freeze_window_list(now=now)
+    past = freeze_window_list_over(now=now, since=now - RECENT, limit=RECENT_LIMIT)
     # a cancelled window is deleted (services.freezes.freeze_end): its audit row remembers it
     cancelled = [_cancelled(e) for e in
-                 AuditEvent.objects.filter(action="freeze.cancelled", at__gt=now - RECENT)
-                 .select_related("actor").order_by("-at")[:RECENT_LIMIT]]
+                 audit_freezes_cancelled(since=now - RECENT, limit=RECENT_LIMIT)]
     held = held_rollouts(current, now)
     open_now = [{"window": w, "held": held.get(w.id, [])} for w in current if w.starts_at <= now]
     upcoming = [{"window": w} for w in current if w.starts_at > now]

@@ -21,11 +21,12 @@ from django.utils import timezone
 
 from rollout.domain.findings import Finding
 from rollout.models import Version
+from rollout.selectors.versions import version_choices
 from rollout.services.plans import validate_plan
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.rollouts import PlanRejected, plan_check, rollout_create
 from rollout.web.access import actor_of, forbidden, role_required
-from rollout.web.planner_data import PlannerRegion, plannable_versions, planner_regions
+from rollout.web.planner_data import PlannerRegion, planner_regions
 from rollout.web.rollout_forms import (
     GateFormSet,
     PhaseFormSet,
@@ -92,7 +93,7 @@ def _selected_version(ref: str | None, versions: list[Version]) -> Version | Non
 
 @role_required(Role.EDITOR)
 def rollout_plan(request: HttpRequest) -> HttpResponse:
-    versions = plannable_versions()
+    versions = version_choices()
     ref = request.POST.get("version") if request.method == "POST" else request.GET.get("version")
     version = _selected_version(ref, versions)
     if ref and version is None:

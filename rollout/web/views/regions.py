@@ -16,8 +16,12 @@ from django.views.decorators.http import require_POST
 
 from rollout.domain.errors import RolloutError
 from rollout.domain.findings import Finding
+from rollout.domain.kpis import KPI_LABELS
 from rollout.domain.simulate import KPI_NAMES
-from rollout.models import Activation, KpiSnapshot, Version
+from rollout.models import Activation, KpiSnapshot
+from rollout.selectors.activations import activation_list
+from rollout.selectors.kpis import kpi_snapshot_list_since
+from rollout.selectors.versions import version_get
 from rollout.services.activations import region_rollback
 from rollout.services.live import live_state
 from rollout.services.roles import Role, has_role
@@ -25,7 +29,6 @@ from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
 from rollout.web.errors import page_status
 from rollout.web.kpi_data import (
-    KPI_LABELS,
     ActivationKpis,
     KpiCell,
     kpi_cell,
@@ -48,8 +51,6 @@ CHART_GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Time per package (hours)", ("avg_hours",), ""),
     ("Packages", ("packages", "cross_region_packages", "unfulfilled_items"), ""),
 )
-#: shorter labels where the chart's label column (120 units) would cut the long one
-CHART_LABELS = {"cross_region_packages": "cross-region", "unfulfilled_items": "unfulfilled"}
 HISTORY_LIMIT = 50
 NOT_LIVE = "none"
 
@@ -115,7 +116,7 @@ def region_rollback_view(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, "The rollback needs a version to restore and a reason.")
         return _render(request, code, form=form, status=400)
     chosen = form.cleaned_data["version"]
-    version = None if chosen == NOT_LIVE else Version.objects.get(id=chosen)
+    version = None if chosen == NOT_LIVE else version_get(ref=chosen)
     actor = actor_of(request)
     try:
         activation = region_rollback(region=code, version=version,
@@ -130,9 +131,7 @@ def region_rollback_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _activations(code: str) -> list[Activation]:
-    return list(Activation.objects.filter(region=code)
-                .select_related("version", "rollout", "phase", "actor", "restores")
-                .order_by("-id")[:HISTORY_LIMIT])
+    return activation_list(region=code, limit=HISTORY_LIMIT)
 
 
 def _choices(code: str, history: list[Activation]) -> list[tuple[str, str]]:
@@ -147,8 +146,7 @@ def _options(code: str, history: list[Activation]) -> list[RestoreOption]:
     ended: dict[str, Activation] = {}  # version -> the activation that replaced its last stint
     newer: Activation | None = None
     last: dict[str, Activation] = {}
-    for activation in Activation.objects.filter(region=code).select_related("version") \
-            .order_by("-id"):
+    for activation in activation_list(region=code):
         if activation.version_id is not None and activation.version_id not in last:
             last[activation.version_id] = activation
             if newer is not None:
@@ -221,8 +219,7 @@ def _history_items(code: str, history: list[Activation]) -> list[HistoryItem]:
     oldest = min(a.created_at for a in history)
     stamps = [a.phase.activated_at for a in history if a.phase and a.phase.activated_at]
     earliest = min([oldest, *stamps])
-    snapshots = list(KpiSnapshot.objects.filter(region=code, taken_at__gte=earliest)
-                     .order_by("-taken_at", "-id")[:1000])
+    snapshots = kpi_snapshot_list_since(region=code, since=earliest, limit=1000)
     matched = snapshots_by_activation(history, snapshots)
     observed = [s for s in snapshots if s.source == KpiSnapshot.Source.OBSERVED
                 and s.kind == KpiSnapshot.Kind.POINT]
@@ -259,7 +256,7 @@ def _charts(code: str, activation: Activation, kpis: ActivationKpis) -> list[Saf
         for name in names:
             before, after, _ = kpis.pick(name)
             if before is not None or after is not None:
-                pairs.append(Pair(CHART_LABELS.get(name, KPI_LABELS[name]), before, after))
+                pairs.append(Pair(KPI_LABELS[name].chart, before, after))
         if pairs:
             charts.append(before_after_bars(
                 pairs, title=f"{code} activation #{activation.id}: {title}", unit=unit,

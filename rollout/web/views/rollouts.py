@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.lifecycle import State, TransitionRefused
 from rollout.models import Rollout
+from rollout.selectors.rollouts import rollout_find
 from rollout.services.freezes import phase_freeze_override
 from rollout.services.roles import CANCEL_ROLES, Role, has_role
 from rollout.services.rollouts import (
@@ -37,7 +38,6 @@ from rollout.web.access import actor_of, forbidden, role_required
 from rollout.web.errors import page_message, page_status
 from rollout.web.rollout_data import (
     RolloutStatus,
-    rollout_for_page,
     rollout_rows,
     rollout_status_of,
 )
@@ -71,7 +71,7 @@ def rollout_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.VIEWER)
 @require_GET
 def rollout_detail(request: HttpRequest, rollout_id: int) -> HttpResponse:
-    rollout = rollout_for_page(rollout_id)
+    rollout = rollout_find(rollout_id=rollout_id)
     if rollout is None:
         return _not_found(request, rollout_id)
     status = rollout_status_of(rollout, actor_of(request))
@@ -85,7 +85,7 @@ def rollout_detail(request: HttpRequest, rollout_id: int) -> HttpResponse:
 @role_required(Role.VIEWER)
 @require_GET
 def rollout_status(request: HttpRequest, rollout_id: int) -> HttpResponse:
-    rollout = rollout_for_page(rollout_id)
+    rollout = rollout_find(rollout_id=rollout_id)
     if rollout is None:
         return JsonResponse({"detail": f"no rollout {rollout_id}"}, status=404)
     return JsonResponse(_status_json(request, rollout))
@@ -153,7 +153,7 @@ def _run(request: HttpRequest, rollout_id: int, call: Callable[[], Rollout],
                    else page_message(exc))
         return _refused(request, rollout_id, page_status(exc), message, exc)
     if wants_json(request):
-        rollout = rollout_for_page(rollout_id)
+        rollout = rollout_find(rollout_id=rollout_id)
         assert rollout is not None
         return JsonResponse({"message": success, "status": _status_json(request, rollout)})
     messages.success(request, success)

@@ -23,26 +23,21 @@ from django.utils.safestring import SafeString
 
 from rollout.domain.demand import DemandError
 from rollout.domain.gates import HIGHER_IS_BETTER, NEUTRAL, change_verdict
+from rollout.domain.kpis import KPI_LABELS, kpi_label
 from rollout.domain.simulate import COUNT_KPIS, KPI_NAMES, PERCENT_KPIS
 from rollout.models import SimulationJob, Version
-from rollout.selectors import VersionNotFound, version_get, version_list
+from rollout.selectors.simulations import simulation_jobs, simulation_run_count
+from rollout.selectors.versions import VersionNotFound, version_get, version_list
 from rollout.services.kpis import SimulationRefused
 from rollout.services.live import latest_activations
 from rollout.services.roles import Role
 from rollout.services.simulations import simulation_request
 from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
-from rollout.web.simulation_data import simulation_jobs, simulation_run_count
 
 LIVE, NONE = "live", "none"
 #: the charts shown when the user picks none: the share served in-region, trucks and distance
 KEY_CHART_KPIS = ("in_region_pct", "trucks", "avg_km")
-LABELS = {
-    "orders": "Orders", "packages": "Packages", "in_region_pct": "In-region orders",
-    "active_lanes": "Active lanes", "trucks": "Trucks", "fill_pct": "Truck fill",
-    "avg_km": "Avg km per package", "avg_hours": "Avg hours per package",
-    "cross_region_packages": "Cross-region packages", "unfulfilled_items": "Unfulfilled items",
-}
 UNITS = {"in_region_pct": "%", "fill_pct": "%", "avg_km": "km", "avg_hours": "h"}
 VERSION_CHOICES = 200
 #: a page waiting for simulation jobs reloads itself this often
@@ -81,7 +76,7 @@ class KpiRow:
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.kpi, self.kpi)
+        return kpi_label(self.kpi).title
 
     @property
     def better_when(self) -> str:
@@ -216,7 +211,7 @@ def charts_for(tables: list[KpiTable], kpis: tuple[str, ...],
         index = KPI_NAMES.index(kpi)
         pairs = [Pair(t.name, t.rows[index].before, t.rows[index].after) for t in regions]
         hint = f" ({better_when(kpi)} is better)" if better_when(kpi) else ""
-        title = f"{LABELS[kpi]} by region{hint}"
+        title = f"{KPI_LABELS[kpi].title} by region{hint}"
         charts.append((title, before_after_bars(pairs, title=title, unit=UNITS.get(kpi, ""),
                                                 before_label=before_label,
                                                 after_label=after_label)))
@@ -229,10 +224,10 @@ def simulate_page(request: HttpRequest) -> HttpResponse:
     ref = request.GET.get("version", "").strip()
     chart = request.GET.get("chart", "")
     context: dict[str, Any] = {
-        "versions": versions, "kpi_choices": [(k, LABELS[k]) for k in KPI_NAMES],
+        "versions": versions, "kpi_choices": [(k, KPI_LABELS[k].title) for k in KPI_NAMES],
         "chart": chart if chart in KPI_NAMES else "", "live": LIVE, "none": NONE,
         "selected": versions[0].id if versions else "", "baseline": "",
-        "key_kpis": ", ".join(LABELS[k] for k in KEY_CHART_KPIS),
+        "key_kpis": ", ".join(KPI_LABELS[k].title for k in KEY_CHART_KPIS),
         "refresh_seconds": REFRESH_SECONDS,
     }
     if not ref:

@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rollout.models import ApiToken
+from rollout.selectors.tokens import token_get, token_list
 from rollout.services.roles import Role, caller_may, user_roles
 from rollout.services.tokens import TokenRefused, token_create, token_revoke
 from rollout.web.access import role_required
-from rollout.web.token_data import token_get, token_list
 
 MAX_DAYS = 3650
 

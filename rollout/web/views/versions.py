@@ -23,14 +23,15 @@ from rollout.domain.diff.changes import show, show_path
 from rollout.domain.findings import Finding, sort_findings
 from rollout.domain.yamledit import EditResult, YamlEditError, move_zones, set_route_fcs
 from rollout.models import Version
-from rollout.selectors import (
+from rollout.selectors.regions import known_region_codes
+from rollout.selectors.versions import (
     VersionNotFound,
     version_bundle,
+    version_count,
     version_files,
     version_get,
     version_list,
 )
-from rollout.services.kpis import known_region_codes
 from rollout.services.roles import Role, has_role
 from rollout.services.versions import VersionCreateResult, VersionRejected, version_create
 from rollout.web import usmap
@@ -85,7 +86,7 @@ def version_list_view(request: HttpRequest) -> HttpResponse:
     if compare is not None and compare.is_valid():
         return redirect("web:version_diff", a=compare.cleaned_data["a"].strip(),
                         b=compare.cleaned_data["b"].strip())
-    total = Version.objects.count()
+    total = version_count()
     pages = max(1, -(-total // PAGE_SIZE))
     try:
         page = min(max(1, int(request.GET.get("page", "1"))), pages)
@@ -147,7 +148,7 @@ def version_diff(request: HttpRequest, a: str, b: str) -> HttpResponse:
 @bounded_cache(size_of=lambda context, *_: deep_size(context))
 def _diff_context(old_id: str, new_id: str) -> dict[str, Any]:
     """Everything the diff page shows; two immutable versions always give the same answer."""
-    old, new = Version.objects.get(id=old_id), Version.objects.get(id=new_id)
+    old, new = version_get(ref=old_id), version_get(ref=new_id)
     old_files, new_files = version_files(version=old), version_files(version=new)
     files = [side_by_side(item.name, item.status, item.diff,
                           old_lines=len(old_files.get(item.name, "").splitlines()))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rollout.services.kpis import known_region_codes
+from rollout.selectors.regions import known_region_codes
 from tests.factories import version_factory
 from tests.rollout_factories import (
     moved_282_version,

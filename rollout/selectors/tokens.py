@@ -1,4 +1,4 @@
-"""What the API tokens page reads: the tokens a user is shown, and one token by id."""
+"""API tokens: the tokens a user is shown, and one token by id."""
 
 from __future__ import annotations
 
@@ -17,3 +17,8 @@ def token_list(*, user: User | None) -> QuerySet[ApiToken]:
 def token_get(*, token_id: int) -> ApiToken | None:
     """The token with that id, or None."""
     return ApiToken.objects.select_related("user").filter(id=token_id).first()
+
+
+def token_get_by_prefix(*, prefix: str) -> ApiToken | None:
+    """The token with that public prefix (the part after `rrm_`), its user loaded, or None."""
+    return ApiToken.objects.select_related("user").filter(prefix=prefix).first()

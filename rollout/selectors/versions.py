@@ -1,4 +1,4 @@
-"""Reading for views, the API and commands (STYLE.md rule 2: selectors read, services write)."""
+"""Versions: one by id or prefix, the list, their files and their parsed bundles."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from rollout.domain.bundle import (
 )
 from rollout.domain.errors import NotFoundError
 from rollout.domain.gcpause import freeze_long_lived
-from rollout.models import AuditEvent, Version
+from rollout.models import Rollout, Version
+from rollout.selectors.rollouts import IN_FLIGHT
 
 MIN_PREFIX = 4
 
@@ -104,7 +105,29 @@ def _section_of(section: str, sha: str, raw: bytes) -> BaseModel | None:
     return model
 
 
-def audit_list(*, limit: int = 100, offset: int = 0) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.select_related("actor").order_by("-at", "-id")[
-        offset : offset + limit
-    ]
+
+def version_count() -> int:
+    """How many versions are stored."""
+    return Version.objects.count()
+
+
+def version_choices(*, limit: int = 200) -> list[Version]:
+    """The newest `limit` valid versions (those a rollout may take live), newest first, with
+    only what a choice shows: id, message, created_at."""
+    return list(Version.objects.filter(valid=True).order_by("-created_at", "-id")
+                .only("id", "message", "created_at")[:limit])
+
+
+def version_upcoming(*, anything_live: bool) -> Version | None:
+    """The version whose network supplies the zones not live yet on the live pages: the one the
+    newest rollout in flight is taking live; while nothing is live, the newest valid version
+    (what a first rollout would take live); otherwise none. Only its id and digest are loaded
+    (enough for `version_bundle`)."""
+    taken_live = (Rollout.objects.filter(state__in=IN_FLIGHT)
+                  .order_by("-created_at", "-id").values_list("version_id", flat=True).first())
+    if taken_live is not None:
+        return Version.objects.only("id", "digest").get(id=taken_live)
+    if anything_live:
+        return None
+    return (Version.objects.filter(valid=True).only("id", "digest")
+            .order_by("-created_at", "-id").first())

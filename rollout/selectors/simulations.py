@@ -1,6 +1,6 @@
-"""What the simulation page reads besides the simulation service: how many cached runs a
-version has (so the page can say whether a comparison was computed now or came from the cache),
-and the simulation jobs a "computing…" page waits for."""
+"""Simulations besides the simulation service: how many cached runs a version has (so the
+simulation page can say whether a comparison was computed now or came from the cache), and the
+simulation jobs a "computing…" page waits for."""
 
 from __future__ import annotations
 
