@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -17,9 +18,10 @@ from django.utils import timezone
 from rollout.domain.lifecycle import Step, StepKind
 from rollout.models import Activation, Rollout, Version
 from rollout.services import live as live_service
-from rollout.services.activations import activate
+from rollout.services.activations import activate, region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.roles import Role, role_grant
+from rollout.services.rollbacks import rollout_rollback
 from rollout.services.rollouts import (
     GatePlan,
     PhasePlan,
@@ -160,3 +162,28 @@ def drive(rollout_id: int, clock: Clock, *, max_steps: int = 20) -> list[Step]:
         elif step.kind in (StepKind.NONE, StepKind.COMPLETE):
             return steps
     raise AssertionError(f"rollout {rollout_id} still busy after {max_steps} steps: {steps}")
+
+
+#: one microsecond: an instant just before or just after an activation
+TICK = timedelta(microseconds=1)
+
+
+def history_story(who: People) -> dict[str, Any]:
+    """The original live everywhere, a two-phase rollout of the rerouted version (NE, then MA
+    and SE), a region rollback of SE to the original, then the one-click rollback of the
+    rollout; the instants of each change."""
+    original, rerouted = original_version(), rerouted_version()
+    make_live(original)
+    rollout = rollout_factory(rerouted, ["NE"], ["MA", "SE"], who=who, state="running",
+                              bake_minutes=0)
+    drive(rollout.id, Clock())
+    region_rollback(region="SE", version=original, reason="SE misroutes", actor=who.operator)
+    rollout_rollback(rollout_id=rollout.id, reason="back out", actor=who.operator)
+    rows = list(Activation.objects.order_by("id"))
+    by_kind: dict[str, list[Activation]] = {}
+    for row in rows:
+        key = row.kind if row.kind != "activate" or row.rollout_id is None else \
+            f"phase{row.phase.index + 1}"  # type: ignore[union-attr]
+        by_kind.setdefault(key, []).append(row)
+    return {"original": original.id, "rerouted": rerouted.id, "rows": by_kind,
+            "first": rows[0].created_at}

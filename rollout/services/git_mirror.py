@@ -31,10 +31,11 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from rollout.models import Activation, GitMirrorState, LiveStateRecord, Version
+from rollout.models import Activation, GitMirrorState, Version
 from rollout.selectors import version_files
 from rollout.services.git_repo import GitFailed, GitRepo, Identity, Signing
 from rollout.services.live import activated_by, live_summary
+from rollout.services.live_history import LivePoint, live_points
 
 logger = logging.getLogger(__name__)
 
@@ -71,43 +72,10 @@ class MirrorConfig:
 
 
 @dataclass(frozen=True)
-class MirrorPoint:
-    """A live state to mirror: its sequence and the activations that made it (in order)."""
-
-    sequence: int
-    activations: list[Activation]
-
-
-@dataclass(frozen=True)
 class SyncResult:
     written: list[int]  # sequences committed by this call
     sequence: int  # the branch's sequence afterwards
     pushed: bool
-
-
-def mirror_points(*, after: int = 0) -> list[MirrorPoint]:
-    """The points after sequence `after`, oldest first.
-
-    A point ends where a writer published a live state (a `LiveStateRecord`: one per
-    transaction), or, for history older than those records, where the next activation belongs
-    to another action (another rollout, phase, kind, actor or reason)."""
-    rows = list(Activation.objects.filter(id__gt=after).order_by("id")
-                .select_related("actor", "rollout", "version"))
-    published = set(LiveStateRecord.objects.filter(at_activation__gt=after)
-                    .values_list("at_activation", flat=True))
-    points: list[MirrorPoint] = []
-    group: list[Activation] = []
-    for index, row in enumerate(rows):
-        group.append(row)
-        following = rows[index + 1] if index + 1 < len(rows) else None
-        if following is None or row.id in published or _action(following) != _action(row):
-            points.append(MirrorPoint(sequence=row.id, activations=group))
-            group = []
-    return points
-
-
-def _action(row: Activation) -> tuple[object, ...]:
-    return (row.kind, row.rollout_id, row.phase_id, row.actor_id, row.reason)
 
 
 def live_document(sequence: int) -> dict[str, Any]:
@@ -116,7 +84,7 @@ def live_document(sequence: int) -> dict[str, Any]:
     return {"sequence": sequence, **live_summary(at_activation=sequence)}
 
 
-def point_files(point: MirrorPoint) -> dict[str, bytes]:
+def point_files(point: LivePoint) -> dict[str, bytes]:
     """The tree of a point's commit: live.json and every live version's files."""
     document = live_document(point.sequence)
     files = {"live.json": (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()}
@@ -128,7 +96,7 @@ def point_files(point: MirrorPoint) -> dict[str, bytes]:
     return files
 
 
-def commit_message(point: MirrorPoint) -> str:
+def commit_message(point: LivePoint) -> str:
     """What changed and why, then trailers: Live-sequence, Rollout, Activated-by, Approved-by."""
     first = point.activations[0]
     regions = ", ".join(a.region for a in point.activations)
@@ -173,7 +141,7 @@ def _sequence_of(repo: GitRepo, commit: str | None) -> int:
     return int(json.loads(raw)["sequence"]) if raw else 0
 
 
-def _write(repo: GitRepo, config: MirrorConfig, points: list[MirrorPoint],
+def _write(repo: GitRepo, config: MirrorConfig, points: list[LivePoint],
            parent: str | None) -> str | None:
     """Commit `points` one after another on `parent`; the last commit (None if no points)."""
     head = parent
@@ -198,7 +166,7 @@ def git_mirror_sync(*, config: MirrorConfig | None = None) -> SyncResult | None:
         while True:  # until the branch moved by us, or by another writer that did our work
             head = repo.head(config.ref)
             sequence = _sequence_of(repo, head)
-            points = mirror_points(after=sequence)
+            points = live_points(after=sequence)
             if not points:
                 break
             new = _write(repo, config, points, head)
@@ -234,7 +202,7 @@ def _push(repo: GitRepo, config: MirrorConfig) -> bool:
             if remote_sequence >= _sequence_of(repo, local_head):
                 repo.move(config.ref, remote_head, local_head)  # it has all of ours
                 return True
-            rebased = _write(repo, config, mirror_points(after=remote_sequence), remote_head)
+            rebased = _write(repo, config, live_points(after=remote_sequence), remote_head)
             assert rebased is not None
             repo.move(config.ref, rebased, local_head)
     repo.push(config.remote, config.branch)  # the last try: its failure is the error
@@ -250,7 +218,7 @@ def git_mirror_rebuild(*, config: MirrorConfig | None = None) -> SyncResult | No
     repo = GitRepo(config.path)
     try:
         repo.ensure()
-        points = mirror_points()
+        points = live_points()
         head = _write(repo, config, points, None)
         if head is not None:
             repo.run("update-ref", config.ref, head)
@@ -290,7 +258,7 @@ def git_mirror_status() -> dict[str, Any] | None:
     mirrored = state.sequence if state else 0
     live = Activation.objects.aggregate(newest=Max("id"))["newest"] or 0
     return {"branch": config.branch, "sequence": mirrored, "live_sequence": live,
-            "lag": len(mirror_points(after=mirrored)) if live > mirrored else 0,
+            "lag": len(live_points(after=mirrored)) if live > mirrored else 0,
             "pushed_sequence": state.pushed_sequence if state else 0,
             "remote": bool(config.remote), "error": state.error if state else "",
             "synced_at": state.synced_at.isoformat() if state and state.synced_at else None}

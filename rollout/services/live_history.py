@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from rollout.domain.errors import ErrorKind, RolloutError
-from rollout.models import Activation
+from rollout.models import Activation, LiveStateRecord
 from rollout.services.live import LiveState, live_state, live_state_at, live_summary
 
 #: past live states kept in a process (each holds its routes: about 1 MB at national scale)
@@ -43,12 +44,74 @@ def instant_parse(text: str) -> datetime:
     return at
 
 
+@dataclass(frozen=True)
+class LivePoint:
+    """A live state other systems could see: the activations one transaction wrote (in
+    order), named by its sequence (the newest activation id in it)."""
+
+    sequence: int
+    activations: list[Activation]
+
+
+def live_points(*, after: int = 0) -> list[LivePoint]:
+    """Every live state after sequence `after`, oldest first: where each writer's transaction
+    ended (see `_ends_point`)."""
+    rows = list(Activation.objects.filter(id__gt=after).order_by("id")
+                .select_related("actor", "rollout", "phase", "version"))
+    published = _published(after=after)
+    points: list[LivePoint] = []
+    group: list[Activation] = []
+    for index, row in enumerate(rows):
+        group.append(row)
+        if _ends_point(row, rows[index + 1] if index + 1 < len(rows) else None, published):
+            points.append(LivePoint(sequence=row.id, activations=group))
+            group = []
+    return points
+
+
 def live_sequence_at(at: datetime) -> int:
-    """The newest activation made at or before `at` (0: nothing had been activated)."""
+    """The sequence of the live state at `at` (0: nothing had been activated): the newest
+    point whose transaction had ended by then. An instant between two activations of one
+    transaction (a phase writes one row per region) is before that transaction."""
     _check_instant(at)
-    newest = (Activation.objects.filter(created_at__lte=at).order_by("-created_at", "-id")
-              .values_list("id", flat=True).first())
-    return newest or 0
+    newest = Activation.objects.filter(created_at__lte=at).order_by("-created_at", "-id").first()
+    if newest is None:
+        return 0
+    following = Activation.objects.filter(id__gt=newest.id).order_by("id").first()
+    published = _published(after=newest.id - 1)
+    if _ends_point(newest, following, published):
+        return newest.id
+    # Inside a transaction: the point before it ends at the row before the transaction's first.
+    earlier = Activation.objects.filter(id__lt=newest.id).order_by("-id")[:_MAX_WALK]
+    later = newest
+    for row in earlier:
+        if _ends_point(row, later, _published(after=row.id - 1)):
+            return row.id
+        later = row
+    return 0
+
+
+#: rows walked back to the start of a transaction (one writes at most one per region)
+_MAX_WALK = 1000
+
+
+def _published(*, after: int) -> set[int]:
+    """The sequences of states their writers published (one per transaction) after `after`."""
+    return set(LiveStateRecord.objects.filter(at_activation__gt=after)
+               .values_list("at_activation", flat=True))
+
+
+def _ends_point(row: Activation, following: Activation | None, published: set[int]) -> bool:
+    """Whether `row` is the last activation of its transaction: its writer published the live
+    state at it (`LiveStateRecord`), or, for history older than those records, the next
+    activation belongs to another action (another kind, rollout, phase, actor or reason)."""
+    # The rows of one transaction share their action, so the second rule never splits one;
+    # it can only join two unpublished transactions of the same action (the first is exact).
+    return following is None or row.id in published or _action(following) != _action(row)
+
+
+def _action(row: Activation) -> tuple[object, ...]:
+    return (row.kind, row.rollout_id, row.phase_id, row.actor_id, row.reason)
 
 
 def live_state_as_of(at: datetime) -> LiveState | None:

@@ -1,4 +1,5 @@
-"""`manage.py route ZONE`: which FCs serve the zone right now (same as GET /api/v1/route)."""
+"""`manage.py route ZONE [--at T]`: which FCs serve the zone right now, or served it at instant T
+(the same answers as GET /api/v1/route and its `at`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout.management.output import add_format_argument, refused, write_json
+from rollout.domain.errors import RolloutError
+from rollout.management.output import add_format_argument, command_error, refused, write_json
+from rollout.services.live_history import instant_parse, route_as_of
 from rollout.services.route_index import route_lookup
 
 
@@ -16,12 +19,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("zone")
+        parser.add_argument("--at", metavar="T",
+                            help="as answered at this instant (ISO 8601 UTC, e.g. "
+                                 "2026-11-30T14:54:00Z)")
         add_format_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        answer = route_lookup(options["zone"])
-        if answer is None:
-            raise refused(f"zone {options['zone']!r} is not live")
+        zone = options["zone"]
+        if options["at"] is None:
+            answer = route_lookup(zone)
+            if answer is None:
+                raise refused(f"zone {zone!r} is not live")
+        else:
+            try:
+                at = instant_parse(options["at"])
+            except RolloutError as exc:
+                raise command_error(exc) from exc
+            answer = route_as_of(zone, at)
+            if answer is None:
+                raise refused(f"zone {zone!r} was not live at {at.isoformat()}")
         if options["format"] == "json":
             write_json(self, answer)
             return
