@@ -49,13 +49,16 @@ def kpi_snapshot_list_around(*, activations: Iterable[Activation],
     return list(KpiSnapshot.objects.filter(match).order_by("-taken_at", "-id")[:limit])
 
 
-def kpi_observed_latest(*, region: str, since: datetime) -> dict[str, float]:
-    """The newest observed value of each KPI for the region since `since` (among its 50
-    newest observations)."""
+def kpi_observed_latest(*, region: str, since: datetime,
+                        until: datetime | None = None) -> dict[str, float]:
+    """The newest observed value of each KPI for the region since `since` (and taken by
+    `until`, when given), among its 50 newest observations."""
     values: dict[str, float] = {}
-    rows = (KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
+    found = KpiSnapshot.objects.filter(region=region, source=KpiSnapshot.Source.OBSERVED,
                                        kind=KpiSnapshot.Kind.POINT, taken_at__gte=since)
-            .order_by("-taken_at", "-id").values_list("values", flat=True)[:50])
+    if until is not None:
+        found = found.filter(taken_at__lte=until)
+    rows = found.order_by("-taken_at", "-id").values_list("values", flat=True)[:50]
     for snapshot in rows:
         for name, value in snapshot.items():
             values.setdefault(name, value)

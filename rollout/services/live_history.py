@@ -78,16 +78,27 @@ def live_sequence_at(at: datetime) -> int:
     if newest is None:
         return 0
     following = Activation.objects.filter(id__gt=newest.id).order_by("id").first()
-    published = _published(after=newest.id - 1)
-    if _ends_point(newest, following, published):
+    if _ends_point(newest, following, _published(after=newest.id - 1)):
         return newest.id
-    # Inside a transaction: the point before it ends at the row before the transaction's first.
-    earlier = Activation.objects.filter(id__lt=newest.id).order_by("-id")[:_MAX_WALK]
-    later = newest
-    for row in earlier:
-        if _ends_point(row, later, _published(after=row.id - 1)):
-            return row.id
-        later = row
+    return _point_before(newest)  # inside a transaction: what was live before it
+
+
+def live_sequence_before(sequence: int) -> int:
+    """The sequence of the live state just before the one at `sequence` (0: none)."""
+    row = Activation.objects.filter(id=sequence).first()
+    return 0 if row is None else _point_before(row)
+
+
+def _point_before(row: Activation) -> int:
+    """The end of the point before the one `row` belongs to: walking back over the rows of
+    its transaction to the row before the first of them."""
+    earlier = Activation.objects.filter(id__lt=row.id).order_by("-id")[:_MAX_WALK]
+    published = _published(after=max(row.id - _MAX_WALK - 1, 0))
+    later = row
+    for candidate in earlier:
+        if _ends_point(candidate, later, published):
+            return candidate.id
+        later = candidate
     return 0
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Paginator
@@ -130,6 +131,20 @@ def object_url(object_type: str, object_id: str) -> str | None:
         return None
 
 
+#: actions whose transaction changed the live network (wrote activations)
+CHANGES_LIVE = frozenset({"region.rolled_back", "rollout.phase_activated", "rollout.rolled_back"})
+
+
+def network_links(action: str, at: datetime) -> list[tuple[str, str]]:
+    """Links to the dashboard as the network was around an event: just before and just after
+    a change of the live network, else as it was then."""
+    base = reverse("web:dashboard")
+    query = urlencode({"at": at.isoformat()})
+    if action in CHANGES_LIVE:
+        return [("before", f"{base}?{query}&moment=before"), ("after", f"{base}?{query}")]
+    return [("then", f"{base}?{query}")]
+
+
 @role_required(Role.VIEWER)
 def audit_page(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, usernames=audit_usernames())
@@ -141,7 +156,8 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     for event in page.object_list:
         summary, full = summarize(event.details)
         rows.append({"event": event, "summary": summary, "full": full,
-                     "url": object_url(event.object_type, event.object_id)})
+                     "url": object_url(event.object_type, event.object_id),
+                     "network": network_links(event.action, event.at)})
     kept = request.GET.copy()
     kept.pop("page", None)
     return render(request, "rollout/audit.html", {

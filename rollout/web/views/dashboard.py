@@ -21,7 +21,13 @@ from rollout.domain.kpis import KPI_LABELS
 from rollout.models import Activation, KpiSnapshot
 from rollout.selectors.activations import activation_list_by_id
 from rollout.selectors.kpis import kpi_observed_latest, kpi_snapshot_list_around
-from rollout.services.live import latest_activations, live_state
+from rollout.services.live import latest_activations, live_state, live_state_at
+from rollout.services.live_history import (
+    InstantRefused,
+    instant_parse,
+    live_sequence_at,
+    live_sequence_before,
+)
 from rollout.services.roles import Role
 from rollout.web.access import role_required
 from rollout.web.flight_data import (
@@ -53,14 +59,46 @@ class RegionRow:
     kpi_source: str
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """The dashboard drawn as the network was at an instant (read-only, not polling)."""
+
+    at: datetime
+    sequence: int  # the live state shown: after this activation (0: nothing was live)
+    before: bool  # the state just before the one live at `at` (the audit log's "before" link)
+
+
+def as_of_from(query: Any) -> AsOf | None:
+    """The instant asked in `?at=T` (ISO 8601; without a time zone, UTC, as the picker sends
+    it) and `&moment=before`; None when not asked. InstantRefused for an unusable time."""
+    text = (query.get("at") or "").strip()
+    if not text:
+        return None
+    if len(text) <= 19 and "+" not in text and not text.endswith("Z"):
+        text += "+00:00"  # the picker's datetime-local value: the page says UTC
+    at = instant_parse(text)
+    sequence = live_sequence_at(at)
+    before = query.get("moment") == "before"
+    if before and sequence:
+        sequence = live_sequence_before(sequence)
+    return AsOf(at=at, sequence=sequence, before=before)
+
+
 @role_required(Role.VIEWER)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    state = live_state()
+    as_of, as_of_error = None, ""
+    try:
+        as_of = as_of_from(request.GET)
+    except InstantRefused as exc:
+        as_of_error = str(exc)
+    state = live_state() if as_of is None else live_state_at(as_of.sequence)
     live = live_map(state)
-    in_flight = rollouts_in_flight()
+    in_flight = rollouts_in_flight() if as_of is None else []
     # the key first: whatever changes after it, the next poll sees a different key
     key = dashboard_key(state, in_flight)
-    rows = region_rows(live.names, live.colours, state.composite.zone_owner)
+    rows = region_rows(live.names, live.colours, state.composite.zone_owner,
+                       upto=state.at_activation if as_of else None,
+                       until=as_of.at if as_of else None)
     mix: dict[str, list[str]] = {}
     for code, version_id in sorted(state.composite.region_versions.items()):
         mix.setdefault(version_id, []).append(code)
@@ -75,10 +113,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "zone_count": len(live.map.zones),
         "gaps": state.composite.gaps,
         "in_flight": in_flight,
-        "flights": [*in_flight, *rollouts_recently_ended()],
-        "freezes": freeze_windows(),
+        "flights": [*in_flight, *rollouts_recently_ended()] if as_of is None else [],
+        "freezes": freeze_windows() if as_of is None else [],
         "key": key,
-        "poll_url": reverse("web:dashboard_live"),
+        "poll_url": reverse("web:dashboard_live") if as_of is None else "",
+        "as_of": as_of,
+        "as_of_error": as_of_error,
     }
     return render(request, "rollout/dashboard.html", context)
 
@@ -99,17 +139,18 @@ def dashboard_live(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body)
 
 
-def region_rows(names: dict[str, str], colours: dict[str, str],
-                owner: dict[str, str]) -> list[RegionRow]:
+def region_rows(names: dict[str, str], colours: dict[str, str], owner: dict[str, str], *,
+                upto: int | None = None, until: datetime | None = None) -> list[RegionRow]:
     """One row per region known to the upcoming version (live_data.upcoming_version) or ever
-    activated, in code order of the region definitions."""
-    latest = latest_activations()
+    activated, in code order of the region definitions; as of activation `upto` and the
+    KPIs observed by `until` when given (the dashboard drawn as of an instant)."""
+    latest = latest_activations(upto=upto)
     activations = {a.region: a for a in activation_list_by_id(
         ids=[a.id for a in latest.values()])}
     zone_counts: dict[str, int] = {}
     for code in owner.values():
         zone_counts[code] = zone_counts.get(code, 0) + 1
-    kpis = _region_kpis(list(activations.values()))
+    kpis = _region_kpis(list(activations.values()), until=until)
     rows = []
     for code in [*names, *sorted(set(activations) - set(names))]:
         activation = activations.get(code)
@@ -125,7 +166,8 @@ def region_rows(names: dict[str, str], colours: dict[str, str],
     return rows
 
 
-def _region_kpis(latest: list[Activation]) -> dict[str, tuple[list[KpiCell], str]]:
+def _region_kpis(latest: list[Activation], *,
+                 until: datetime | None = None) -> dict[str, tuple[list[KpiCell], str]]:
     """Per live region: its latest KPIs (observed since the activation where there are any,
     else simulated for its version) with the change since the activation's "before"."""
     live = [a for a in latest if a.version_id is not None]
@@ -144,7 +186,8 @@ def _region_kpis(latest: list[Activation]) -> dict[str, tuple[list[KpiCell], str
             found.after["simulation"] = earlier[(a.region, a.version_id)]
         since: datetime = a.phase.activated_at if a.phase and a.phase.activated_at else \
             a.created_at
-        observed = kpi_observed_latest(region=a.region, since=min(since, a.created_at))
+        observed = kpi_observed_latest(region=a.region, since=min(since, a.created_at),
+                                       until=until)
         cells = []
         for name in DASHBOARD_KPIS:
             if name in observed:
