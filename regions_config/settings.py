@@ -248,6 +248,11 @@ RRM_GIT_MIRROR_AUTHOR = env_str("RRM_GIT_MIRROR_AUTHOR",
 RRM_GIT_MIRROR_SIGNING_KEY = env_str("RRM_GIT_MIRROR_SIGNING_KEY", "")
 RRM_GIT_MIRROR_SIGNING_FORMAT = env_str("RRM_GIT_MIRROR_SIGNING_FORMAT", "ssh")
 RRM_GIT_MIRROR_CATCH_UP_SECONDS = env_int("RRM_GIT_MIRROR_CATCH_UP_SECONDS", 60)
+# Bundles imported from Git by a signed-in editor (the API and the upload page) may only come
+# from repositories starting with one of these (comma-separated; e.g.
+# "https://github.com/acme/,/srv/git/"): the server fetches them, so not from just anywhere.
+# `manage.py import_config --git`, run by whoever administers the machine, may use any.
+RRM_GIT_IMPORT_ALLOWED = env_list("RRM_GIT_IMPORT_ALLOWED", [])
 if RRM_GIT_MIRROR:
     CELERY_BEAT_SCHEDULE["git-mirror-catch-up"] = {
         "task": "rollout.git_mirror_sync", "schedule": float(RRM_GIT_MIRROR_CATCH_UP_SECONDS)}

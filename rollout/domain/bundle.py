@@ -9,7 +9,7 @@ Each section remembers where it lives (file and path prefix), so a finding that 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -88,16 +88,21 @@ class ParsedBundle:
         return source.file, line, column
 
 
+def bundle_file_names(names: Iterable[str]) -> list[str]:
+    """Which files of a folder make its bundle: its section files (network.yaml, ...), in
+    section order; the folder's other files are not part of it. (On disk and in Git alike.)"""
+    present = set(names)
+    return [SECTION_FILES[name] for name in SECTIONS if SECTION_FILES[name] in present]
+
+
 def read_bundle_path(path: str | FsPath) -> dict[str, bytes]:
     """The raw files of a bundle on disk, by name. Raises `BundleReadError` for unusable paths."""
     target = FsPath(path)
     try:
         if target.is_dir():
-            files = {
-                SECTION_FILES[name]: (target / SECTION_FILES[name]).read_bytes()
-                for name in SECTIONS
-                if (target / SECTION_FILES[name]).is_file()
-            }
+            files = {name: (target / name).read_bytes()
+                     for name in bundle_file_names(p.name for p in target.iterdir()
+                                                   if p.is_file())}
             if not files:
                 raise BundleReadError(
                     f"{target}: no network.yaml, regions.yaml or routing.yaml in this directory"

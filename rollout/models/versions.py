@@ -33,6 +33,12 @@ class Version(models.Model):
     findings = models.JSONField(default=list, blank=True)
     #: counts for lists and pages: zones, facilities, lanes, regions, routes, bytes
     stats = models.JSONField(default=dict, blank=True)
+    #: where the files came from when imported from Git (empty otherwise): the repository as
+    #: given, the ref asked for, the commit it named then, and the folder or file in it
+    git_repository = models.CharField(max_length=500, blank=True)
+    git_ref = models.CharField(max_length=255, blank=True)
+    git_commit = models.CharField(max_length=64, blank=True, db_index=True)
+    git_path = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ("-created_at", "id")

@@ -91,10 +91,13 @@ class GitRepo:
 
     def read(self, commit: str, path: str) -> bytes | None:
         """A file of a commit, or None when it has no such file."""
+        return self.read_object(f"{commit}:{path}")
+
+    def read_object(self, name: str) -> bytes | None:
+        """A blob by its id (or `commit:path`), or None when there is no such blob."""
         try:
-            out = subprocess.run(["git", "-C", str(self.path), "cat-file", "blob",
-                                  f"{commit}:{path}"], capture_output=True,
-                                 timeout=LOCAL_TIMEOUT_S, check=False)
+            out = subprocess.run(["git", "-C", str(self.path), "cat-file", "blob", name],
+                                 capture_output=True, timeout=LOCAL_TIMEOUT_S, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise GitFailed(f"git cat-file: {exc}") from exc
         return out.stdout if out.returncode == 0 else None

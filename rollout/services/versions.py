@@ -72,8 +72,11 @@ def version_create(
     message: str,
     author: AbstractBaseUser | None = None,
     parent: Version | _Latest | None = LATEST,
+    source: GitSource | None = None,
 ) -> VersionCreateResult:
     """Validate and store a bundle; storing the same content twice returns the existing version.
+    `source` records the Git commit the files were read from (kept on an existing version
+    that had none).
 
     An `author` must hold the editor role (RoleRequired). Without one the caller is whoever
     administers the machine (`manage.py import_config`, `demo`), as for `token_create`.
@@ -89,6 +92,8 @@ def version_create(
     digest = bundle_digest(files)
     existing = Version.objects.filter(digest=digest).first()
     if existing is not None:
+        if source is not None and not existing.git_commit:
+            _record_source(existing, source)
         return VersionCreateResult(version=existing, created=False)
 
     report = validate_files(files, max_bytes=settings.RRM_MAX_FILE_BYTES,
@@ -123,6 +128,7 @@ def version_create(
                 warning_count=report.warnings,
                 findings=[f.as_dict() for f in report.findings],
                 stats=_stats(report.bundle, files),
+                **(source.fields() if source is not None else {}),
             )
             VersionFile.objects.bulk_create(
                 VersionFile(version=version, name=name, content=texts[name],
@@ -134,7 +140,8 @@ def version_create(
                          object_id=version.id, reason=message,
                          details={"valid": report.valid, "errors": report.errors,
                                   "warnings": report.warnings,
-                                  "parent": version.parent_id})
+                                  "parent": version.parent_id,
+                                  **({"git": source.fields()} if source is not None else {})})
     except IntegrityError:
         # Someone stored the same content between our lookup and our insert.
         return VersionCreateResult(version=Version.objects.get(digest=digest), created=False)
@@ -174,3 +181,25 @@ def _stats(bundle: Bundle | None, files: Mapping[str, bytes]) -> dict[str, objec
             region_codes=[region.code for region in bundle.regions.regions],
         )
     return stats
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """The Git commit a bundle's files were read from."""
+
+    repository: str
+    ref: str
+    commit: str
+    path: str = ""
+
+    def fields(self) -> dict[str, str]:
+        return {"git_repository": self.repository, "git_ref": self.ref,
+                "git_commit": self.commit, "git_path": self.path}
+
+
+def _record_source(version: Version, source: GitSource) -> None:
+    """The same content imported from Git after it was stored some other way: say where it
+    lives now (only the provenance; the files and the findings never change)."""
+    Version.objects.filter(id=version.id, git_commit="").update(**source.fields())
+    version.refresh_from_db(fields=list(source.fields()))
+

@@ -50,6 +50,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "UserRefused": (400, 2),
     "BundleReadError": (400, 2),
     "InstantRefused": (400, 2),  # a time that cannot be asked about (issue 15: ?at=, --at)
+    "GitImportRefused": (400, 2),  # a repository, ref or path that cannot be imported
+    "GitImportForbidden": (403, 1),  # a repository RRM_GIT_IMPORT_ALLOWED does not name
     "RateLimited": (429, 1),
 }
 
