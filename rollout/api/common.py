@@ -29,4 +29,7 @@ def version_out(version: Version, *, with_findings: bool = True) -> dict[str, An
         "files": sorted(version.files.values_list("name", flat=True)),
         "stats": version.stats,
         "findings": version.findings if with_findings else [],
+        "git": ({"repository": version.git_repository, "ref": version.git_ref,
+                 "commit": version.git_commit, "path": version.git_path}
+                if version.git_commit else None),
     }

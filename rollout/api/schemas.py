@@ -40,6 +40,13 @@ class VersionIn(Schema):
     parent: str | None = None
 
 
+class GitSourceOut(Schema):
+    repository: str
+    ref: str
+    commit: str
+    path: str
+
+
 class VersionOut(Schema):
     id: str
     message: str
@@ -52,6 +59,18 @@ class VersionOut(Schema):
     files: list[str]
     stats: dict[str, Any]
     findings: list[FindingOut]
+    git: GitSourceOut | None = None  # where the files came from, when imported from Git
+
+
+class VersionFromGitIn(Schema):
+    repository: str = Field(min_length=1, max_length=500,
+                            description="a URL or path git accepts (RRM_GIT_IMPORT_ALLOWED)")
+    ref: str = Field(default="HEAD", min_length=1, max_length=255,
+                     description="a branch, tag or commit")
+    path: str = Field(default="", max_length=500,
+                      description="the bundle's folder (or single file) in the repository")
+    message: str = Field(min_length=1, max_length=10_000)
+    parent: str | None = None
 
 
 class VersionPage(Page):

@@ -19,6 +19,7 @@ from rollout.api.schemas import (
     SimulateIn,
     SimulationJobOut,
     SimulationOut,
+    VersionFromGitIn,
     VersionIn,
     VersionOut,
     VersionPage,
@@ -32,6 +33,7 @@ from rollout.selectors.versions import (
     version_get,
     version_list,
 )
+from rollout.services.git_import import version_import_git
 from rollout.services.kpis import SimulationRefused
 from rollout.services.roles import Role
 from rollout.services.simulations import (
@@ -66,6 +68,23 @@ def create_version(request: HttpRequest, body: VersionIn) -> tuple[int, dict[str
                                    for n, t in body.files.items()},
                             message=body.message, author=user,
                             parent=parent)  # type: ignore[arg-type]  # Version | LATEST
+    return (201 if result.created else 200), version_out(result.version)
+
+
+@router.post("/versions/git", response={200: VersionOut, 201: VersionOut, 400: ErrorOut,
+                                        403: ErrorOut, 404: ErrorOut})
+def create_version_from_git(request: HttpRequest,
+                            body: VersionFromGitIn) -> tuple[int, dict[str, Any]]:
+    """A version from a commit of a Git repository (one RRM_GIT_IMPORT_ALLOWED names): the
+    bundle at `path` at `ref`. The version records the repository, the ref and the commit;
+    the same commit imported twice is the same version (200)."""
+    user = caller(request).require(Role.EDITOR)
+    check_write_rate(request)
+    parent: Version | object = LATEST
+    if body.parent:
+        parent = version_get(ref=body.parent)
+    result = version_import_git(repository=body.repository, ref=body.ref, path=body.path,
+                                message=body.message, author=user, parent=parent)
     return (201 if result.created else 200), version_out(result.version)
 
 

@@ -158,3 +158,24 @@ def test_import_config_command__path_and_git__unusable(repo: Path) -> None:
     with pytest.raises(CommandError) as refused:
         call_command("import_config", str(EXAMPLE), "--git", str(repo), "--message", "x")
     assert refused.value.returncode == 2
+
+
+def test_api__post_versions_git__editor_from_an_allowed_repository(
+        repo: Path, who: People, settings: Any) -> None:
+    from rollout.services.roles import Role
+    from rollout.services.tokens import token_create
+    from tests.api.helpers import ApiClient
+
+    settings.RRM_GIT_IMPORT_ALLOWED = [str(repo)]
+    editor = ApiClient(token_create(user=who.editor, role=Role.EDITOR, name="ci")[1])
+    body = {"repository": str(repo), "ref": "v1", "path": "config", "message": "from CI"}
+
+    created = editor.post("/versions/git", body)
+    again = editor.post("/versions/git", {**body, "ref": "main"})
+    elsewhere = editor.post("/versions/git", {**body, "repository": "/etc"})
+
+    assert created.status_code == 201 and again.status_code == 200
+    assert created.json()["git"] == {"repository": str(repo), "ref": "v1", "path": "config",
+                                     "commit": git(repo, "rev-parse", "v1^{commit}")}
+    assert again.json()["id"] == created.json()["id"]
+    assert elsewhere.status_code == 403
