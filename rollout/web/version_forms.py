@@ -237,3 +237,19 @@ _VERSION_REF = RegexValidator(r"^\s*[0-9A-Za-z_-]+\s*$",
 class CompareForm(forms.Form):
     a = forms.CharField(label="From version", max_length=64, validators=[_VERSION_REF])
     b = forms.CharField(label="To version", max_length=64, validators=[_VERSION_REF])
+
+
+class GitImportForm(forms.Form):
+    """A bundle from a commit of a Git repository."""
+
+    repository = forms.CharField(label="Repository", max_length=500,
+                                 help_text="a URL or path the server may fetch "
+                                           "(RRM_GIT_IMPORT_ALLOWED)",
+                                 widget=forms.TextInput(attrs={"size": 60}))
+    ref = forms.CharField(label="Ref", max_length=255, initial="HEAD",
+                          help_text="a branch, a tag or a commit")
+    path = forms.CharField(label="Folder", max_length=500, required=False,
+                           help_text="the bundle's folder (or single file) in the repository; "
+                                     "empty: its root")
+    message = forms.CharField(label="Message", max_length=2000, help_text=MESSAGE_HELP,
+                              widget=forms.TextInput(attrs={"size": 70}))

@@ -179,3 +179,35 @@ def test_api__post_versions_git__editor_from_an_allowed_repository(
                                      "commit": git(repo, "rev-parse", "v1^{commit}")}
     assert again.json()["id"] == created.json()["id"]
     assert elsewhere.status_code == 403
+
+
+def test_upload_page__from_git__stored_and_shown_on_the_version_page(
+        repo: Path, who: People, settings: Any) -> None:
+    from tests.web.helpers import assert_page_ok, client_as
+
+    settings.RRM_GIT_IMPORT_ALLOWED = [str(repo)]
+    client = client_as(who.editor)
+    assert "Or import from Git" in assert_page_ok(client.get("/versions/new/"))
+
+    response = client.post("/versions/new/", {
+        "source": "git", "git-repository": str(repo), "git-ref": "v1", "git-path": "config",
+        "git-message": "from the page"})
+
+    version = Version.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/versions/{version.id}/"
+    page = assert_page_ok(client.get(f"/versions/{version.id}/"))
+    assert "from Git" in page and version.git_commit[:12] in page
+
+
+def test_upload_page__from_git_not_allowed__says_so_nothing_stored(
+        repo: Path, who: People, settings: Any) -> None:
+    from tests.web.helpers import assert_page_ok, client_as
+
+    settings.RRM_GIT_IMPORT_ALLOWED = []
+    response = client_as(who.editor).post("/versions/new/", {
+        "source": "git", "git-repository": str(repo), "git-ref": "main", "git-path": "config",
+        "git-message": "nope"})
+
+    assert "Not imported" in assert_page_ok(response) and "RRM_GIT_IMPORT_ALLOWED" in \
+        response.content.decode()
+    assert Version.objects.count() == 0

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from rollout.caches import bounded_cache, deep_size
 from rollout.domain.diff import semantic_diff, text_diff
 from rollout.domain.diff.changes import show, show_path
+from rollout.domain.errors import RolloutError
 from rollout.domain.findings import Finding, sort_findings
 from rollout.domain.yamledit import EditResult, YamlEditError, move_zones, set_route_fcs
 from rollout.models import Version
@@ -32,6 +33,7 @@ from rollout.selectors.versions import (
     version_get,
     version_list,
 )
+from rollout.services.git_import import version_import_git
 from rollout.services.roles import Role, has_role
 from rollout.services.versions import VersionCreateResult, VersionRejected, version_create
 from rollout.web import usmap
@@ -46,6 +48,7 @@ from rollout.web.highlight import (
 from rollout.web.version_forms import (
     CompareForm,
     EditFileForm,
+    GitImportForm,
     MoveZonesForm,
     RouteFcsForm,
     UploadForm,
@@ -243,6 +246,8 @@ def _stored(request: HttpRequest, result: VersionCreateResult) -> HttpResponse:
 def version_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     refusal: VersionRejected | None = None
+    if request.method == "POST" and request.POST.get("source") == "git":
+        return _import_git(request, form)
     if request.method == "POST" and form.is_valid():
         try:
             result = version_create(files=form.cleaned_data["bundle"],
@@ -254,7 +259,31 @@ def version_upload(request: HttpRequest) -> HttpResponse:
             return _stored(request, result)
     elif request.method == "POST":
         messages.error(request, "Not stored: see the problems below.")
-    return render(request, "rollout/versions/upload.html", {"form": form, "refusal": refusal})
+    return render(request, "rollout/versions/upload.html",
+                  {"form": form, "git_form": GitImportForm(prefix="git"), "refusal": refusal})
+
+
+def _import_git(request: HttpRequest, upload: UploadForm) -> HttpResponse:
+    """The upload page's "from Git" form: a version from a commit of a repository."""
+    form = GitImportForm(request.POST, prefix="git")
+    refusal: VersionRejected | None = None
+    if form.is_valid():
+        try:
+            result = version_import_git(
+                repository=form.cleaned_data["repository"], ref=form.cleaned_data["ref"],
+                path=form.cleaned_data["path"], message=form.cleaned_data["message"],
+                author=request.user)  # type: ignore[arg-type]  # logged in
+        except VersionRejected as exc:
+            refusal = exc
+            messages.error(request, f"Not stored: {exc}")
+        except RolloutError as exc:  # the repository, ref or folder: the form says which
+            messages.error(request, f"Not imported: {exc}")
+        else:
+            return _stored(request, result)
+    else:
+        messages.error(request, "Not imported: see the problems below.")
+    return render(request, "rollout/versions/upload.html",
+                  {"form": UploadForm(), "git_form": form, "refusal": refusal}, status=200)
 
 
 @role_required(Role.EDITOR)
