@@ -215,3 +215,37 @@ def test_sync__mirror_off__nothing(settings: Any) -> None:
     settings.RRM_GIT_MIRROR = ""
     assert git_mirror_sync() is None
     assert git_mirror_status() is None
+
+
+def test_dashboard__mirror_behind__says_how_far_and_why(who: People, mirror: MirrorConfig,
+                                                         settings: Any) -> None:
+    from tests.web.helpers import assert_page_ok, client_as
+
+    # Given a mirror that could not be written while the live state changed
+    make_live(original_version())
+    mirror.path.write_text("not a repository")
+    with pytest.raises(GitFailed):
+        git_mirror_sync(config=mirror)
+
+    # When an operator opens the dashboard, and once the mirror caught up
+    behind = assert_page_ok(client_as(who.viewer).get("/"))
+    mirror.path.unlink()
+    git_mirror_sync(config=mirror)
+    caught_up = assert_page_ok(client_as(who.viewer).get("/"))
+
+    # Then the lag and the error are shown, then nothing
+    assert 'id="git-mirror-lag"' in behind and "1 change behind" in behind
+    assert "not a Git repository" in behind
+    assert 'id="git-mirror-lag"' not in caught_up
+
+
+def test_healthz__mirror_behind__lag_without_the_error_text(who: People,
+                                                            mirror: MirrorConfig) -> None:
+    from django.test import Client
+
+    make_live(original_version())
+    body = Client().get("/healthz").json()
+
+    assert body["status"] == "ok"
+    assert body["git_mirror"] == {"lag": 1, "sequence": 0, "live_sequence": body[
+        "git_mirror"]["live_sequence"], "failing": False}

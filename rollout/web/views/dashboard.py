@@ -21,6 +21,7 @@ from rollout.domain.kpis import KPI_LABELS
 from rollout.models import Activation, KpiSnapshot
 from rollout.selectors.activations import activation_list_by_id
 from rollout.selectors.kpis import kpi_observed_latest, kpi_snapshot_list_around
+from rollout.services.git_mirror import git_mirror_status
 from rollout.services.live import latest_activations, live_state, live_state_at
 from rollout.services.live_history import (
     InstantRefused,
@@ -119,6 +120,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "poll_url": reverse("web:dashboard_live") if as_of is None else "",
         "as_of": as_of,
         "as_of_error": as_of_error,
+        "git_mirror": git_mirror_status() if as_of is None else None,
     }
     return render(request, "rollout/dashboard.html", context)
 
