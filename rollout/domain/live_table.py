@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
+import orjson
 
 from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
@@ -215,6 +215,13 @@ class LiveTable:
                     self.zone_region[self.zone_region >= 0].tolist(), strict=True)}
 
     @cached_property
+    def zone_counts(self) -> dict[str, int]:
+        """Live zones per live region (counted in the array: no 40,000-entry dict)."""
+        owned = self.zone_region[self.zone_region >= 0]
+        counts = np.bincount(owned, minlength=len(self.region_codes)).tolist()
+        return {code: int(n) for code, n in zip(self.region_codes, counts, strict=True) if n}
+
+    @cached_property
     def _zone_region(self) -> list[int]:
         zone_region: list[int] = self.zone_region.tolist()
         return zone_region
@@ -329,7 +336,7 @@ class LiveTable:
 
 
 def _pack(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
-    text = json.dumps(header, separators=(",", ":")).encode()
+    text = orjson.dumps(header)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds loosely
     return len(text).to_bytes(8, "little") + text + buffer.getvalue()
@@ -337,7 +344,7 @@ def _pack(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
 
 def _unpack(data: bytes, *, arrays: bool = True) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8 : 8 + size])
+    header = orjson.loads(data[8 : 8 + size])  # 40,000 zone ids: about 3x json's speed
     if not arrays:
         return header, {}
     with np.load(io.BytesIO(data[8 + size :]), allow_pickle=False) as archive:

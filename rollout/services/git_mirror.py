@@ -34,7 +34,7 @@ from django.utils import timezone
 from rollout.models import Activation, GitMirrorState, Version
 from rollout.selectors import version_files
 from rollout.services.git_repo import GitFailed, GitRepo, Identity, Signing
-from rollout.services.live import activated_by, live_summary
+from rollout.services.live import activated_by, live_state_at, live_summary
 from rollout.services.live_history import LivePoint, live_points
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class SyncResult:
 def live_document(sequence: int) -> dict[str, Any]:
     """live.json of a point: the composite state as `manage.py active --format json` shows it
     at that sequence, plus the sequence."""
-    return {"sequence": sequence, **live_summary(at_activation=sequence)}
+    return {"sequence": sequence, **live_summary(state=live_state_at(sequence))}
 
 
 def point_files(point: LivePoint) -> dict[str, bytes]:

@@ -181,14 +181,12 @@ def live_state() -> LiveState:
         return _cached
 
 
-def live_summary(*, at_activation: int | None = None) -> dict[str, Any]:
+def live_summary(*, state: LiveState | None = None) -> dict[str, Any]:
     """Per region its live version, activation, who made it and zone count, and the coverage
-    gaps: what `GET /active` and `manage.py active` show, and the Git mirror's live.json. As
-    of now, or as of the live state at activation `at_activation`."""
-    state = live_state() if at_activation is None else live_state_at(at_activation)
-    zones: dict[str, int] = {}
-    for owner in state.zone_owner.values():
-        zones[owner] = zones.get(owner, 0) + 1
+    gaps: what `GET /active` and `manage.py active` show, and the Git mirror's live.json. Of
+    the live state now, or of `state` (a past one)."""
+    state = state or live_state()
+    zones = state.table.zone_counts
     latest = latest_activations(upto=state.at_activation)
     by = activated_by(list(latest.values()))
     return {

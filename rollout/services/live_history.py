@@ -128,8 +128,11 @@ def _action(row: Activation) -> tuple[object, ...]:
 def live_state_as_of(at: datetime) -> LiveState | None:
     """The live state at `at`, or None when nothing had been activated yet."""
     sequence = live_sequence_at(at)
-    if sequence == 0:
-        return None
+    return None if sequence == 0 else live_state_kept(sequence)
+
+
+def live_state_kept(sequence: int) -> LiveState:
+    """`live_state_at(sequence)`, kept among the last few asked in this process."""
     current = live_state()
     if current.at_activation == sequence:
         return current
@@ -152,10 +155,8 @@ def live_summary_as_of(at: datetime) -> dict[str, Any]:
     sequence = live_sequence_at(at)
     if sequence == 0:
         return {"at": at.isoformat(), "sequence": 0, "regions": {}, "gaps": []}
-    state = live_state_as_of(at)
-    assert state is not None
     return {"at": at.isoformat(), "sequence": sequence,
-            **live_summary(at_activation=state.at_activation)}
+            **live_summary(state=live_state_kept(sequence))}
 
 
 def route_as_of(zone: str, at: datetime) -> dict[str, object] | None:

@@ -22,12 +22,13 @@ from rollout.models import Activation, KpiSnapshot
 from rollout.selectors.activations import activation_list_by_id
 from rollout.selectors.kpis import kpi_observed_latest, kpi_snapshot_list_around
 from rollout.services.git_mirror import git_mirror_status
-from rollout.services.live import latest_activations, live_state, live_state_at
+from rollout.services.live import latest_activations, live_state
 from rollout.services.live_history import (
     InstantRefused,
     instant_parse,
     live_sequence_at,
     live_sequence_before,
+    live_state_kept,
 )
 from rollout.services.roles import Role
 from rollout.web.access import role_required
@@ -92,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         as_of = as_of_from(request.GET)
     except InstantRefused as exc:
         as_of_error = str(exc)
-    state = live_state() if as_of is None else live_state_at(as_of.sequence)
+    state = live_state() if as_of is None else live_state_kept(as_of.sequence)
     live = live_map(state)
     in_flight = rollouts_in_flight() if as_of is None else []
     # the key first: whatever changes after it, the next poll sees a different key
