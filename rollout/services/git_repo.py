@@ -69,7 +69,8 @@ class GitRepo:
     def run(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None,
             timeout: float = LOCAL_TIMEOUT_S, config: Mapping[str, str] | None = None) -> str:
         """git's standard output (stripped); GitFailed with its standard error otherwise."""
-        options = [f"-c{name}={value}" for name, value in (config or {}).items()]
+        options = [part for name, value in (config or {}).items()
+                   for part in ("-c", f"{name}={value}")]
         command = ["git", "-C", str(self.path), *options, *args]
         try:
             done = subprocess.run(command, input=input, capture_output=True, timeout=timeout,

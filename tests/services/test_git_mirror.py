@@ -6,6 +6,7 @@ live mirror."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from rollout.services.git_mirror import (
     git_mirror_status,
     git_mirror_sync,
 )
-from rollout.services.git_repo import GitFailed, Identity
+from rollout.services.git_repo import GitFailed, Identity, Signing
 from rollout.services.rollbacks import rollout_rollback
 from tests.factories import version_factory
 from tests.rollout_factories import (
@@ -249,3 +250,27 @@ def test_healthz__mirror_behind__lag_without_the_error_text(who: People,
     assert body["status"] == "ok"
     assert body["git_mirror"] == {"lag": 1, "sequence": 0, "live_sequence": body[
         "git_mirror"]["live_sequence"], "failing": False}
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen (openssh-client)")
+def test_sync__ssh_signing_key__commits_signed_and_verifiable(who: People, tmp_path: Path,
+                                                             mirror: MirrorConfig) -> None:
+    # Given an SSH key for the mirror's bot
+    key = tmp_path / "bot_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bot", "-f",
+                    str(key)], check=True)
+    signed = MirrorConfig(path=mirror.path, branch="live", author=BOT,
+                          signing=Signing(format="ssh", key=str(key)))
+    make_live(original_version())
+
+    # When the mirror writes a commit
+    git_mirror_sync(config=signed)
+
+    # Then it is signed, and git verifies it against the bot's public key
+    assert "gpgsig" in git(mirror.path, "cat-file", "commit", "live")
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"{BOT.email} {(tmp_path / 'bot_key.pub').read_text()}")
+    verified = subprocess.run(["git", "-C", str(mirror.path), "-c",
+                               f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", "live"],
+                              capture_output=True, text=True, check=False)
+    assert verified.returncode == 0, verified.stderr
