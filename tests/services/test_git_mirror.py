@@ -274,3 +274,25 @@ def test_sync__ssh_signing_key__commits_signed_and_verifiable(who: People, tmp_p
                                f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", "live"],
                               capture_output=True, text=True, check=False)
     assert verified.returncode == 0, verified.stderr
+
+
+def test_git_mirror_command__sync_then_rebuild__json_and_exit_statuses(
+        who: People, mirror: MirrorConfig, settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    make_live(original_version())
+    out = StringIO()
+    call_command("git_mirror", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["written"] and len(subjects(mirror.path)) == 1
+
+    rebuilt = StringIO()
+    call_command("git_mirror", "--rebuild", stdout=rebuilt)
+    assert "1 commit(s) written" in rebuilt.getvalue() and len(subjects(mirror.path)) == 1
+
+    settings.RRM_GIT_MIRROR = ""
+    with pytest.raises(CommandError) as off:
+        call_command("git_mirror")
+    assert off.value.returncode == 2
