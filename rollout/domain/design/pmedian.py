@@ -3,9 +3,11 @@
 1. Greedy construction and fast interchange (`interchange`) give an incumbent.
 2. Subgradient optimisation of the Lagrangian bound (`bound`); the relaxation's chosen sets
    seed more local search, and the incumbent is proven optimal when the bound meets it.
-3. Otherwise the bound rules out most sites and assignments (`bound.reduction`) and HiGHS
-   solves what remains (`exact`): it finds the optimum or proves the incumbent is one. When
-   time runs out first, the solution says its gap.
+3. Otherwise a variable neighbourhood search has half the time left; then the bound rules out
+   most sites and assignments (`bound.reduction`) and HiGHS solves what remains (`exact`): it
+   finds the optimum or proves the incumbent is one. When time runs out first, the solution
+   says its gap (the OR-Library instances with p = 5 or 10 and n ≥ 400 have a gap of about 1%
+   between the relaxation and the optimum, which HiGHS closes in 15-40 s).
 """
 
 from __future__ import annotations
@@ -51,22 +53,24 @@ def pmedian_solve(*, problem: Problem, options: SolveOptions | None = None) -> S
             if candidate.objective < state.objective:
                 state = candidate
     lower = _rounded(bound.lower, integral)
+    if lower < state.objective:
+        # The relaxation has a gap: search first (half the time left), since a better incumbent
+        # both answers sooner and makes the reduction, hence HiGHS's model, smaller.
+        now = time.perf_counter()
+        state = search(costs, state, fixed=fixed, deadline=now + 0.5 * (deadline - now),
+                       seed=options.seed)
     if lower < state.objective and time.perf_counter() < deadline:
         restricted = reduction(costs, problem.p, bound, fixed=fixed,
                                threshold=proof_target(state.objective, integral=integral))
         stats["reduced_sites"] = restricted.sites.size
         stats["reduced_pairs"] = restricted.clients.size
-        # Most of the time left, not all: a model HiGHS cannot close in time leaves the rest
-        # to the neighbourhood search.
         exact = exact_solve(costs, problem.p, restricted,
-                            time_limit=0.7 * (deadline - time.perf_counter()))
+                            time_limit=deadline - time.perf_counter())
         if exact is not None:
             if exact.sites is not None and exact.objective < state.objective:
                 state = medians_of(costs, exact.sites)
             # Everything the reduction dropped costs at least the incumbent.
             lower = max(lower, _rounded(min(exact.lower, state.objective), integral))
-        if lower < state.objective:
-            state = search(costs, state, fixed=fixed, deadline=deadline, seed=options.seed)
     return _solution(costs, state, lower=min(lower, state.objective), started=started,
                      stats=stats)
 
