@@ -132,7 +132,8 @@ def object_url(object_type: str, object_id: str) -> str | None:
 
 
 #: actions whose transaction changed the live network (wrote activations)
-CHANGES_LIVE = frozenset({"region.rolled_back", "rollout.phase_activated", "rollout.rolled_back"})
+CHANGES_LIVE = frozenset({"region.rolled_back", "rollout.phase_activated", "rollout.rolled_back",
+                          "demo.went_live"})
 
 
 def network_links(action: str, at: datetime) -> list[tuple[str, str]]:
