@@ -211,3 +211,20 @@ def test_upload_page__from_git_not_allowed__says_so_nothing_stored(
     assert "Not imported" in assert_page_ok(response) and "RRM_GIT_IMPORT_ALLOWED" in \
         response.content.decode()
     assert Version.objects.count() == 0
+
+
+def test_diff_page__two_commits__each_side_names_its_commit(repo: Path, who: People) -> None:
+    from tests.web.helpers import assert_page_ok, client_as
+
+    first = version_import_git(repository=str(repo), ref="main", path="config",
+                               message="first", by_administrator=True).version
+    routing = repo / "config" / "routing.yaml"
+    routing.write_text(routing.read_text().replace("fcs: [FC-EWR4, FC-BOS7]",
+                                                   "fcs: [FC-BOS7, FC-EWR4]"))
+    git(repo, "commit", "--quiet", "-am", "rerouted")
+    second = version_import_git(repository=str(repo), ref="main", path="config",
+                                message="second", by_administrator=True).version
+
+    page = assert_page_ok(client_as(who.viewer).get(f"/versions/{first.id}/diff/{second.id}/"))
+
+    assert first.git_commit[:12] in page and second.git_commit[:12] in page
