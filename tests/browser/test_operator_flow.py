@@ -85,7 +85,8 @@ def test_operator_flow__upload_plan_approve_start_rollback__map_changes_and_is_r
     # b. uploads a version with an unknown station, follows the finding's link to its line
     edna.goto("/versions/new/")
     edna.get_by_label("Bundle files").set_input_files(bundle_with_unknown_station(tmp_path))
-    edna.get_by_label("Message").fill("Zone 021 from a station that does not exist")
+    upload = edna.locator("form", has=edna.get_by_label("Bundle files"))  # not "from Git"
+    upload.get_by_label("Message").fill("Zone 021 from a station that does not exist")
     edna.get_by_role("button", name="Store the version").click()
     expect(edna.get_by_role("heading", name=re.compile(r"^Version .* invalid$"))).to_be_visible()
     finding = edna.get_by_role("row").filter(has_text=BAD_STATION)
