@@ -13,18 +13,19 @@ from django.utils import timezone
 
 from regions_config.celery import app
 from rollout.domain.lifecycle import State
+from rollout.services.enqueue import ROLLOUT_ADVANCE, SIMULATION_JOB_RUN, WEBHOOK_DELIVER
 
 logger = logging.getLogger(__name__)
 
 
-@app.task(name="rollout.advance", ignore_result=True)
+@app.task(name=ROLLOUT_ADVANCE, ignore_result=True)
 def advance(rollout_id: int) -> str:
     from rollout.services.engine import rollout_advance
 
     return rollout_advance(rollout_id=rollout_id).kind.value
 
 
-@app.task(name="rollout.simulate_job", ignore_result=True)
+@app.task(name=SIMULATION_JOB_RUN, ignore_result=True)
 def simulate_job(job_id: int) -> str:
     from rollout.services.simulations import simulation_job_run
 
@@ -89,7 +90,7 @@ def _quiet_sweep() -> None:
 _quiet_sweep()
 
 
-@app.task(name="rollout.deliver_webhook", ignore_result=True)
+@app.task(name=WEBHOOK_DELIVER, ignore_result=True)
 def deliver_webhook(delivery_id: int) -> str:
     from rollout.services.webhooks import webhook_deliver
 

@@ -27,6 +27,7 @@ from rollout.domain.errors import NotFoundError
 from rollout.domain.kpis import delta_of
 from rollout.domain.schema import Demand
 from rollout.models import SimulationJob, Version
+from rollout.services.enqueue import SIMULATION_JOB_RUN, task_send
 from rollout.services.kpis import (
     SimulationRefused,
     simulable_bundle,
@@ -219,10 +220,8 @@ def _active_job(key: str) -> SimulationJob | None:
 
 def _enqueue_on_commit(job_id: int) -> None:
     def send() -> None:
-        from rollout.tasks import simulate_job
-
         try:
-            simulate_job.delay(job_id)
+            task_send(name=SIMULATION_JOB_RUN, args=(job_id,))
         except Exception:  # the broker is down: the next identical request sends it again
             logger.warning("simulation_job.enqueue_failed job_id=%s", job_id, exc_info=True)
 

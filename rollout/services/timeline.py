@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rollout.models import Rollout, RolloutEvent
 from rollout.services.audit import audit_record
+from rollout.services.enqueue import ROLLOUT_ADVANCE, task_send
 from rollout.services.plans import RolloutNotFound
 
 logger = logging.getLogger(__name__)
@@ -42,17 +43,12 @@ def schedule_advance(rollout_id: int, eta: datetime | None = None) -> None:
     hold one unacknowledged that long (see the setting). The caller has stored the time in
     `next_step_at`, so the sweep enqueues the rollout once it is due.
     """
-    from rollout.tasks import advance
-
     if eta is not None and (eta - timezone.now()).total_seconds() > settings.RRM_ETA_MAX_SECONDS:
         return
 
     def send() -> None:
         try:
-            if eta is None:
-                advance.delay(rollout_id)
-            else:
-                advance.apply_async((rollout_id,), eta=eta)
+            task_send(name=ROLLOUT_ADVANCE, args=(rollout_id,), eta=eta)
         except Exception:  # the broker is down: the sweep will pick the rollout up
             logger.warning("rollout.enqueue_failed rollout_id=%s", rollout_id, exc_info=True)
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import WebhookDelivery, WebhookSubscription
 from rollout.services.audit import audit_record
+from rollout.services.enqueue import WEBHOOK_DELIVER, task_send
 from rollout.services.roles import Role, require_role
 from rollout.services.webhook_http import DeliveryFailed, TargetRefused, post, target_check
 
@@ -116,10 +117,8 @@ def webhook_event(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
 
 
 def _enqueue(ids: list[int]) -> None:
-    from rollout.tasks import deliver_webhook
-
     for delivery_id in ids:
-        deliver_webhook.delay(delivery_id)
+        task_send(name=WEBHOOK_DELIVER, args=(delivery_id,))
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:

@@ -48,6 +48,7 @@ from rollout.services.webhooks import (
     webhook_subscribe,
     webhook_unsubscribe,
 )
+from tests.conftest import SentTask
 from tests.rollout_factories import (
     Clock,
     People,
@@ -68,17 +69,25 @@ def _receivers_on_this_machine(settings: Settings) -> None:
     settings.RRM_WEBHOOK_ALLOW_PRIVATE = True
 
 
+class Sent:
+    """The webhook deliveries that would have been enqueued: `sent["deliver"]` the ids sent
+    at once, `sent["deliver_later"]` the (args, eta) of retries sent for later."""
+
+    def __init__(self, tasks: list[SentTask]) -> None:
+        self.tasks = tasks
+
+    def __getitem__(self, kind: str) -> list[Any]:
+        deliveries = [t for t in self.tasks if t.name == "rollout.deliver_webhook"]
+        if kind == "deliver":
+            return [t.args[0] for t in deliveries if t.eta is None]
+        assert kind == "deliver_later"
+        return [(t.args, t.eta) for t in deliveries if t.eta is not None]
+
+
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+def sent(sent_tasks: list[SentTask]) -> Sent:
     """Record what would be enqueued, instead of talking to a broker."""
-    calls: dict[str, list[Any]] = {"deliver": [], "deliver_later": [], "advance": []}
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", calls["deliver"].append)
-    monkeypatch.setattr(tasks.deliver_webhook, "apply_async",
-                        lambda args, eta=None: calls["deliver_later"].append((args, eta)))
-    monkeypatch.setattr(tasks.advance, "delay", calls["advance"].append)
-    monkeypatch.setattr(tasks.advance, "apply_async",
-                        lambda args, eta=None: calls["advance"].append((args, eta)))
-    return calls
+    return Sent(sent_tasks)
 
 
 @dataclass
@@ -223,7 +232,7 @@ def test_webhook_event__subscriptions__a_row_for_each_that_wants_the_event() -> 
 
 
 def test_rollout_advance__phase_activated__one_delivery_sent_only_after_commit(
-        who: People, sent: dict[str, list[Any]],
+        who: People, sent: Sent,
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     # Given a subscriber and a running rollout
     hook = subscription()
@@ -249,7 +258,7 @@ def test_rollout_advance__phase_activated__one_delivery_sent_only_after_commit(
 
 
 def test_rollout_rollback__subscriber__one_rollback_delivery_after_commit(
-        who: People, sent: dict[str, list[Any]],
+        who: People, sent: Sent,
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     subscription(events=["rollback"])
     original = original_version()
@@ -268,7 +277,7 @@ def test_rollout_rollback__subscriber__one_rollback_delivery_after_commit(
 
 
 def test_rollout_advance__change_rolled_back__nothing_announced(
-        who: People, sent: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch,
+        who: People, sent: Sent, monkeypatch: pytest.MonkeyPatch,
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     # Given an activation that fails after its webhook row was written
     subscription()
@@ -327,7 +336,7 @@ def test_webhook_deliver__already_delivered__not_sent_again() -> None:
 
 
 def test_deliver_webhook__500_then_200__retried_with_backoff_then_delivered(
-        sent: dict[str, list[Any]]) -> None:
+        sent: Sent) -> None:
     with receiver(500) as hook:
         subscription(url=hook.url)
         [delivery] = webhook_event("rollback", {"region": "SE"})
@@ -629,7 +638,7 @@ def test_webhook_deliver__allowed_then_setting_off__failed_and_nothing_sent(
 
 
 def test_webhook_unsubscribe__pending_retry__stopped_and_never_sent_again(
-        who: People, sent: dict[str, list[Any]]) -> None:
+        who: People, sent: Sent) -> None:
     # Given a delivery waiting for its retry after a 500
     with receiver(500) as hook:
         hook_row = subscription(url=hook.url)
