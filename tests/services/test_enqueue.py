@@ -71,10 +71,14 @@ def test_services__imports__none_of_rollout_tasks() -> None:
     offenders = []
     for path in Path(rollout.services.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            imported = [n for n in names if n == "rollout.tasks"]
-            if isinstance(node, ast.ImportFrom) and node.module == "rollout":
-                imported += [a.name for a in node.names if a.name == "tasks"]
-            offenders += [f"{path.name}:{node.lineno}" for _ in imported]
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{alias.name}" for alias in node.names] + [
+                    node.module or ""]
+            else:
+                continue
+            if any(name == "rollout.tasks" or name.startswith("rollout.tasks.")
+                   for name in names):
+                offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
