@@ -18,7 +18,7 @@ from rollout.services.activations import activate, lock_live_state
 from rollout.services.live import LiveBasis, live_network_errors, live_state_publish
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, require_role
-from rollout.services.timeline import lock_rollout, record_event
+from rollout.services.timeline import rollout_event_record, rollout_lock
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason:
     if problem:
         raise RolloutRefused(problem)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         rollback_locked(rollout, actor=user, reason=reason)
     return rollout
 
@@ -94,7 +94,8 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     rollout.finished_at, rollout.next_step_at, rollout.rollback_reason = now, None, reason
     rollout.save(update_fields=["state", "finished_at", "next_step_at", "rollback_reason"])
     detail = {r.region: r.version_id for r in restored}
-    record_event(rollout, "rolled_back", f"rolled back: {reason}", actor, {"restored": detail})
+    rollout_event_record(rollout=rollout, kind="rolled_back", message=f"rolled back: {reason}",
+                         actor=actor, details={"restored": detail})
     webhook_event("rollback", {"rollout": rollout.id, "restored": detail, "reason": reason})
     logger.info("rollout.rolled_back rollout_id=%s regions=%s", rollout.id,
                 ",".join(t.region for t in targets))

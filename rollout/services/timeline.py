@@ -19,7 +19,7 @@ from rollout.services.plans import RolloutNotFound
 logger = logging.getLogger(__name__)
 
 
-def lock_rollout(rollout_id: int) -> Rollout:
+def rollout_lock(*, rollout_id: int) -> Rollout:
     """The rollout row, locked for the caller's transaction; RolloutNotFound if there is none."""
     try:
         return Rollout.objects.select_for_update().get(id=rollout_id)
@@ -27,8 +27,8 @@ def lock_rollout(rollout_id: int) -> Rollout:
         raise RolloutNotFound(f"no rollout {rollout_id}") from None
 
 
-def record_event(rollout: Rollout, kind: str, message: str, actor: User | None,
-                 details: dict[str, object] | None = None) -> None:
+def rollout_event_record(*, rollout: Rollout, kind: str, message: str, actor: User | None,
+                         details: dict[str, object] | None = None) -> None:
     """The rollout's timeline event and the audit row, in the caller's transaction."""
     RolloutEvent.objects.create(rollout=rollout, kind=kind, message=message, actor=actor,
                                 details=details or {})
@@ -36,7 +36,7 @@ def record_event(rollout: Rollout, kind: str, message: str, actor: User | None,
                  object_id=str(rollout.id), reason=message, details=details)
 
 
-def schedule_advance(rollout_id: int, eta: datetime | None = None) -> None:
+def rollout_advance_schedule(*, rollout_id: int, eta: datetime | None = None) -> None:
     """Ask a worker to look at the rollout after the commit (at `eta` if given).
 
     A step due more than RRM_ETA_MAX_SECONDS ahead gets no message: brokers do not let a worker

@@ -287,7 +287,7 @@ def test_rollout_advance__change_rolled_back__nothing_announced(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine, "schedule_advance", broken)
+    monkeypatch.setattr(engine, "rollout_advance_schedule", broken)
 
     # When the step fails and its transaction rolls back
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
