@@ -40,14 +40,14 @@ def sweep() -> int:
     This is what makes a lost message, a killed worker or a broker outage only a delay.
     """
     from rollout.models import Rollout
-    from rollout.services.webhooks import due_deliveries
+    from rollout.services.webhooks import webhook_deliveries_due
 
     due = list(Rollout.objects.filter(state=State.RUNNING.value,
                                       next_step_at__lte=timezone.now())
                .values_list("id", flat=True))
     for rollout_id in due:
         advance.delay(rollout_id)
-    deliveries = list(due_deliveries())
+    deliveries = list(webhook_deliveries_due())
     for delivery_id in deliveries:
         deliver_webhook.delay(delivery_id)
     from rollout.services.simulations import simulation_jobs_stale

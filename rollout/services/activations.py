@@ -103,8 +103,9 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
                      object_id=region, reason=reason,
                      details={"from": previous.version_id, "to": version.id if version else None,
                               "activation": activation.id})
-        webhook_event("rollback", {"region": region, "version": version.id if version else None,
-                                   "activation": activation.id, "reason": reason})
+        webhook_event(event="rollback",
+                      payload={"region": region, "version": version.id if version else None,
+                               "activation": activation.id, "reason": reason})
     logger.info("region.rolled_back region=%s version=%s", region, version.id if version else None)
     return activation
 

@@ -138,8 +138,9 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
                                  f"on {rollout.version_id}", actor=None,
                          details={"phase": phase.index, "regions": phase.regions,
                                   "bake_until": phase.bake_until.isoformat()})
-    webhook_event("activation", {"rollout": rollout.id, "phase": phase.index + 1,
-                                 "regions": phase.regions, "version": rollout.version_id})
+    webhook_event(event="activation",
+                  payload={"rollout": rollout.id, "phase": phase.index + 1,
+                           "regions": phase.regions, "version": rollout.version_id})
     rollout_advance_schedule(rollout_id=rollout.id, eta=phase.bake_until)
 
 

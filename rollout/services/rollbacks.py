@@ -96,7 +96,8 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     detail = {r.region: r.version_id for r in restored}
     rollout_event_record(rollout=rollout, kind="rolled_back", message=f"rolled back: {reason}",
                          actor=actor, details={"restored": detail})
-    webhook_event("rollback", {"rollout": rollout.id, "restored": detail, "reason": reason})
+    webhook_event(event="rollback",
+                  payload={"rollout": rollout.id, "restored": detail, "reason": reason})
     logger.info("rollout.rolled_back rollout_id=%s regions=%s", rollout.id,
                 ",".join(t.region for t in targets))
     return restored
