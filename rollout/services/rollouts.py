@@ -23,12 +23,12 @@ from rollout.services.plans import (
     PlanRejected,
     RolloutNotFound,
     RolloutRefused,
-    check_unlocked,
-    confirm_checked,
     plan_check,
+    plan_check_confirm,
+    plan_check_unlocked,
     plan_digest,
-    rollout_plan,
-    validate_plan,
+    plan_read,
+    plan_validate,
 )
 from rollout.services.roles import CANCEL_ROLES, Role, require_any_role, require_role
 from rollout.services.rollbacks import restored_state_errors, rollback_locked, rollout_rollback
@@ -43,6 +43,7 @@ __all__ = [
     "RolloutRefused",
     "plan_check",
     "plan_digest",
+    "plan_read",
     "restored_state_errors",
     "rollback_locked",
     "rollout_advance_schedule",
@@ -50,7 +51,6 @@ __all__ = [
     "rollout_cancel",
     "rollout_create",
     "rollout_pause",
-    "rollout_plan",
     "rollout_resume",
     "rollout_rollback",
     "rollout_start",
@@ -69,14 +69,15 @@ def rollout_create(
     """A draft rollout, after the plan check passes."""
     user = require_role(actor, Role.EDITOR)
     gates = gates or []
-    validate_plan(version, phases, gates, on_gate_failure)
+    plan_validate(version=version, phases=phases, gates=gates, on_gate_failure=on_gate_failure)
     errors = [f for f in plan_check(version=version, phases=phases) if f.severity == "error"]
     if errors:
         raise PlanRejected("the plan check failed", errors)
     with transaction.atomic():
         rollout = Rollout.objects.create(
             version=version, created_by=user, on_gate_failure=on_gate_failure,
-            plan_digest=plan_digest(version.id, phases, gates, on_gate_failure))
+            plan_digest=plan_digest(version_id=version.id, phases=phases, gates=gates,
+                                    on_gate_failure=on_gate_failure))
         Phase.objects.bulk_create(
             Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
                   start_after=p.start_after) for i, p in enumerate(phases))
@@ -104,7 +105,8 @@ def rollout_update_plan(
         rollout = rollout_lock(rollout_id=rollout_id)
         new_state = transition(Action.EDIT, State(rollout.state))
         failure_policy = on_gate_failure or rollout.on_gate_failure
-        validate_plan(rollout.version, phases, gates, failure_policy)
+        plan_validate(version=rollout.version, phases=phases, gates=gates,
+                      on_gate_failure=failure_policy)
         errors = [f for f in plan_check(version=rollout.version, phases=phases)
                   if f.severity == "error"]
         if errors:
@@ -119,7 +121,8 @@ def rollout_update_plan(
         voided = rollout.state == State.APPROVED.value
         rollout.state = new_state.value
         rollout.on_gate_failure = failure_policy
-        rollout.plan_digest = plan_digest(rollout.version_id, phases, gates, failure_policy)
+        rollout.plan_digest = plan_digest(version_id=rollout.version_id, phases=phases, gates=gates,
+                                          on_gate_failure=failure_policy)
         rollout.approved_by, rollout.approved_at, rollout.approved_digest = None, None, ""
         rollout.save()
         rollout_event_record(rollout=rollout, kind="plan_changed",
@@ -131,13 +134,13 @@ def rollout_update_plan(
 
 def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
     user = require_role(actor, Role.APPROVER)
-    checked = check_unlocked(rollout_id)
+    checked = plan_check_unlocked(rollout_id=rollout_id)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         if rollout.created_by_id == user.id:
             raise FourEyesViolation("four eyes: the approver must not be the rollout's creator")
         new_state = transition(Action.APPROVE, State(rollout.state))
-        confirm_checked(rollout, checked)
+        plan_check_confirm(rollout=rollout, checked=checked)
         rollout.state = new_state.value
         rollout.approved_by, rollout.approved_at = user, timezone.now()
         rollout.approved_digest = rollout.plan_digest
@@ -150,7 +153,7 @@ def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollo
 
 def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
     user = require_role(actor, Role.OPERATOR)
-    checked = check_unlocked(rollout_id)
+    checked = plan_check_unlocked(rollout_id=rollout_id)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         new_state = transition(Action.START, State(rollout.state))
@@ -158,7 +161,7 @@ def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout
         if (not rollout.approved_digest or rollout.approved_digest != rollout.plan_digest
                 or checked.digest != rollout.plan_digest):
             raise RolloutRefused("the approval does not cover this plan; approve it again")
-        confirm_checked(rollout, checked)
+        plan_check_confirm(rollout=rollout, checked=checked)
         latest = latest_activations()
         regions = [r for p in rollout.phases.all() for r in p.regions]
         rollout.baseline = {r: (latest[r].id if r in latest else None) for r in regions}
