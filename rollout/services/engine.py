@@ -45,7 +45,7 @@ from rollout.services.live import (
     live_state_publish,
 )
 from rollout.services.plans import RolloutNotFound, RolloutRefused
-from rollout.services.rollbacks import rollback_locked
+from rollout.services.rollbacks import rollout_rollback_locked
 from rollout.services.route_tables import version_route_table
 from rollout.services.timeline import (
     rollout_advance_schedule,
@@ -233,8 +233,8 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     if rollout.on_gate_failure == Rollout.OnGateFailure.ROLLBACK:
         try:
             with transaction.atomic():
-                rollback_locked(rollout, actor=None,
-                                reason=f"gate failed in phase {phase.index + 1}: {summary}")
+                rollout_rollback_locked(rollout=rollout, actor=None,
+                                        reason=f"gate failed in phase {phase.index + 1}: {summary}")
             rolled_back = True
         except RolloutRefused as exc:
             rollout.refresh_from_db()

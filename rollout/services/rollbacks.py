@@ -33,7 +33,7 @@ def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason:
         raise RolloutRefused(problem)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
-        rollback_locked(rollout, actor=user, reason=reason)
+        rollout_rollback_locked(rollout=rollout, actor=user, reason=reason)
     return rollout
 
 
@@ -50,10 +50,11 @@ class RollbackTarget:
         return self.restores.version if self.restores is not None else None
 
 
-def rollback_targets(rollout: Rollout, phases: list[Phase] | None = None) -> list[RollbackTarget]:
+def rollback_targets(*, rollout: Rollout,
+                     phases: list[Phase] | None = None) -> list[RollbackTarget]:
     """What a one-click rollback of `rollout` does now: every region of its activated phases,
     back to the activation it had when the rollout started. The rollback dialog lists exactly
-    this, and `rollback_locked` does exactly this."""
+    this, and `rollout_rollback_locked` does exactly this."""
     phases = phases if phases is not None else list(rollout.phases.order_by("index"))
     touched = [r for p in phases if p.activated_at is not None for r in p.regions]
     baseline_ids = {r: rollout.baseline.get(r) for r in touched}
@@ -63,7 +64,8 @@ def rollback_targets(rollout: Rollout, phases: list[Phase] | None = None) -> lis
                            else None) for r in touched]
 
 
-def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> list[Activation]:
+def rollout_rollback_locked(*, rollout: Rollout, actor: User | None,
+                            reason: str) -> list[Activation]:
     """The rollback itself, for a rollout row the caller has locked (also used by the engine
     when a gate fails). Skips bakes and gates and leaves nothing for a worker to finish."""
     assert transaction.get_connection().in_atomic_block, (
@@ -72,8 +74,8 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     now = timezone.now()
     phases = list(rollout.phases.order_by("index"))
     lock_live_state()
-    targets = rollback_targets(rollout, phases)
-    errors = restored_state_errors(rollout, targets)
+    targets = rollback_targets(rollout=rollout, phases=phases)
+    errors = rollback_errors(rollout=rollout, targets=targets)
     if errors:
         raise RolloutRefused("rolling this rollout back now would break the live network "
                              "(another change since overlaps it); roll that one back first, "
@@ -103,7 +105,7 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     return restored
 
 
-def restored_state_errors(rollout: Rollout, targets: list[RollbackTarget]) -> list[Finding]:
+def rollback_errors(*, rollout: Rollout, targets: list[RollbackTarget]) -> list[Finding]:
     """Errors of the live network a rollback would leave behind.
 
     When no other activation happened since the rollout started, the restored network is the

@@ -31,7 +31,7 @@ from rollout.services.plans import (
     plan_validate,
 )
 from rollout.services.roles import CANCEL_ROLES, Role, require_any_role, require_role
-from rollout.services.rollbacks import restored_state_errors, rollback_locked, rollout_rollback
+from rollout.services.rollbacks import rollback_errors, rollout_rollback, rollout_rollback_locked
 from rollout.services.timeline import rollout_advance_schedule, rollout_event_record, rollout_lock
 
 __all__ = [
@@ -44,8 +44,7 @@ __all__ = [
     "plan_check",
     "plan_digest",
     "plan_read",
-    "restored_state_errors",
-    "rollback_locked",
+    "rollback_errors",
     "rollout_advance_schedule",
     "rollout_approve",
     "rollout_cancel",
@@ -53,6 +52,7 @@ __all__ = [
     "rollout_pause",
     "rollout_resume",
     "rollout_rollback",
+    "rollout_rollback_locked",
     "rollout_start",
     "rollout_update_plan",
 ]
