@@ -58,7 +58,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     # As scripts/run.py does before starting gunicorn (WhiteNoise serves from STATIC_ROOT).
     call_command("collectstatic", verbosity=0, interactive=False)
     [version] = national_versions(1)
-    regions = all_live(version)  # one transaction, rollout.services.activations.activate
+    regions = all_live(version)  # one transaction, rollout.services.activations.activation_create
     user = User.objects.create(username="bench-api")
     _, token = token_create(user=user, role=Role.OPERATOR, name="bench api_load")
     zones = sorted(live_state().composite.zone_owner)

@@ -147,12 +147,12 @@ def all_live(version: Any) -> list[str]:
     from django.db import transaction
 
     from rollout.models import Activation
-    from rollout.services.activations import activate
+    from rollout.services.activations import activation_create
 
     regions = list(version.stats["region_codes"])
     with transaction.atomic():
-        activate(regions=regions, version=version, kind=Activation.Kind.ACTIVATE, actor=None,
-                 reason="bench baseline")
+        activation_create(regions=regions, version=version, kind=Activation.Kind.ACTIVATE,
+                          actor=None, reason="bench baseline")
     return regions
 
 
@@ -224,7 +224,7 @@ def _rollout_touching(version: Any, regions: list[str], people: dict[str, Any],
 
     from rollout.domain.lifecycle import PhaseState, State
     from rollout.models import Activation, Phase, Rollout
-    from rollout.services.activations import activate
+    from rollout.services.activations import activation_create
     from rollout.services.live import latest_activations
 
     latest = latest_activations()
@@ -244,8 +244,8 @@ def _rollout_touching(version: Any, regions: list[str], people: dict[str, Any],
                 state=(PhaseState.BAKING if last else PhaseState.PASSED).value,
                 activated_at=now, bake_until=now + timedelta(hours=1),
                 finished_at=None if last else now)
-            activate(regions=chunk, version=version, kind=Activation.Kind.ACTIVATE, actor=None,
-                     reason="bench", rollout=rollout, phase=phase)
+            activation_create(regions=chunk, version=version, kind=Activation.Kind.ACTIVATE,
+                              actor=None, reason="bench", rollout=rollout, phase=phase)
     return rollout
 
 

@@ -32,7 +32,7 @@ class ActivationRefused(RolloutError):
     shows_findings = True
 
 
-def lock_live_state() -> None:
+def live_state_lock() -> None:
     """Take the live state's lock for the caller's transaction: every write to the live state
     (phase activation, one-click rollback, region rollback) calls this before the check that
     guards it, so two writers cannot both pass their checks against the same state."""
@@ -43,7 +43,7 @@ def lock_live_state() -> None:
         LiveLock.objects.filter(id=1).update(taken_at=timezone.now())
 
 
-def activate(
+def activation_create(
     *,
     regions: list[str],
     version: Version | None,
@@ -55,8 +55,8 @@ def activate(
     restores: dict[str, Activation | None] | None = None,
 ) -> list[Activation]:
     """Write activations for `regions` (the caller holds the transaction and has taken
-    `lock_live_state` before checking the state these activations leave)."""
-    lock_live_state()  # already held when the caller checked first; taken here for any other
+    `live_state_lock` before checking the state these activations leave)."""
+    live_state_lock()  # already held when the caller checked first; taken here for any other
     actor_user = actor if isinstance(actor, User) else None
     created = []
     for region in regions:
@@ -85,7 +85,7 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
         if bundle is None or region not in {r.code for r in bundle.regions.regions}:
             raise ActivationRefused(f"version {version.id} has no region {region}")
     with transaction.atomic():
-        lock_live_state()
+        live_state_lock()
         basis = LiveBasis.read()
         previous = basis.latest.get(region)
         if previous is None:
@@ -95,9 +95,9 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
             raise ActivationRefused(f"rolling {region} back would break the live network",
                                     errors)
         restores = _activation_of(region, version)
-        [activation] = activate(regions=[region], version=version,
-                                kind=Activation.Kind.REGION_ROLLBACK, actor=user, reason=reason,
-                                restores={region: restores})
+        [activation] = activation_create(regions=[region], version=version,
+                                         kind=Activation.Kind.REGION_ROLLBACK, actor=user,
+                                         reason=reason, restores={region: restores})
         live_state_publish()
         audit_record(actor=user, action="region.rolled_back", object_type="region",
                      object_id=region, reason=reason,

@@ -36,7 +36,7 @@ from rollout.models import (
     Phase,
     Rollout,
 )
-from rollout.services.activations import activate, lock_live_state
+from rollout.services.activations import activation_create, live_state_lock
 from rollout.services.kpis import observations_latest, simulation_run
 from rollout.services.live import (
     LiveBasis,
@@ -104,7 +104,7 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
 
 def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     """All regions of the phase go live in this one transaction, with before/after KPIs."""
-    lock_live_state()
+    live_state_lock()
     basis = LiveBasis.read()
     latest = basis.latest
     errors = _phase_errors(rollout, phase, basis)
@@ -121,9 +121,9 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     for region in phase.regions:
         _snapshot(region, latest[region].version if region in latest else None,
                   KpiSnapshot.Kind.BEFORE, now)
-    activate(regions=phase.regions, version=rollout.version, kind="activate", actor=None,
-             reason=f"rollout {rollout.id} phase {phase.index + 1}", rollout=rollout,
-             phase=phase)
+    activation_create(regions=phase.regions, version=rollout.version, kind="activate", actor=None,
+                      reason=f"rollout {rollout.id} phase {phase.index + 1}", rollout=rollout,
+                      phase=phase)
     live_state_publish()
     for region in phase.regions:
         _snapshot(region, rollout.version, KpiSnapshot.Kind.AFTER, now)

@@ -14,7 +14,7 @@ from rollout.domain.findings import Finding
 from rollout.domain.lifecycle import Action, PhaseState, State, transition
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, Phase, Rollout, Version
-from rollout.services.activations import activate, lock_live_state
+from rollout.services.activations import activation_create, live_state_lock
 from rollout.services.live import LiveBasis, live_network_errors, live_state_publish
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, require_role
@@ -73,7 +73,7 @@ def rollout_rollback_locked(*, rollout: Rollout, actor: User | None,
     rollout.state = transition(Action.ROLLBACK, State(rollout.state)).value
     now = timezone.now()
     phases = list(rollout.phases.order_by("index"))
-    lock_live_state()
+    live_state_lock()
     targets = rollback_targets(rollout=rollout, phases=phases)
     errors = rollback_errors(rollout=rollout, targets=targets)
     if errors:
@@ -82,9 +82,9 @@ def rollout_rollback_locked(*, rollout: Rollout, actor: User | None,
                              "or use region rollbacks", errors)
     restored: list[Activation] = []
     for target in targets:
-        restored += activate(regions=[target.region], version=target.version,
-                             kind=Activation.Kind.ROLLBACK, actor=actor, reason=reason,
-                             rollout=rollout, restores={target.region: target.restores})
+        restored += activation_create(regions=[target.region], version=target.version,
+                                      kind=Activation.Kind.ROLLBACK, actor=actor, reason=reason,
+                                      rollout=rollout, restores={target.region: target.restores})
     live_state_publish()
     for phase in phases:
         if phase.activated_at is not None:

@@ -52,7 +52,7 @@ class _Latest:
 LATEST = _Latest()
 
 
-def bundle_digest(files: Mapping[str, bytes]) -> str:
+def version_digest(*, files: Mapping[str, bytes]) -> str:
     """sha256 of the canonical form: files sorted by name, each as name, size and bytes.
 
     Comments and layout are part of the content (they are exported byte for byte), so only
@@ -89,7 +89,7 @@ def version_create(
     if problem:
         raise VersionRejected(problem)
     _check_file_names(files)
-    digest = bundle_digest(files)
+    digest = version_digest(files=files)
     existing = Version.objects.filter(digest=digest).first()
     if existing is not None:
         if source is not None and not existing.git_commit:

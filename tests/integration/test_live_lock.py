@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from rollout.models import Activation, Version
-from rollout.services.activations import ActivationRefused, activate, region_rollback
+from rollout.services.activations import ActivationRefused, activation_create, region_rollback
 from rollout.services.live import composite_findings, forget_live_state, live_state
 from rollout.services.roles import Role, role_grant
 from tests.factories import user_factory
@@ -41,10 +41,10 @@ def test_region_rollbacks__two_at_once_that_together_leave_a_gap__exactly_one_su
     # to MA: both claim 282, so either may give it up, but not both
     original, moved = original_version(), moved_282_version()
     with transaction.atomic():
-        activate(regions=list(REGIONS), version=original, kind=Activation.Kind.ACTIVATE,
-                 actor=None, reason="setup")
-        activate(regions=["MA"], version=moved, kind=Activation.Kind.ACTIVATE, actor=None,
-                 reason="setup")
+        activation_create(regions=list(REGIONS), version=original, kind=Activation.Kind.ACTIVATE,
+                          actor=None, reason="setup")
+        activation_create(regions=["MA"], version=moved, kind=Activation.Kind.ACTIVATE, actor=None,
+                          reason="setup")
     operator = user_factory("otto")
     role_grant(user=operator, role=Role.OPERATOR)
 
