@@ -70,7 +70,7 @@ def answers_for(zones: list[str]) -> dict[str, Any]:
     """The product's own answers (route_lookup) for `zones`: what the bare app serves."""
     from rollout.services.route_index import route_lookup
 
-    return {zone: route_lookup(zone) for zone in zones}
+    return {zone: route_lookup(zone=zone) for zone in zones}
 
 
 def close_connections() -> None:
@@ -134,10 +134,10 @@ def post_route_breakdown(token: str, batch: list[str], runs: int) -> dict[str, f
 
     body = json.dumps({"zones": batch})
     state = live_state()
-    found = [route_lookup(zone) for zone in batch]
+    found = [route_lookup(zone=zone) for zone in batch]
     pieces: dict[str, Callable[[], Any]] = {
         "parse_and_validate_body": lambda: RoutesIn.model_validate_json(body),
-        "route_lookup_x_n": lambda: [route_lookup(zone) for zone in batch],
+        "route_lookup_x_n": lambda: [route_lookup(zone=zone) for zone in batch],
         "live_state_x_n": lambda: [live_state() for _ in batch],
         "state_route_x_n": lambda: [state.route(zone) for zone in batch],
         "json_dumps_response": lambda: json.dumps({"routes": found, "not_live": []}),

@@ -65,7 +65,7 @@ def _lookups(zones: list[str]) -> list[float]:
     times = []
     for zone in zones:
         started = time.perf_counter()
-        answer = route_lookup(zone)
+        answer = route_lookup(zone=zone)
         times.append(time.perf_counter() - started)
         if answer is None or not answer["fcs"]:
             raise SystemExit(f"zone {zone} has no live route: {answer}")

@@ -38,7 +38,7 @@ class Caller:
 
 def caller_of_token(token: str) -> Caller | None:
     """The caller behind a Bearer token's text, or None when it does not authenticate."""
-    identity = token_authenticate(token.strip())
+    identity = token_authenticate(text=token.strip())
     if identity is None:
         return None
     return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id,

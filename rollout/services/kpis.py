@@ -59,7 +59,7 @@ def simulation_run(
     Generated demand must be within bounds (`rollout.domain.demand.bounded_demand`, raising
     `DemandError`); big simulations belong in a worker (`rollout.services.simulations`).
     """
-    bundle = simulable_bundle(version)
+    bundle = simulation_bundle(version=version)
     key, described = _demand_key(bundle, demand, orders_csv)
     cached = _stored_result(version, key)
     if cached is not None:
@@ -85,11 +85,11 @@ def simulation_run(
 def simulation_cached(*, version: Version, demand: Demand | None = None) -> dict[str, Any] | None:
     """The stored result of `simulation_run(version=version, demand=demand)`, or None when it
     has not been computed yet. Raises `SimulationRefused` as simulation_run does."""
-    bundle = simulable_bundle(version)
+    bundle = simulation_bundle(version=version)
     return _stored_result(version, _demand_key(bundle, demand, None)[0])
 
 
-def simulable_bundle(version: Version) -> Bundle:
+def simulation_bundle(*, version: Version) -> Bundle:
     """The version's bundle, or `SimulationRefused` when the version has errors."""
     bundle = version_bundle(version=version)
     if bundle is None or not version.valid:
@@ -156,7 +156,7 @@ def kpi_observation_record(
     a test), as for `token_create`.
     """
     require_role_or_process(actor, OBSERVATION_ROLES)
-    clean = validate_observation(region=region, values=values, source_system=source_system)
+    clean = kpi_observation_validate(region=region, values=values, source_system=source_system)
     with transaction.atomic():
         snapshot = KpiSnapshot.objects.create(
             region=region, version=version, source=KpiSnapshot.Source.OBSERVED,
@@ -195,7 +195,7 @@ def observations_latest(region: str, *, since: datetime | None = None,
     return latest
 
 
-def validate_observation(*, region: str, values: Mapping[str, Any],
+def kpi_observation_validate(*, region: str, values: Mapping[str, Any],
                          source_system: str = "") -> dict[str, float | int]:
     """Known KPI names, finite numbers, in range: percentages 0-100, everything else >= 0 and
     counts whole. Unknown regions, and a source name that cannot be stored, are refused too.

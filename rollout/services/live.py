@@ -31,7 +31,7 @@ from rollout.domain.live_table import LiveRoutes, LiveTable, RouteTable, route_t
 from rollout.models import Activation, AuditEvent, LiveStateRecord, Version
 from rollout.selectors import version_bundle
 from rollout.services.live_findings import live_findings_load, live_findings_store
-from rollout.services.route_tables import NoRouteTable, claims_of, version_route_table
+from rollout.services.route_tables import NoRouteTable, route_table_claims, version_route_table
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def claimed_history(*, upto: int | None = None) -> dict[str, set[str]]:
         rows = rows.filter(id__lte=upto)
     for region, version_id in rows.values_list("region", "version").distinct():
         try:
-            zones = claims_of(version_id=version_id, region=region)
+            zones = route_table_claims(version_id=version_id, region=region)
         except NoRouteTable:
             continue
         history.setdefault(region, set()).update(zones)

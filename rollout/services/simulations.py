@@ -3,8 +3,8 @@ otherwise computed by a Celery worker as a `SimulationJob` that the caller polls
 
 Every request is checked here, before anything is computed or stored: the caller's role, the
 demand's bounds and the work of one simulation (`rollout.domain.demand.bounded_demand`). A
-web worker never computes more than `inline_items()` items; identical requests while a job is
-pending or running share that job.
+web worker never computes more than RRM_SIMULATE_INLINE_ITEMS items; identical requests while a
+job is pending or running share that job.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rollout.models import SimulationJob, Version
 from rollout.services.enqueue import SIMULATION_JOB_RUN, task_send
 from rollout.services.kpis import (
     SimulationRefused,
-    simulable_bundle,
+    simulation_bundle,
     simulation_cached,
     simulation_run,
 )
@@ -62,7 +62,7 @@ class SimulationAnswer:
     job: SimulationJob | None = None
 
 
-def inline_items() -> int:
+def _inline_items() -> int:
     return int(settings.RRM_SIMULATE_INLINE_ITEMS)
 
 
@@ -82,7 +82,7 @@ def simulation_request(
     require_role(actor, Role.VIEWER)
     sides = [side for side in (version, baseline) if side is not None]
     work = [_checked_work(side, demand) for side in sides]
-    small = (sum(items for items, _ in work) <= inline_items()
+    small = (sum(items for items, _ in work) <= _inline_items()
              and max(catalog for _, catalog in work) <= INLINE_CATALOG)
     if small or all(simulation_cached(version=side, demand=demand) is not None
                     for side in sides):
@@ -202,7 +202,7 @@ def _finish(job: SimulationJob, *, result: dict[str, Any] | None = None,
 def _checked_work(version: Version, demand: Demand | None) -> tuple[float, int]:
     """The items a simulation of `version` generates and its catalogue size, after checking
     that it may be simulated and that the demand is within bounds."""
-    bundle = simulable_bundle(version)
+    bundle = simulation_bundle(version=version)
     settings_ = bounded_demand(bundle, demand)
     return orders_per_day(bundle) * settings_.items_per_order, settings_.catalog
 

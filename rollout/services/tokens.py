@@ -122,7 +122,7 @@ class _Entry:
     expires_at: datetime | None
 
 
-def token_authenticate(text: str) -> TokenIdentity | None:
+def token_authenticate(*, text: str) -> TokenIdentity | None:
     """The identity behind a token, or None for anything unknown, revoked or expired."""
     parts = text.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
@@ -173,7 +173,7 @@ def _forget(prefix: str) -> None:
         _cache.pop(prefix, None)
 
 
-def forget_all_tokens() -> None:
+def tokens_forget() -> None:
     """Empty this process's token cache (tests; a revocation elsewhere waits for the TTL)."""
     with _lock:
         _cache.clear()

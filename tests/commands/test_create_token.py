@@ -19,7 +19,7 @@ from django.test import Client
 
 from rollout.models import ApiToken
 from rollout.services.roles import Role, user_roles
-from rollout.services.tokens import forget_all_tokens
+from rollout.services.tokens import tokens_forget
 from tests.factories import east_coast_files, user_factory
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _no_cached_tokens() -> Iterator[None]:
-    forget_all_tokens()
+    tokens_forget()
     yield
-    forget_all_tokens()
+    tokens_forget()
 
 
 def create_token(*args: str) -> tuple[str, str]:
@@ -163,15 +163,15 @@ def test_revoke_token__by_prefix__token_stops_working() -> None:
 
     from rollout.services.roles import Role
     from rollout.services.tokens import (
-        forget_all_tokens,
         token_authenticate,
         token_create_for_username,
+        tokens_forget,
     )
 
     _, text = token_create_for_username(username="bot", role=Role.VIEWER)
-    assert token_authenticate(text) is not None
+    assert token_authenticate(text=text) is not None
 
     call_command("revoke_token", text.split("_")[1])
-    forget_all_tokens()
+    tokens_forget()
 
-    assert token_authenticate(text) is None
+    assert token_authenticate(text=text) is None

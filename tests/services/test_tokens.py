@@ -50,7 +50,7 @@ def test_token_create__observer_for_monitoring__token_speaks_as_an_observer(db: 
     token, text = token_create_for_username(username="monitoring", role=Role.OBSERVER)
 
     # When the token is checked
-    identity = token_authenticate(text)
+    identity = token_authenticate(text=text)
 
     # Then it is an observer token of a user who holds the observer role
     assert identity is not None and identity.role == Role.OBSERVER

@@ -11,7 +11,7 @@ from django.test import Client
 
 from rollout.models import ApiToken, AuditEvent
 from rollout.services.roles import Role, user_roles
-from rollout.services.tokens import forget_all_tokens, token_create
+from rollout.services.tokens import token_create, tokens_forget
 from tests.factories import user_factory
 from tests.rollout_factories import People
 from tests.web.helpers import (
@@ -30,9 +30,9 @@ TOKEN = re.compile(r'id="token-text" type="text" readonly value="(rrm_[0-9a-f]+_
 @pytest.fixture(autouse=True)
 def _fresh_token_cache() -> Iterator[None]:
     """Token verdicts are cached per process by prefix; ids and prefixes die with each test."""
-    forget_all_tokens()
+    tokens_forget()
     yield
-    forget_all_tokens()
+    tokens_forget()
 
 
 def create(client: Client, role: str = "viewer", name: str = "ci job",
