@@ -68,7 +68,7 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
         from rollout.models import Version
         from rollout.selectors import version_bundle
         from rollout.services import route_index
-        from rollout.services.live import forget_live_state, live_state, live_state_publish
+        from rollout.services.live import live_state, live_state_forget, live_state_publish
 
         token, zones = setup["token"], setup["zones"]
         version_id = next(iter(live_state().table.region_versions.values()))
@@ -83,7 +83,7 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
         publishes = [_cpu(publish) for _ in range(BUILDS)]
 
         def load_and_answer() -> None:
-            forget_live_state()
+            live_state_forget()
             route_index.route_lookup(zone=zones[0])
 
         loads = [_cpu(load_and_answer) for _ in range(BUILDS)]
@@ -108,7 +108,7 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
 
         post(json.dumps({"zones": [zones[0]]}))  # the first request sets up URLs, ninja, ...
         checked()
-        forget_live_state()  # as after an activation: loaded again, no zone asked yet
+        live_state_forget()  # as after an activation: loaded again, no zone asked yet
         route_index.route_lookup(zone=zones[0])
         cold = [_cpu(lambda body=body: post(body)) for body in bodies]
         checked()

@@ -73,11 +73,11 @@ def _block_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _fresh_live_state_cache() -> Iterator[None]:
     """The composite-state caches are keyed by the newest activation id, and ids are reused
     once a test's transaction rolls back: every test starts with empty caches."""
-    from rollout.services.live import forget_live_state
+    from rollout.services.live import live_state_forget
 
-    forget_live_state()
+    live_state_forget()
     yield
-    forget_live_state()
+    live_state_forget()
 
 
 @dataclass(frozen=True)

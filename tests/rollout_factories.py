@@ -141,13 +141,13 @@ class Clock:
         return self.now
 
 
-def forget_live_state() -> None:
+def live_state_forget() -> None:
     """Forget the process-wide composite and route caches.
 
     They are keyed by the newest activation id, and ids are reused once a test's transaction
     (or a savepoint) rolls back, so a cache from one test would otherwise answer for the next.
     """
-    live_service.forget_live_state()
+    live_service.live_state_forget()
 
 
 def drive(rollout_id: int, clock: Clock, *, max_steps: int = 20) -> list[Step]:

@@ -15,8 +15,8 @@ from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
 from rollout.services.live import (
     LiveBasis,
-    forget_live_state,
     live_network_errors,
+    live_state_forget,
     live_state_publish,
 )
 from rollout.services.roles import Role, require_role
@@ -66,8 +66,8 @@ def activation_create(
             restores=(restores or {}).get(region),
         ))
     # This process sees its own change at once (others within RRM_LIVE_STATE_CHECK_MS).
-    forget_live_state()
-    transaction.on_commit(forget_live_state)
+    live_state_forget()
+    transaction.on_commit(live_state_forget)
     return created
 
 
@@ -90,7 +90,7 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
         previous = basis.latest.get(region)
         if previous is None:
             raise ActivationRefused(f"region {region} has never been live")
-        errors = live_network_errors({region: version}, basis=basis)
+        errors = live_network_errors(changes={region: version}, basis=basis)
         if errors:
             raise ActivationRefused(f"rolling {region} back would break the live network",
                                     errors)

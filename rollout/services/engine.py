@@ -155,7 +155,7 @@ def _phase_errors(rollout: Rollout, phase: Phase, basis: LiveBasis) -> list[Find
         rollout=rollout).exists()
     if not foreign:
         return []
-    return live_network_errors({region: rollout.version for region in phase.regions},
+    return live_network_errors(changes={region: rollout.version for region in phase.regions},
                                basis=basis)
 
 

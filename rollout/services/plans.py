@@ -21,7 +21,7 @@ from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.live import (
     LiveBasis,
-    checked_composite,
+    composite_checked,
     live_checked,
     live_network_with,
 )
@@ -89,13 +89,14 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
     if bundle is None or not version.valid:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
     basis = LiveBasis.read()
-    checked = live_checked(basis) or checked_composite(live_network_with(basis=basis))
+    checked = (live_checked(basis=basis)
+               or composite_checked(composite=live_network_with(basis=basis)))
     findings = _labelled(checked.findings(), "before the rollout (what a rollback restores)")
     changes: dict[str, Version | None] = {}
     for index, phase in enumerate(phases):
         changes.update((region, version) for region in phase.regions)
         # Each phase is checked from the one before: only the regions it touches again.
-        checked = check_composite_after(checked, live_network_with(changes, basis=basis))
+        checked = check_composite_after(checked, live_network_with(changes=changes, basis=basis))
         findings += _labelled(checked.findings(), f"after phase {index + 1}")
     return findings
 

@@ -118,4 +118,5 @@ def rollback_errors(*, rollout: Rollout, targets: list[RollbackTarget]) -> list[
     foreign = Activation.objects.filter(id__gt=first_own).exclude(rollout=rollout).exists()
     if not foreign:
         return []
-    return live_network_errors({t.region: t.version for t in targets}, basis=LiveBasis.read())
+    return live_network_errors(changes={t.region: t.version for t in targets},
+                               basis=LiveBasis.read())

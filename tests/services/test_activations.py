@@ -8,10 +8,10 @@ from rollout.models import Activation, AuditEvent, WebhookDelivery, WebhookSubsc
 from rollout.services.activations import ActivationRefused, region_rollback
 from rollout.services.live import (
     composite_findings,
-    ever_claimed_zones,
-    forget_live_state,
     latest_activations,
     live_state,
+    live_state_forget,
+    zones_ever_claimed,
 )
 from rollout.services.roles import RoleRequired
 from rollout.services.route_index import route_lookup
@@ -31,7 +31,7 @@ NE_ZONES = {"021", "024", "070", "071", "100", "112"}
 
 
 def live_errors() -> list[str]:
-    return [f"{f.code} {f.message}" for f in composite_findings(live_state().composite)
+    return [f"{f.code} {f.message}" for f in composite_findings(composite=live_state().composite)
             if f.severity == "error"]
 
 
@@ -92,7 +92,7 @@ def test_ever_claimed_zones__region_rolled_back_to_not_live__its_zones_leave_no_
     make_live(None, ["SE"], kind=Activation.Kind.REGION_ROLLBACK)
 
     # Then SE's zones are simply not live
-    assert ever_claimed_zones() == NE_ZONES
+    assert zones_ever_claimed() == NE_ZONES
     assert live_state().composite.gaps == []
     assert live_errors() == []
 
@@ -263,7 +263,7 @@ def test_route_lookup__via_hop_without_lane__empty_path_like_the_checks() -> Non
     # Then its candidates are listed but its path is broken (empty), as E140 says
     assert answer == {"zone": "070", "region": "NE", "version": broken_via.id,
                       "fcs": ["FC-EWR4", "FC-BOS7"], "path": []}
-    assert any(f.code == "E140" for f in composite_findings(live_state().composite))
+    assert any(f.code == "E140" for f in composite_findings(composite=live_state().composite))
 
 
 def test_live_state__loaded_by_another_process__every_live_zone_answered_from_the_record(
@@ -274,7 +274,7 @@ def test_live_state__loaded_by_another_process__every_live_zone_answered_from_th
     expected = {zone: route_lookup(zone=zone) for zone in live_state().composite.live_zones}
 
     # When a process that never built it loads it (its memory forgotten)
-    forget_live_state()
+    live_state_forget()
     state = live_state()
 
     # Then it answers every live zone as the writer's process did, without composing

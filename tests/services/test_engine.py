@@ -215,7 +215,7 @@ def test_rollout_advance__region_rolled_back_mid_rollout__next_phase_leaves_no_c
 
     # Then the live network must not be left with 282 uncovered (the phase must be held back,
     # with the findings, rather than activated into a network it breaks)
-    errors = [f.message for f in composite_findings(live_state().composite)
+    errors = [f.message for f in composite_findings(composite=live_state().composite)
               if f.severity == "error"]
     assert errors == []
 

@@ -566,6 +566,6 @@ def test_rollout_rollback__after_a_later_rollout_took_over_a_zone__leaves_no_cov
         return  # refusing the rollback, with the findings, is an acceptable answer too
 
     # Then the live network must not be left with zone 282 uncovered
-    errors = [f.message for f in composite_findings(live_state().composite)
+    errors = [f.message for f in composite_findings(composite=live_state().composite)
               if f.severity == "error"]
     assert errors == []
