@@ -403,19 +403,3 @@ def test_rollout_advance__zero_bake__judged_at_the_next_look(who: People) -> Non
 
     assert steps == [StepKind.ACTIVATE, StepKind.EVALUATE, StepKind.ACTIVATE, StepKind.EVALUATE,
                      StepKind.COMPLETE]
-
-
-# --- the sweep ------------------------------------------------------------------------------
-
-
-def test_sweep__running_rollouts_due__re_enqueued(who: People,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from rollout import tasks
-
-    due = rerouted_rollout(who)  # next_step_at = start time, due now
-    sent: list[int] = []
-    monkeypatch.setattr(tasks.advance, "delay", sent.append)
-
-    count = tasks.sweep()
-
-    assert count == 1 and sent == [due.id]
