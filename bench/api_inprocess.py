@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import django_setup
 from bench.rollback import distribution
 
 #: variables a developer's shell may set that must never reach the throwaway set-up
@@ -41,10 +42,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     """
     for key in _DROPPED:
         os.environ.pop(key, None)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    django_setup(**env)
     from django.contrib.auth.models import User
     from django.core.management import call_command
 

@@ -38,6 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable from the repo root
     sys.path.insert(0, str(REPO))
 
+from bench.common import django_setup  # noqa: E402  # after the import-path set-up
+
 OUT = REPO / "bench" / "out"
 BENCH_DATABASE = "rrm_bench"
 PG_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
@@ -95,13 +97,8 @@ def throwaway_database(url: str, name: str = BENCH_DATABASE) -> Iterator[str]:
 
 def django_on(database_url: str, var_dir: Path) -> None:
     """Point the settings at `database_url`, set Django up and migrate (quietly)."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["RRM_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # one INFO line per rollback would bury the table
-    import django
-
-    django.setup()
+    django_setup(DATABASE_URL=database_url, RRM_VAR_DIR=str(var_dir))
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
