@@ -19,7 +19,7 @@ from rollout.services.live import (
     live_state_forget,
     live_state_publish,
 )
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def activation_create(
 def region_rollback(*, region: str, version: Version | None, reason: str,
                     actor: AbstractBaseUser | None) -> Activation:
     """Put one region back on an earlier version (or out of service with version None)."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     problem = reason_problem(reason, missing="a rollback needs a reason")
     if problem:
         raise ActivationRefused(problem)

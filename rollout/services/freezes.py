@@ -15,7 +15,7 @@ from rollout.domain.text import reason_problem
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
 from rollout.services.plans import RolloutRefused
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 from rollout.services.timeline import rollout_advance_schedule, rollout_event_record, rollout_lock
 
 
@@ -25,7 +25,7 @@ class FreezeNotFound(NotFoundError):
 
 def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
                   actor: AbstractBaseUser | None) -> FreezeWindow:
-    user = require_role(actor, Role.APPROVER)
+    user = role_require(user=actor, role=Role.APPROVER)
     if ends_at <= starts_at:
         raise RolloutRefused("a freeze must end after it starts")
     problem = reason_problem(reason, missing="a freeze needs a reason")
@@ -59,7 +59,7 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
     `next_step_at` at the end of the freeze it waits for, and neither the engine nor the sweep
     would look at it before then.
     """
-    user = require_role(actor, Role.APPROVER)
+    user = role_require(user=actor, role=Role.APPROVER)
     problem = reason_problem(reason, missing="ending a change freeze needs a written reason")
     if problem:
         raise RolloutRefused(problem)
@@ -98,7 +98,7 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
 def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
                           actor: AbstractBaseUser | None) -> Rollout:
     """Let phase `phase_number` (1-based) start inside a change freeze, with a written reason."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     problem = reason_problem(reason, missing="overriding a change freeze needs a written reason")
     if problem:
         raise RolloutRefused(problem)

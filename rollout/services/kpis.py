@@ -30,7 +30,7 @@ from rollout.models import KpiSnapshot, SimulationRun, Version
 from rollout.selectors.regions import known_region_codes
 from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
-from rollout.services.roles import OBSERVATION_ROLES, Role, require_role_or_process
+from rollout.services.roles import OBSERVATION_ROLES, Role, role_require_or_process
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def kpi_snapshot_record_simulated(
 
     An `actor` must be an operator (who runs rollouts, whose before/after snapshots these are);
     without one the caller is the process itself (the engine, the demo loader)."""
-    require_role_or_process(actor, (Role.OPERATOR,))
+    role_require_or_process(actor=actor, roles=(Role.OPERATOR,))
     result = simulation_run(version=version)
     values = result["regions"].get(region)
     if values is None:
@@ -155,7 +155,7 @@ def kpi_observation_record(
     gates are judged on these values; without one the caller is the process itself (a command,
     a test), as for `token_create`.
     """
-    require_role_or_process(actor, OBSERVATION_ROLES)
+    role_require_or_process(actor=actor, roles=OBSERVATION_ROLES)
     clean = kpi_observation_validate(region=region, values=values, source_system=source_system)
     with transaction.atomic():
         snapshot = KpiSnapshot.objects.create(

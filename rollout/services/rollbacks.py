@@ -17,7 +17,7 @@ from rollout.models import Activation, Phase, Rollout, Version
 from rollout.services.activations import activation_create, live_state_lock
 from rollout.services.live import LiveBasis, live_network_errors, live_state_publish
 from rollout.services.plans import RolloutRefused
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 from rollout.services.timeline import rollout_event_record, rollout_lock
 from rollout.services.webhooks import webhook_event
 
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason: str) -> Rollout:
     """One click: every region the rollout activated goes back to the version it had before
     the rollout (or out of service if it was not live), in one transaction."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     problem = reason_problem(reason, missing="a rollback needs a reason")
     if problem:
         raise RolloutRefused(problem)

@@ -30,7 +30,7 @@ from rollout.services.plans import (
     plan_read,
     plan_validate,
 )
-from rollout.services.roles import CANCEL_ROLES, Role, require_any_role, require_role
+from rollout.services.roles import CANCEL_ROLES, Role, role_require, role_require_any
 from rollout.services.rollbacks import rollback_errors, rollout_rollback, rollout_rollback_locked
 from rollout.services.timeline import rollout_advance_schedule, rollout_event_record, rollout_lock
 
@@ -67,7 +67,7 @@ def rollout_create(
     actor: AbstractBaseUser | None,
 ) -> Rollout:
     """A draft rollout, after the plan check passes."""
-    user = require_role(actor, Role.EDITOR)
+    user = role_require(user=actor, role=Role.EDITOR)
     gates = gates or []
     plan_validate(version=version, phases=phases, gates=gates, on_gate_failure=on_gate_failure)
     errors = [f for f in plan_check(version=version, phases=phases) if f.severity == "error"]
@@ -99,7 +99,7 @@ def rollout_update_plan(
 ) -> Rollout:
     """Change a draft or approved plan. Any change voids the approval (it vouched for the old
     plan's digest), so the rollout is a draft again and needs a new approval."""
-    user = require_role(actor, Role.EDITOR)
+    user = role_require(user=actor, role=Role.EDITOR)
     gates = gates or []
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
@@ -133,7 +133,7 @@ def rollout_update_plan(
 
 
 def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.APPROVER)
+    user = role_require(user=actor, role=Role.APPROVER)
     checked = plan_check_unlocked(rollout_id=rollout_id)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
@@ -152,7 +152,7 @@ def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollo
 
 
 def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     checked = plan_check_unlocked(rollout_id=rollout_id)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
@@ -176,7 +176,7 @@ def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout
 
 
 def rollout_pause(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
@@ -188,7 +188,7 @@ def rollout_pause(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout
 
 
 def rollout_resume(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         rollout.state = transition(Action.RESUME, State(rollout.state)).value
@@ -205,7 +205,7 @@ def rollout_resume(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollou
 
 
 def rollout_cancel(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_any_role(actor, CANCEL_ROLES)
+    user = role_require_any(user=actor, roles=CANCEL_ROLES)
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         rollout.state = transition(Action.CANCEL, State(rollout.state)).value

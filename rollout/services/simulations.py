@@ -34,7 +34,7 @@ from rollout.services.kpis import (
     simulation_cached,
     simulation_run,
 )
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def simulation_request(
     Raises `RoleRequired` (not a viewer), `SimulationRefused` (a version with errors) or
     `DemandError` (settings out of bounds, or more items than one simulation may generate).
     """
-    require_role(actor, Role.VIEWER)
+    role_require(user=actor, role=Role.VIEWER)
     sides = [side for side in (version, baseline) if side is not None]
     work = [_checked_work(side, demand) for side in sides]
     small = (sum(items for items, _ in work) <= _inline_items()
@@ -115,7 +115,7 @@ def simulation_job_create(
 
     Checked first, like `simulation_request`: role, versions without errors, demand bounds.
     """
-    user = require_role(actor, Role.VIEWER)
+    user = role_require(user=actor, role=Role.VIEWER)
     for side in (version, baseline):
         if side is not None:
             _checked_work(side, demand)
@@ -157,7 +157,7 @@ def _stale(jobs: QuerySet[SimulationJob]) -> QuerySet[SimulationJob]:
 
 def simulation_job_get(*, job_id: int, actor: AbstractBaseUser | None) -> SimulationJob:
     """The job (any viewer may read any: identical requests of several people share one)."""
-    require_role(actor, Role.VIEWER)
+    role_require(user=actor, role=Role.VIEWER)
     job = SimulationJob.objects.select_related("version", "baseline").filter(id=job_id).first()
     if job is None:
         raise SimulationJobNotFound(f"no simulation job {job_id}")

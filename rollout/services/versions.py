@@ -18,7 +18,7 @@ from rollout.domain.text import text_problem
 from rollout.domain.validate import ValidationReport, validate_files
 from rollout.models import Version, VersionFile
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, require_role_or_process
+from rollout.services.roles import Role, role_require_or_process
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def version_create(
     An `author` must hold the editor role (RoleRequired). Without one the caller is whoever
     administers the machine (`manage.py import_config`, `demo`), as for `token_create`.
     """
-    require_role_or_process(author, (Role.EDITOR,))
+    role_require_or_process(actor=author, roles=(Role.EDITOR,))
     message = message.strip()
     if not message:
         raise VersionRejected("a version needs a message saying what changed and why")

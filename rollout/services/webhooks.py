@@ -33,7 +33,7 @@ from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import WebhookDelivery, WebhookSubscription
 from rollout.services.audit import audit_record
 from rollout.services.enqueue import WEBHOOK_DELIVER, task_send
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 from rollout.services.webhook_http import (
     DeliveryFailed,
     TargetRefused,
@@ -65,7 +65,7 @@ def webhook_subscribe(*, url: str, secret: str, events: list[str],
     """Subscribe another system to events; operators decide who hears about activations.
 
     The URL's host must resolve to addresses a delivery may reach (see `webhook_target_check`)."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     longest = WebhookSubscription._meta.get_field("secret").max_length or 0
     if not 16 <= len(secret) <= longest:
         raise WebhookRefused(f"the secret must be 16 to {longest} characters")
@@ -91,7 +91,7 @@ def webhook_unsubscribe(*, subscription_id: int,
                         actor: AbstractBaseUser | None) -> WebhookSubscription:
     """Stop a subscription: no new deliveries, and its pending ones (retries included) are
     settled as failed at once; an attempt already on the wire is its last."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     with transaction.atomic():
         subscription = WebhookSubscription.objects.select_for_update().filter(
             id=subscription_id).first()

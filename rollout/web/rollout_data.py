@@ -290,7 +290,7 @@ def _observed_by(gate: GateResult) -> str:
 
 def _buttons(status: RolloutStatus, rollout: Rollout, state: State,
              user: AbstractBaseUser | None) -> None:
-    roles = user_roles(user)
+    roles = user_roles(user=user)
     buttons = status.buttons
     if Role.APPROVER in roles and can(Action.APPROVE, state):
         creator = rollout.created_by_id == getattr(user, "id", None)

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from rollout.models import ApiToken, KpiSnapshot, Rollout, Version
-from rollout.services.roles import Role, caller_may, role_grant
+from rollout.services.roles import Role, role_allowed, role_grant
 from rollout.services.tokens import (
     token_authenticate,
     token_create,
@@ -276,7 +276,7 @@ def test_token__verdict_cached__roles_cost_no_query(who: People,
     with django_assert_num_queries(0):
         identity = token_authenticate(text=text)
         assert identity is not None
-        allowed = caller_may(identity.held, Role.VIEWER, token_role=identity.role)
+        allowed = role_allowed(held=identity.held, role=Role.VIEWER, token_role=identity.role)
 
     # Then it may, without a query
     assert allowed

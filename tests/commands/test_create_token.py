@@ -62,7 +62,7 @@ def test_create_token__new_user__user_created_token_alone_on_the_last_line(db: N
     token = last_line(out)
     assert token.startswith("rrm_") and " " not in token
     assert out.strip() == token
-    assert user_roles(user) == {Role.VIEWER}
+    assert user_roles(user=user) == {Role.VIEWER}
     assert not user.check_password("")  # no password: it cannot log in
     assert "ci-bot" in err and "viewer" in err and "shown once" in err
 
@@ -89,7 +89,7 @@ def test_create_token__role_option__token_and_user_get_that_role(db: None, role:
 
     row = ApiToken.objects.get()
     assert row.role == role
-    assert Role(role) in user_roles(User.objects.get(username="ci-bot"))
+    assert Role(role) in user_roles(user=User.objects.get(username="ci-bot"))
     assert last_line(out).startswith("rrm_")
 
 

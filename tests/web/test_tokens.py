@@ -119,7 +119,7 @@ def test_token_create__role_the_user_lacks__is_refused(who: People) -> None:
     # Then nothing is created and they do not become an operator
     assert status == 400 and text == ""
     assert not ApiToken.objects.exists()
-    assert user_roles(who.viewer) == {Role.VIEWER}
+    assert user_roles(user=who.viewer) == {Role.VIEWER}
 
 
 def test_token_create__operator__may_create_an_operator_or_viewer_token(who: People) -> None:
