@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from regions_config.celery import app
 from rollout.domain.lifecycle import State
-from rollout.services.enqueue import ROLLOUT_ADVANCE, SIMULATION_JOB_RUN, WEBHOOK_DELIVER
+from rollout.services.enqueue import (
+    GIT_MIRROR_SYNC,
+    ROLLOUT_ADVANCE,
+    SIMULATION_JOB_RUN,
+    WEBHOOK_DELIVER,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +107,7 @@ def deliver_webhook(delivery_id: int) -> str:
     return str(delivery.status)
 
 
-@app.task(name="rollout.git_mirror_sync", ignore_result=True)
+@app.task(name=GIT_MIRROR_SYNC, ignore_result=True)
 def git_mirror_sync() -> int:
     """Write the live states the Git mirror lacks. Safe to run twice or late: it writes what
     its branch does not hold yet, in order (a failure is recorded; the beat tries again)."""

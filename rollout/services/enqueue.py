@@ -13,6 +13,7 @@ from datetime import datetime
 ROLLOUT_ADVANCE = "rollout.advance"
 SIMULATION_JOB_RUN = "rollout.simulate_job"
 WEBHOOK_DELIVER = "rollout.deliver_webhook"
+GIT_MIRROR_SYNC = "rollout.git_mirror_sync"
 
 
 def task_send(*, name: str, args: tuple[object, ...], eta: datetime | None = None) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -30,6 +29,7 @@ from rollout.domain.gcpause import freeze_long_lived
 from rollout.domain.live_table import LiveRoutes, LiveTable, RouteTable, route_table
 from rollout.models import Activation, AuditEvent, LiveStateRecord, Version
 from rollout.selectors import version_bundle
+from rollout.services.enqueue import GIT_MIRROR_SYNC, task_send
 from rollout.services.live_findings import live_findings_load, live_findings_store
 from rollout.services.route_tables import NoRouteTable, route_table_claims, version_route_table
 
@@ -242,7 +242,7 @@ def _mirror_to_git() -> None:
     """Ask a worker to write the new live state to the Git mirror (by task name: services do
     not import the tasks). A broker that is down only delays it: the beat catches up."""
     try:
-        current_app.send_task("rollout.git_mirror_sync")
+        task_send(name=GIT_MIRROR_SYNC, args=())
     except Exception:  # the broker is down
         logger.warning("git_mirror.enqueue_failed", exc_info=True)
 

@@ -69,7 +69,8 @@ def rollout_rollback_locked(*, rollout: Rollout, actor: User | None,
     """The rollback itself, for a rollout row the caller has locked (also used by the engine
     when a gate fails). Skips bakes and gates and leaves nothing for a worker to finish."""
     assert transaction.get_connection().in_atomic_block, (
-        "rollback_locked runs in the caller's transaction, which holds the rollout row's lock")
+        "rollout_rollback_locked runs in the caller's transaction, which holds the rollout "
+        "row's lock")
     rollout.state = transition(Action.ROLLBACK, State(rollout.state)).value
     now = timezone.now()
     phases = list(rollout.phases.order_by("index"))

@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from celery import Celery
+from celery._state import get_current_app
 
 import rollout.services
 from regions_config.celery import app
 from rollout.services import simulations
 from rollout.services.enqueue import (
+    GIT_MIRROR_SYNC,
     ROLLOUT_ADVANCE,
     SIMULATION_JOB_RUN,
     WEBHOOK_DELIVER,
@@ -47,7 +50,7 @@ def test_task_send__with_eta__sent_by_name_with_its_args_and_eta(
 def test_task_names__every_name__a_task_the_workers_run() -> None:
     import rollout.tasks  # noqa: F401  (a worker imports it: CELERY_IMPORTS)
 
-    assert {ROLLOUT_ADVANCE, SIMULATION_JOB_RUN, WEBHOOK_DELIVER} <= set(app.tasks)
+    assert {ROLLOUT_ADVANCE, SIMULATION_JOB_RUN, WEBHOOK_DELIVER, GIT_MIRROR_SYNC} <= set(app.tasks)
     assert app.conf.task_routes[WEBHOOK_DELIVER] == {"queue": "webhooks"}
 
 
@@ -64,6 +67,30 @@ def test_task_send__eager_mode__the_task_runs_here_and_nothing_is_sent(
     # Then the task ran in this process, through the service, and no message left
     assert ran == [7]
     assert sent_tasks == []
+
+
+def test_git_mirror_enqueue__another_current_app__sent_through_the_projects_app(
+        sent_tasks: list[SentTask], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Celery's current app in a process that never imported regions_config.celery (a web or
+    command process) is a default app with a default broker: the mirror's task goes through
+    task_send, hence the project's app and broker, like every other task."""
+    from rollout.services import live
+
+    # Given another app current, as in such a process (recording, so nothing leaves)
+    stray: list[object] = []
+    other = Celery("not-the-project")
+    monkeypatch.setattr(other, "send_task", lambda *args, **kwargs: stray.append(args))
+    previous = get_current_app()
+    other.set_current()
+    try:
+        # When a committed change asks for the mirror
+        live._mirror_to_git()
+    finally:
+        previous.set_current()
+
+    # Then the project's app sent it
+    assert stray == []
+    assert sent_tasks == [SentTask("rollout.git_mirror_sync", ())]
 
 
 def test_services__imports__none_of_rollout_tasks() -> None:
