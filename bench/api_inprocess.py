@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import django_setup
 from bench.rollback import distribution
 
 #: variables a developer's shell may set that must never reach the throwaway set-up
@@ -41,10 +42,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     """
     for key in _DROPPED:
         os.environ.pop(key, None)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    django_setup(**env)
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
@@ -58,7 +56,7 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     # As scripts/run.py does before starting gunicorn (WhiteNoise serves from STATIC_ROOT).
     call_command("collectstatic", verbosity=0, interactive=False)
     [version] = national_versions(1)
-    regions = all_live(version)  # one transaction, rollout.services.activations.activate
+    regions = all_live(version)  # one transaction, rollout.services.activations.activation_create
     user = User.objects.create(username="bench-api")
     _, token = token_create(user=user, role=Role.OPERATOR, name="bench api_load")
     zones = sorted(live_state().composite.zone_owner)
@@ -70,7 +68,7 @@ def answers_for(zones: list[str]) -> dict[str, Any]:
     """The product's own answers (route_lookup) for `zones`: what the bare app serves."""
     from rollout.services.route_index import route_lookup
 
-    return {zone: route_lookup(zone) for zone in zones}
+    return {zone: route_lookup(zone=zone) for zone in zones}
 
 
 def close_connections() -> None:
@@ -134,10 +132,10 @@ def post_route_breakdown(token: str, batch: list[str], runs: int) -> dict[str, f
 
     body = json.dumps({"zones": batch})
     state = live_state()
-    found = [route_lookup(zone) for zone in batch]
+    found = [route_lookup(zone=zone) for zone in batch]
     pieces: dict[str, Callable[[], Any]] = {
         "parse_and_validate_body": lambda: RoutesIn.model_validate_json(body),
-        "route_lookup_x_n": lambda: [route_lookup(zone) for zone in batch],
+        "route_lookup_x_n": lambda: [route_lookup(zone=zone) for zone in batch],
         "live_state_x_n": lambda: [live_state() for _ in batch],
         "state_route_x_n": lambda: [state.route(zone) for zone in batch],
         "json_dumps_response": lambda: json.dumps({"routes": found, "not_live": []}),

@@ -134,7 +134,7 @@ def wsgi_breakdown(token: str, zones: list[str], calls: int = 400) -> dict[str, 
         "url_resolve_product": (lambda: resolver.resolve("/api/v1/route"), None),
         "token_check_bearer": (lambda: bearer(request), None),
         "route_view_function": (lambda: route_view(request, pick.choice(zones)), None),
-        "route_lookup": (lambda: route_lookup(pick.choice(zones)), None),
+        "route_lookup": (lambda: route_lookup(zone=pick.choice(zones)), None),
     }
     times.update(_time_blocks(pieces, calls * 5))
     product = times[f"product_first_{len(full)}_middleware"]

@@ -40,10 +40,7 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +48,9 @@ REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable from the repo root
     sys.path.insert(0, str(REPO))
 
-try:
-    import rollout  # noqa: F401  # only probing that the project is installed
-except ImportError:
-    _venv = REPO / ".venv" / "bin" / "python"
-    if sys.prefix == sys.base_prefix and _venv.exists():
-        os.execv(_venv, [str(_venv), __file__, *sys.argv[1:]])
-    raise SystemExit("cannot import rollout: run `.venv/bin/pip install -e '.[dev]'`") from None
+from bench.common import project_interpreter, workdir  # noqa: E402  # after the path set-up
+
+project_interpreter(__file__)
 
 from bench import api_inprocess, api_layers, api_pyspy  # noqa: E402  # after the import-path set-up
 from bench.api_report import disturbed, median_round, report  # noqa: E402
@@ -80,16 +73,6 @@ BUDGET_304_S = 0.005
 POST_ZONES = 1_000
 POST_BATCHES = 5
 PYSPY_RATE = 100  # samples/s per process: enough for shares, light on the 2 CPUs
-
-
-@contextmanager
-def workdir(keep: Path | None) -> Iterator[Path]:
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        yield keep.resolve()
-        return
-    with tempfile.TemporaryDirectory(prefix="rrm-api-") as tmp:
-        yield Path(tmp)
 
 
 def _timed_requests(port: int, method: str, target: str, runs: int, *, expect: int,
@@ -346,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {cpus} CPUs, load average {load:.2f} at start"
           + (" (busy: expect noisy figures)" if load > cpus / 2 else ""))
     try:
-        with workdir(args.keep) as work:
+        with workdir(args.keep, prefix="rrm-api-") as work:
             result = measure(args, work)
     except KeyboardInterrupt:
         print("\ninterrupted: servers stopped", file=sys.stderr)

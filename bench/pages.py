@@ -41,13 +41,11 @@ WEIGHT_BUDGET = 1_000_000
 
 
 def _setup(database: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ["CELERY_BROKER_URL"] = "memory://"  # nothing leaves this process
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
     sys.path.insert(0, str(REPO))
-    import django
+    from bench.common import django_setup
 
-    django.setup()
+    # (the memory broker: nothing leaves this process)
+    django_setup(DATABASE_URL=f"sqlite:///{database}", CELERY_BROKER_URL="memory://")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -15,11 +15,11 @@ delay = next phase's `activated_at` - this phase's `bake_until`.
   sent at activation wakes it at the end of the bake. Budget: median < 2 s.
 - lost: every scheduled (ETA) message is lost, so only the beat's sweep can notice that a bake
   ended (bake times are spread over one sweep interval, so bake ends fall all over the sweep
-  cycle). The worker process replaces `schedule_advance` in the engine with a version that drops
-  calls with an `eta` (immediate messages still go out). Purging the queue after each activation
-  would not do: Redis hands ETA messages to the worker at once, where they wait unacknowledged,
-  out of a purge's reach. Budget: every bake end is noticed (gates evaluated) within one sweep
-  interval; the next phase goes live right after.
+  cycle). The worker process replaces `rollout_advance_schedule` in the engine with a version
+  that drops calls with an `eta` (immediate messages still go out). Purging the queue after each
+  activation would not do: Redis hands ETA messages to the worker at once, where they wait
+  unacknowledged, out of a purge's reach. Budget: every bake end is noticed (gates evaluated)
+  within one sweep interval; the next phase goes live right after.
 
 The sweep interval is the settings' default (RRM_SWEEP_SECONDS, 5 s) unless --sweep-seconds is
 given. Writes bench/out/phase_latency.json.
@@ -69,13 +69,13 @@ import sys
 import django
 django.setup()
 from rollout.services import engine
-from rollout.services.rollouts import schedule_advance
+from rollout.services.timeline import rollout_advance_schedule
 
-def schedule_advance_losing_eta(rollout_id, eta=None):
+def rollout_advance_schedule_losing_eta(*, rollout_id, eta=None):
     if eta is None:
-        schedule_advance(rollout_id)
+        rollout_advance_schedule(rollout_id=rollout_id)
 
-engine.schedule_advance = schedule_advance_losing_eta
+engine.rollout_advance_schedule = rollout_advance_schedule_losing_eta
 from celery.bin.celery import main
 sys.argv = ["celery", *sys.argv[1:]]
 sys.exit(main())

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         def forget_new_state() -> None:
             """As if the live state had just changed: this process knows nothing of it, and
             no process has stored its findings yet."""
-            live_service.forget_live_state()
+            live_service.live_state_forget()
             live_service._CHECKED.clear()
             LiveStateRecord.objects.update(findings=None)
 

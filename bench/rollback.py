@@ -38,6 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable from the repo root
     sys.path.insert(0, str(REPO))
 
+from bench.common import django_setup  # noqa: E402  # after the import-path set-up
+
 OUT = REPO / "bench" / "out"
 BENCH_DATABASE = "rrm_bench"
 PG_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
@@ -95,13 +97,8 @@ def throwaway_database(url: str, name: str = BENCH_DATABASE) -> Iterator[str]:
 
 def django_on(database_url: str, var_dir: Path) -> None:
     """Point the settings at `database_url`, set Django up and migrate (quietly)."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["RRM_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # one INFO line per rollback would bury the table
-    import django
-
-    django.setup()
+    django_setup(DATABASE_URL=database_url, RRM_VAR_DIR=str(var_dir))
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -147,12 +144,12 @@ def all_live(version: Any) -> list[str]:
     from django.db import transaction
 
     from rollout.models import Activation
-    from rollout.services.activations import activate
+    from rollout.services.activations import activation_create
 
     regions = list(version.stats["region_codes"])
     with transaction.atomic():
-        activate(regions=regions, version=version, kind=Activation.Kind.ACTIVATE, actor=None,
-                 reason="bench baseline")
+        activation_create(regions=regions, version=version, kind=Activation.Kind.ACTIVATE,
+                          actor=None, reason="bench baseline")
     return regions
 
 
@@ -224,7 +221,7 @@ def _rollout_touching(version: Any, regions: list[str], people: dict[str, Any],
 
     from rollout.domain.lifecycle import PhaseState, State
     from rollout.models import Activation, Phase, Rollout
-    from rollout.services.activations import activate
+    from rollout.services.activations import activation_create
     from rollout.services.live import latest_activations
 
     latest = latest_activations()
@@ -244,8 +241,8 @@ def _rollout_touching(version: Any, regions: list[str], people: dict[str, Any],
                 state=(PhaseState.BAKING if last else PhaseState.PASSED).value,
                 activated_at=now, bake_until=now + timedelta(hours=1),
                 finished_at=None if last else now)
-            activate(regions=chunk, version=version, kind=Activation.Kind.ACTIVATE, actor=None,
-                     reason="bench", rollout=rollout, phase=phase)
+            activation_create(regions=chunk, version=version, kind=Activation.Kind.ACTIVATE,
+                              actor=None, reason="bench", rollout=rollout, phase=phase)
     return rollout
 
 

@@ -68,7 +68,7 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
         from rollout.models import Version
         from rollout.selectors import version_bundle
         from rollout.services import route_index
-        from rollout.services.live import forget_live_state, live_state, live_state_publish
+        from rollout.services.live import live_state, live_state_forget, live_state_publish
 
         token, zones = setup["token"], setup["zones"]
         version_id = next(iter(live_state().table.region_versions.values()))
@@ -83,8 +83,8 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
         publishes = [_cpu(publish) for _ in range(BUILDS)]
 
         def load_and_answer() -> None:
-            forget_live_state()
-            route_index.route_lookup(zones[0])
+            live_state_forget()
+            route_index.route_lookup(zone=zones[0])
 
         loads = [_cpu(load_and_answer) for _ in range(BUILDS)]
         shuffled = random.Random(seed).sample(zones, len(zones))
@@ -108,8 +108,8 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
 
         post(json.dumps({"zones": [zones[0]]}))  # the first request sets up URLs, ninja, ...
         checked()
-        forget_live_state()  # as after an activation: loaded again, no zone asked yet
-        route_index.route_lookup(zones[0])
+        live_state_forget()  # as after an activation: loaded again, no zone asked yet
+        route_index.route_lookup(zone=zones[0])
         cold = [_cpu(lambda body=body: post(body)) for body in bodies]
         checked()
         warm = [_cpu(lambda i=i: post(bodies[i % len(bodies)]))
@@ -118,7 +118,7 @@ def measure(batches: int, runs: int, seed: int) -> dict[str, Any]:
         pick = random.Random(seed + 1)
         gets = [_timed(lambda: client.get("/api/v1/route", {"zone": pick.choice(zones)}))[0]
                 for _ in range(runs * 10)]
-        lookups = [_timed(lambda: route_index.route_lookup(pick.choice(zones)))[0]
+        lookups = [_timed(lambda: route_index.route_lookup(zone=pick.choice(zones)))[0]
                    for _ in range(runs * 50)]
         api_inprocess.close_connections()
     return {"zones": len(zones), "regions": len(setup["regions"]), "batch_zones": BATCH_ZONES,

@@ -65,7 +65,7 @@ def _lookups(zones: list[str]) -> list[float]:
     times = []
     for zone in zones:
         started = time.perf_counter()
-        answer = route_lookup(zone)
+        answer = route_lookup(zone=zone)
         times.append(time.perf_counter() - started)
         if answer is None or not answer["fcs"]:
             raise SystemExit(f"zone {zone} has no live route: {answer}")
@@ -77,7 +77,7 @@ def measure(lookups: int, seed: int) -> dict[str, Any]:
 
     from rollout.models import Activation
     from rollout.selectors import version_bundle
-    from rollout.services.activations import activate
+    from rollout.services.activations import activation_create
     from rollout.services.live import live_state
     from rollout.services.route_index import route_lookup
 
@@ -93,8 +93,8 @@ def measure(lookups: int, seed: int) -> dict[str, Any]:
     rebuilds = []
     for number in range(REBUILDS):
         with transaction.atomic():  # a new activation: the cached state is stale now
-            activate(regions=[regions[number % len(regions)]], version=version,
-                     kind=Activation.Kind.ACTIVATE, actor=None, reason="bench rebuild")
+            activation_create(regions=[regions[number % len(regions)]], version=version,
+                              kind=Activation.Kind.ACTIVATE, actor=None, reason="bench rebuild")
         elapsed, _ = _timed(route_lookup, zones[0])
         rebuilds.append(elapsed)
 

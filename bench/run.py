@@ -21,14 +21,10 @@ for people.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,15 +33,15 @@ REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable from the repo root
     sys.path.insert(0, str(REPO))
 
-try:
-    import rollout  # noqa: F401  # only probing that the project is installed
-except ImportError:
-    _venv = REPO / ".venv" / "bin" / "python"
-    if sys.prefix == sys.base_prefix and _venv.exists():  # a bare interpreter: use the project's
-        os.execv(_venv, [str(_venv), __file__, *sys.argv[1:]])
-    raise SystemExit("cannot import rollout: run `.venv/bin/pip install -e '.[dev]'`") from None
+from bench.common import (  # noqa: E402  # after the import-path set-up
+    print_command_results,
+    project_interpreter,
+    section_finish,
+    workdir,
+)
 
-# After the import-path set-up above:
+project_interpreter(__file__)
+
 from bench import commands, report, run_simulate, scaling  # noqa: E402
 from bench.bundles import NATIONAL, OUT, QUICK, ensure_bundle  # noqa: E402
 from bench.generate_bundle import generator_fingerprint  # noqa: E402
@@ -61,17 +57,6 @@ ROLLOUT_SCRIPTS = ("rollback.py", "route_lookup.py", "phase_latency.py")
 #: state changes (wrk, skipped without it)
 LIVE_SCRIPTS = ("plan_check.py", "route_batch.py", "route_freshness.py")
 CSV_ROWS, CSV_ROWS_QUICK = 1_000_000, 100_000  # item rows of the replayed orders CSV
-
-
-@contextmanager
-def workdir(keep: Path | None) -> Iterator[Path]:
-    """Where subprocess logs and throwaway SQLite databases go; kept only with --keep."""
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        yield keep.resolve()
-        return
-    with tempfile.TemporaryDirectory(prefix="rrm-bench-") as tmp:
-        yield Path(tmp)
 
 
 def bench_commands(bundle: str, work: Path, runs: int) -> dict[str, commands.CommandResult]:
@@ -114,22 +99,6 @@ def print_pipeline(timings: PipelineTimings, runs: int) -> None:
         print(f"  note: {note}")
 
 
-def print_commands(results: dict[str, commands.CommandResult]) -> None:
-    report.section("manage.py commands (subprocesses, fresh SQLite under a temp RRM_VAR_DIR)")
-    for name, result in results.items():
-        if not result.wall_s:
-            first, _, rest = result.note.partition("\n")
-            report.row(name, "-", first)
-            if rest:
-                print("    " + rest.replace("\n", "\n    "))
-            continue
-        runs = ", ".join(f"{t:.2f}" for t in result.wall_s)
-        report.row(f"{name} wall (median)", report.seconds(result.median_s), f"runs: {runs} s")
-        report.row(f"{name} peak RSS", f"{result.peak_rss_mb:,.0f} MB")
-        if result.note:
-            print("  " + result.note.replace("\n", "\n    "))
-
-
 def run_validate(
     args: argparse.Namespace, bundle_dir: Path, work: Path, header: dict[str, Any]
 ) -> list[report.Verdict]:
@@ -143,7 +112,8 @@ def run_validate(
         report.section("cProfile of validate_files (top by own time)")
         print(profile_validate(files, OUT / f"validate-{name}.prof"))
     results = bench_commands(bundle, work, args.runs)
-    print_commands(results)
+    print_command_results("manage.py commands (subprocesses, fresh SQLite under a temp "
+                          "RRM_VAR_DIR)", results, notes=True)
 
     validate, imported = results["validate"], results["import_config"]
     figures = {
@@ -159,16 +129,13 @@ def run_validate(
         "check_phase_s": "not available yet" if timings.check_phase_s is None else "",
     }
     items = report.verdicts(figures, notes)
-    report.print_verdicts(items, scale_note=_scale_note(args.quick, "validation"))
-    out_file = OUT / ("validate.json" if not args.quick else "validate-quick.json")
     payload = {
-        **header,
         "inprocess": vars(timings),
         "commands": {k: v.as_dict() for k, v in results.items()},
         "budgets": [item.as_dict() for item in items],
     }
-    out_file.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"\nwrote {out_file.relative_to(REPO)}")
+    section_finish(items, what="validation", stem="validate", quick=args.quick, header=header,
+                   payload=payload)
     return items
 
 
@@ -194,17 +161,9 @@ def run_simulation(
         machine=f"{machine['cpus']} CPUs, Python {machine['python']}, {header['when'][:10]}",
     )
     items, payload = run_simulate.run(options)
-    report.print_verdicts(items, scale_note=_scale_note(args.quick, "simulation"))
-    out_file = OUT / ("simulate.json" if not args.quick else "simulate-quick.json")
-    run_simulate.write_json(out_file, header, payload)
-    print(f"\nwrote {out_file.relative_to(REPO)}")
+    section_finish(items, what="simulation", stem="simulate", quick=args.quick, header=header,
+                   payload=payload)
     return items
-
-
-def _scale_note(quick: bool, what: str) -> str:
-    if quick:
-        return f"{what}; quick run: budgets are for the national bundle"
-    return f"{what}; national-scale budgets"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     OUT.mkdir(parents=True, exist_ok=True)
     items: list[report.Verdict] = []
-    with workdir(args.keep) as work:
+    with workdir(args.keep, prefix="rrm-bench-") as work:
         if "validate" in parts:
             items += run_validate(args, bundle_dir, work, header)
         if "simulate" in parts:

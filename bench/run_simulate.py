@@ -7,13 +7,14 @@ bench/out/simulate_scaling.md (and .png when matplotlib happens to be installed)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import report, scaling
 from bench.bundles import OUT, REPO
+from bench.commands import CommandResult
+from bench.common import print_command_results
 from bench.orders_csv import ensure_orders_csv
 from bench.sim_commands import ServiceResult, bench_service, bench_simulate_commands
 from bench.simulation import (
@@ -178,18 +179,8 @@ def print_replay(replay: ReplayTimings, csv: str, reused: bool, runs: int) -> No
     )
 
 
-def print_cli(cli: dict[str, Any], service: ServiceResult) -> None:
-    report.section("manage.py simulate (subprocesses; no database needed for a path)")
-    for name, result in cli.items():
-        if not result.wall_s:
-            first, _, rest = result.note.partition("\n")
-            report.row(name, "-", first)
-            if rest:
-                print("    " + rest.replace("\n", "\n    "))
-            continue
-        runs = ", ".join(f"{t:.2f}" for t in result.wall_s)
-        report.row(f"{name} wall (median)", report.seconds(result.median_s), f"runs: {runs} s")
-        report.row(f"{name} peak RSS", f"{result.peak_rss_mb:,.0f} MB")
+def print_cli(cli: dict[str, CommandResult], service: ServiceResult) -> None:
+    print_command_results("manage.py simulate (subprocesses; no database needed for a path)", cli)
     report.section("simulation_run service on a stored version (fresh SQLite; one process)")
     if not service.ok or service.figures is None:
         first, _, rest = service.note.partition("\n")
@@ -213,6 +204,3 @@ def print_cli(cli: dict[str, Any], service: ServiceResult) -> None:
         )
     report.row("peak RSS of that process", f"{service.peak_rss_mb or 0:,.0f} MB", service.note)
 
-
-def write_json(path: Path, header: dict[str, Any], payload: dict[str, Any]) -> None:
-    path.write_text(json.dumps({**header, **payload}, indent=2) + "\n")

@@ -11,7 +11,6 @@ second finds that row. With ORDERS.csv, the same again replaying that file.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -28,10 +27,9 @@ def _timed(fn: Any) -> tuple[float, Any]:
 
 def main() -> int:
     sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
-    import django
+    from bench.common import django_setup
 
-    django.setup()
+    django_setup()
     from rollout.selectors import version_get
     from rollout.services.kpis import simulation_run
 

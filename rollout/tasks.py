@@ -13,18 +13,24 @@ from django.utils import timezone
 
 from regions_config.celery import app
 from rollout.domain.lifecycle import State
+from rollout.services.enqueue import (
+    GIT_MIRROR_SYNC,
+    ROLLOUT_ADVANCE,
+    SIMULATION_JOB_RUN,
+    WEBHOOK_DELIVER,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@app.task(name="rollout.advance", ignore_result=True)
+@app.task(name=ROLLOUT_ADVANCE, ignore_result=True)
 def advance(rollout_id: int) -> str:
     from rollout.services.engine import rollout_advance
 
     return rollout_advance(rollout_id=rollout_id).kind.value
 
 
-@app.task(name="rollout.simulate_job", ignore_result=True)
+@app.task(name=SIMULATION_JOB_RUN, ignore_result=True)
 def simulate_job(job_id: int) -> str:
     from rollout.services.simulations import simulation_job_run
 
@@ -39,14 +45,14 @@ def sweep() -> int:
     This is what makes a lost message, a killed worker or a broker outage only a delay.
     """
     from rollout.models import Rollout
-    from rollout.services.webhooks import due_deliveries
+    from rollout.services.webhooks import webhook_deliveries_due
 
     due = list(Rollout.objects.filter(state=State.RUNNING.value,
                                       next_step_at__lte=timezone.now())
                .values_list("id", flat=True))
     for rollout_id in due:
         advance.delay(rollout_id)
-    deliveries = list(due_deliveries())
+    deliveries = list(webhook_deliveries_due())
     for delivery_id in deliveries:
         deliver_webhook.delay(delivery_id)
     from rollout.services.simulations import simulation_jobs_stale
@@ -89,7 +95,7 @@ def _quiet_sweep() -> None:
 _quiet_sweep()
 
 
-@app.task(name="rollout.deliver_webhook", ignore_result=True)
+@app.task(name=WEBHOOK_DELIVER, ignore_result=True)
 def deliver_webhook(delivery_id: int) -> str:
     from rollout.services.webhooks import webhook_deliver
 
@@ -101,7 +107,7 @@ def deliver_webhook(delivery_id: int) -> str:
     return str(delivery.status)
 
 
-@app.task(name="rollout.git_mirror_sync", ignore_result=True)
+@app.task(name=GIT_MIRROR_SYNC, ignore_result=True)
 def git_mirror_sync() -> int:
     """Write the live states the Git mirror lacks. Safe to run twice or late: it writes what
     its branch does not hold yet, in order (a failure is recorded; the beat tries again)."""

@@ -6,6 +6,8 @@ import ipaddress
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -71,11 +73,38 @@ def _block_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _fresh_live_state_cache() -> Iterator[None]:
     """The composite-state caches are keyed by the newest activation id, and ids are reused
     once a test's transaction rolls back: every test starts with empty caches."""
-    from rollout.services.live import forget_live_state
+    from rollout.services.live import live_state_forget
 
-    forget_live_state()
+    live_state_forget()
     yield
-    forget_live_state()
+    live_state_forget()
+
+
+@dataclass(frozen=True)
+class SentTask:
+    """A Celery task as the broker would have received it."""
+
+    name: str
+    args: tuple[Any, ...]
+    eta: datetime | None = None
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[SentTask]:
+    """Every task sent to the broker (by name from the services, or by a task itself) is
+    recorded here instead, in order; nothing reaches a broker."""
+    from regions_config.celery import app
+
+    sent: list[SentTask] = []
+
+    def send_task(name: str, args: tuple[Any, ...] | None = None, kwargs: Any = None,
+                  countdown: float | None = None, eta: datetime | None = None,
+                  **options: Any) -> None:
+        sent.append(SentTask(name, tuple(args or ()), eta))
+
+    # Both a task's apply_async and a signature of an unknown task end in app.send_task.
+    monkeypatch.setattr(app, "send_task", send_task)
+    return sent
 
 
 @pytest.fixture

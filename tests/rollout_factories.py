@@ -18,7 +18,7 @@ from django.utils import timezone
 from rollout.domain.lifecycle import Step, StepKind
 from rollout.models import Activation, Rollout, Version
 from rollout.services import live as live_service
-from rollout.services.activations import activate, region_rollback
+from rollout.services.activations import activation_create, region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.roles import Role, role_grant
 from rollout.services.rollbacks import rollout_rollback
@@ -92,8 +92,8 @@ def make_live(version: Version | None, regions: Sequence[str] = REGIONS,
               kind: str = Activation.Kind.ACTIVATE) -> list[Activation]:
     """Put `regions` on `version` directly (as a finished rollout would have)."""
     with transaction.atomic():
-        return activate(regions=list(regions), version=version, kind=kind, actor=None,
-                        reason="test setup")
+        return activation_create(regions=list(regions), version=version, kind=kind, actor=None,
+                                 reason="test setup")
 
 
 def phases_of(*groups: Sequence[str], bake_minutes: float = 30.0,
@@ -141,13 +141,13 @@ class Clock:
         return self.now
 
 
-def forget_live_state() -> None:
+def live_state_forget() -> None:
     """Forget the process-wide composite and route caches.
 
     They are keyed by the newest activation id, and ids are reused once a test's transaction
     (or a savepoint) rolls back, so a cache from one test would otherwise answer for the next.
     """
-    live_service.forget_live_state()
+    live_service.live_state_forget()
 
 
 def drive(rollout_id: int, clock: Clock, *, max_steps: int = 20) -> list[Step]:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from rollout.services.roles import Role, RoleRequired, caller_may, user_roles
+from rollout.services.roles import Role, RoleRequired, role_allowed, user_roles
 from rollout.services.tokens import token_authenticate
 
 
@@ -28,17 +28,18 @@ class Caller:
         return self.require_any(role)
 
     def require_any(self, *roles: Role) -> User:
-        """The user, if this caller may act with one of `roles` (`roles.caller_may`: through a
+        """The user, if this caller may act with one of `roles` (`roles.role_allowed`: through a
         token, what its role and its user's roles both allow); RoleRequired otherwise."""
-        held = self.token_held if self.token_held is not None else user_roles(self.user)
-        if not any(caller_may(held, role, token_role=self.token_role) for role in roles):
+        held = self.token_held if self.token_held is not None else user_roles(user=self.user)
+        if not any(role_allowed(held=held, role=role, token_role=self.token_role)
+                   for role in roles):
             raise RoleRequired(roles[0], self.user, *roles[1:])
         return self.user
 
 
 def caller_of_token(token: str) -> Caller | None:
     """The caller behind a Bearer token's text, or None when it does not authenticate."""
-    identity = token_authenticate(token.strip())
+    identity = token_authenticate(text=token.strip())
     if identity is None:
         return None
     return Caller(user=identity.user, token_role=identity.role, token_id=identity.token_id,

@@ -34,7 +34,7 @@ def route(request: HttpRequest) -> HttpResponse:
     except RoleRequired as exc:
         return JsonResponse(error_body(exc), status=http_status(exc))
     zone = request.GET["zone"]
-    answer = route_lookup(zone)
+    answer = route_lookup(zone=zone)
     if answer is None:
         return JsonResponse({"detail": f"zone {zone!r} is not live"}, status=404)
     return HttpResponse(orjson.dumps(answer), content_type="application/json")

@@ -13,7 +13,7 @@ from rollout.api.schemas import ActiveOut, ErrorOut, RouteOut, RoutesIn, RoutesO
 from rollout.services.live import live_state, live_summary
 from rollout.services.live_history import instant_parse, live_summary_as_of, route_as_of
 from rollout.services.roles import Role
-from rollout.services.route_index import route_lookup, routes_lookup
+from rollout.services.route_index import route_lookup, route_lookup_many
 
 router = Router(tags=["live"])
 
@@ -49,7 +49,7 @@ def route(request: HttpRequest, zone: str, at: str | None = None) -> HttpRespons
         if answer is None:
             raise NotFound(f"zone {zone!r} was not live at {instant.isoformat()}")
     else:
-        answer = route_lookup(zone)
+        answer = route_lookup(zone=zone)
         if answer is None:
             raise NotFound(f"zone {zone!r} is not live")
     # Answers come from the live state already shaped: serialise directly.
@@ -60,6 +60,6 @@ def route(request: HttpRequest, zone: str, at: str | None = None) -> HttpRespons
 def routes(request: HttpRequest, body: RoutesIn) -> HttpResponse:
     """Up to 10,000 zones in one call: {"routes": [...], "not_live": [...]}."""
     caller(request).require(Role.VIEWER)
-    found, missing = routes_lookup(body.zones)
+    found, missing = route_lookup_many(zones=body.zones)
     return HttpResponse(orjson.dumps({"routes": found, "not_live": missing}),
                         content_type="application/json")

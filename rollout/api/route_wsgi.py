@@ -101,7 +101,7 @@ def answer_of(environ: dict[str, Any]) -> bytes | None:
             caller.require(Role.VIEWER)
         except RoleRequired:
             return None
-        answer = route_lookup(query["zone"])
+        answer = route_lookup(zone=query["zone"])
     finally:
         close_old_connections()
     return None if answer is None else orjson.dumps(answer)

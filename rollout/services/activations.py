@@ -15,11 +15,11 @@ from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
 from rollout.services.live import (
     LiveBasis,
-    forget_live_state,
     live_network_errors,
+    live_state_forget,
     live_state_publish,
 )
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class ActivationRefused(RolloutError):
     shows_findings = True
 
 
-def lock_live_state() -> None:
+def live_state_lock() -> None:
     """Take the live state's lock for the caller's transaction: every write to the live state
     (phase activation, one-click rollback, region rollback) calls this before the check that
     guards it, so two writers cannot both pass their checks against the same state."""
@@ -43,7 +43,7 @@ def lock_live_state() -> None:
         LiveLock.objects.filter(id=1).update(taken_at=timezone.now())
 
 
-def activate(
+def activation_create(
     *,
     regions: list[str],
     version: Version | None,
@@ -55,8 +55,8 @@ def activate(
     restores: dict[str, Activation | None] | None = None,
 ) -> list[Activation]:
     """Write activations for `regions` (the caller holds the transaction and has taken
-    `lock_live_state` before checking the state these activations leave)."""
-    lock_live_state()  # already held when the caller checked first; taken here for any other
+    `live_state_lock` before checking the state these activations leave)."""
+    live_state_lock()  # already held when the caller checked first; taken here for any other
     actor_user = actor if isinstance(actor, User) else None
     created = []
     for region in regions:
@@ -66,15 +66,15 @@ def activate(
             restores=(restores or {}).get(region),
         ))
     # This process sees its own change at once (others within RRM_LIVE_STATE_CHECK_MS).
-    forget_live_state()
-    transaction.on_commit(forget_live_state)
+    live_state_forget()
+    transaction.on_commit(live_state_forget)
     return created
 
 
 def region_rollback(*, region: str, version: Version | None, reason: str,
                     actor: AbstractBaseUser | None) -> Activation:
     """Put one region back on an earlier version (or out of service with version None)."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     problem = reason_problem(reason, missing="a rollback needs a reason")
     if problem:
         raise ActivationRefused(problem)
@@ -85,26 +85,27 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
         if bundle is None or region not in {r.code for r in bundle.regions.regions}:
             raise ActivationRefused(f"version {version.id} has no region {region}")
     with transaction.atomic():
-        lock_live_state()
+        live_state_lock()
         basis = LiveBasis.read()
         previous = basis.latest.get(region)
         if previous is None:
             raise ActivationRefused(f"region {region} has never been live")
-        errors = live_network_errors({region: version}, basis=basis)
+        errors = live_network_errors(changes={region: version}, basis=basis)
         if errors:
             raise ActivationRefused(f"rolling {region} back would break the live network",
                                     errors)
         restores = _activation_of(region, version)
-        [activation] = activate(regions=[region], version=version,
-                                kind=Activation.Kind.REGION_ROLLBACK, actor=user, reason=reason,
-                                restores={region: restores})
+        [activation] = activation_create(regions=[region], version=version,
+                                         kind=Activation.Kind.REGION_ROLLBACK, actor=user,
+                                         reason=reason, restores={region: restores})
         live_state_publish()
         audit_record(actor=user, action="region.rolled_back", object_type="region",
                      object_id=region, reason=reason,
                      details={"from": previous.version_id, "to": version.id if version else None,
                               "activation": activation.id})
-        webhook_event("rollback", {"region": region, "version": version.id if version else None,
-                                   "activation": activation.id, "reason": reason})
+        webhook_event(event="rollback",
+                      payload={"region": region, "version": version.id if version else None,
+                               "activation": activation.id, "reason": reason})
     logger.info("region.rolled_back region=%s version=%s", region, version.id if version else None)
     return activation
 

@@ -36,7 +36,7 @@ from rollout.models import (
     Phase,
     Rollout,
 )
-from rollout.services.activations import activate, lock_live_state
+from rollout.services.activations import activation_create, live_state_lock
 from rollout.services.kpis import observations_latest, simulation_run
 from rollout.services.live import (
     LiveBasis,
@@ -44,10 +44,14 @@ from rollout.services.live import (
     live_network_errors,
     live_state_publish,
 )
-from rollout.services.plans import RolloutRefused
-from rollout.services.rollbacks import rollback_locked
+from rollout.services.plans import RolloutNotFound, RolloutRefused
+from rollout.services.rollbacks import rollout_rollback_locked
 from rollout.services.route_tables import version_route_table
-from rollout.services.timeline import record_event, schedule_advance
+from rollout.services.timeline import (
+    rollout_advance_schedule,
+    rollout_event_record,
+    rollout_lock,
+)
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -57,8 +61,9 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
     """Do the rollout's next due step, if any. Safe to call any number of times."""
     _warm_simulations(rollout_id)  # slow the first time: done before taking the lock
     with transaction.atomic():
-        rollout = Rollout.objects.select_for_update().filter(id=rollout_id).first()
-        if rollout is None:
+        try:
+            rollout = rollout_lock(rollout_id=rollout_id)
+        except RolloutNotFound:  # deleted since it was enqueued: nothing to do
             return Step(StepKind.NONE, reason="no such rollout")
         now = now or timezone.now()
         phases = list(rollout.phases.select_for_update().order_by("index"))
@@ -81,12 +86,13 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
             rollout.state = transition(Action.COMPLETE, State(rollout.state)).value
             rollout.finished_at, rollout.next_step_at = now, None
             rollout.save(update_fields=["state", "finished_at", "next_step_at"])
-            record_event(rollout, "completed", "every phase passed", None)
+            rollout_event_record(rollout=rollout, kind="completed", message="every phase passed",
+                                 actor=None)
         elif step.kind == StepKind.WAIT:
             if rollout.next_step_at != step.due_at:
                 rollout.next_step_at = step.due_at
                 rollout.save(update_fields=["next_step_at"])
-                schedule_advance(rollout.id, eta=step.due_at)
+                rollout_advance_schedule(rollout_id=rollout.id, eta=step.due_at)
         else:
             if rollout.next_step_at is not None and rollout.state != State.RUNNING.value:
                 rollout.next_step_at = None
@@ -98,7 +104,7 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
 
 def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     """All regions of the phase go live in this one transaction, with before/after KPIs."""
-    lock_live_state()
+    live_state_lock()
     basis = LiveBasis.read()
     latest = basis.latest
     errors = _phase_errors(rollout, phase, basis)
@@ -106,17 +112,18 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
         rollout.next_step_at = None
         rollout.save(update_fields=["state", "next_step_at"])
-        record_event(rollout, "phase_blocked",
-                     f"phase {phase.index + 1} not activated: the live network changed since "
-                     "the start and this phase would break it; paused",
-                     None, {"findings": [f.as_dict() for f in errors[:50]]})
+        rollout_event_record(rollout=rollout, kind="phase_blocked",
+                             message=f"phase {phase.index + 1} not activated: the live network "
+                                     "changed since the start and this phase would break it; "
+                                     "paused", actor=None,
+                             details={"findings": [f.as_dict() for f in errors[:50]]})
         return
     for region in phase.regions:
         _snapshot(region, latest[region].version if region in latest else None,
                   KpiSnapshot.Kind.BEFORE, now)
-    activate(regions=phase.regions, version=rollout.version, kind="activate", actor=None,
-             reason=f"rollout {rollout.id} phase {phase.index + 1}", rollout=rollout,
-             phase=phase)
+    activation_create(regions=phase.regions, version=rollout.version, kind="activate", actor=None,
+                      reason=f"rollout {rollout.id} phase {phase.index + 1}", rollout=rollout,
+                      phase=phase)
     live_state_publish()
     for region in phase.regions:
         _snapshot(region, rollout.version, KpiSnapshot.Kind.AFTER, now)
@@ -126,14 +133,15 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     phase.save(update_fields=["state", "activated_at", "bake_until"])
     rollout.next_step_at = phase.bake_until
     rollout.save(update_fields=["next_step_at"])
-    record_event(rollout, "phase_activated",
-                 f"phase {phase.index + 1} live: {', '.join(phase.regions)} "
-                 f"on {rollout.version_id}",
-                 None, {"phase": phase.index, "regions": phase.regions,
-                        "bake_until": phase.bake_until.isoformat()})
-    webhook_event("activation", {"rollout": rollout.id, "phase": phase.index + 1,
-                                 "regions": phase.regions, "version": rollout.version_id})
-    schedule_advance(rollout.id, eta=phase.bake_until)
+    rollout_event_record(rollout=rollout, kind="phase_activated",
+                         message=f"phase {phase.index + 1} live: {', '.join(phase.regions)} "
+                                 f"on {rollout.version_id}", actor=None,
+                         details={"phase": phase.index, "regions": phase.regions,
+                                  "bake_until": phase.bake_until.isoformat()})
+    webhook_event(event="activation",
+                  payload={"rollout": rollout.id, "phase": phase.index + 1,
+                           "regions": phase.regions, "version": rollout.version_id})
+    rollout_advance_schedule(rollout_id=rollout.id, eta=phase.bake_until)
 
 
 def _phase_errors(rollout: Rollout, phase: Phase, basis: LiveBasis) -> list[Finding]:
@@ -147,7 +155,7 @@ def _phase_errors(rollout: Rollout, phase: Phase, basis: LiveBasis) -> list[Find
         rollout=rollout).exists()
     if not foreign:
         return []
-    return live_network_errors({region: rollout.version for region in phase.regions},
+    return live_network_errors(changes={region: rollout.version for region in phase.regions},
                                basis=basis)
 
 
@@ -213,30 +221,34 @@ def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
         phase.save(update_fields=["state", "finished_at"])
         rollout.next_step_at = now
         rollout.save(update_fields=["next_step_at"])
-        record_event(rollout, "gates_passed", f"phase {phase.index + 1} passed its gates", None)
-        schedule_advance(rollout.id)
+        rollout_event_record(rollout=rollout, kind="gates_passed",
+                             message=f"phase {phase.index + 1} passed its gates", actor=None)
+        rollout_advance_schedule(rollout_id=rollout.id)
         return
     summary = "; ".join(failures)
-    record_event(rollout, "gates_failed", f"phase {phase.index + 1} failed: {summary}", None,
-                 {"failures": failures})
+    rollout_event_record(rollout=rollout, kind="gates_failed",
+                         message=f"phase {phase.index + 1} failed: {summary}", actor=None,
+                         details={"failures": failures})
     rolled_back = False
     if rollout.on_gate_failure == Rollout.OnGateFailure.ROLLBACK:
         try:
             with transaction.atomic():
-                rollback_locked(rollout, actor=None,
-                                reason=f"gate failed in phase {phase.index + 1}: {summary}")
+                rollout_rollback_locked(rollout=rollout, actor=None,
+                                        reason=f"gate failed in phase {phase.index + 1}: {summary}")
             rolled_back = True
         except RolloutRefused as exc:
             rollout.refresh_from_db()
-            record_event(rollout, "rollback_refused", f"automatic rollback refused: {exc}",
-                         None, {"findings": [f.as_dict() for f in exc.findings[:50]]})
+            rollout_event_record(rollout=rollout, kind="rollback_refused",
+                                 message=f"automatic rollback refused: {exc}", actor=None,
+                                 details={"findings": [f.as_dict() for f in exc.findings[:50]]})
     if not rolled_back:
         phase.state = PhaseState.FAILED.value
         phase.save(update_fields=["state"])
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
         rollout.next_step_at = None
         rollout.save(update_fields=["state", "next_step_at"])
-        record_event(rollout, "paused", "paused after a gate failure", None)
+        rollout_event_record(rollout=rollout, kind="paused", message="paused after a gate failure",
+                             actor=None)
 
 
 def _warm_simulations(rollout_id: int) -> None:

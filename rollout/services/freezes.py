@@ -15,8 +15,8 @@ from rollout.domain.text import reason_problem
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
 from rollout.services.plans import RolloutRefused
-from rollout.services.roles import Role, require_role
-from rollout.services.timeline import lock_rollout, record_event, schedule_advance
+from rollout.services.roles import Role, role_require
+from rollout.services.timeline import rollout_advance_schedule, rollout_event_record, rollout_lock
 
 
 class FreezeNotFound(NotFoundError):
@@ -25,7 +25,7 @@ class FreezeNotFound(NotFoundError):
 
 def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
                   actor: AbstractBaseUser | None) -> FreezeWindow:
-    user = require_role(actor, Role.APPROVER)
+    user = role_require(user=actor, role=Role.APPROVER)
     if ends_at <= starts_at:
         raise RolloutRefused("a freeze must end after it starts")
     problem = reason_problem(reason, missing="a freeze needs a reason")
@@ -59,7 +59,7 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
     `next_step_at` at the end of the freeze it waits for, and neither the engine nor the sweep
     would look at it before then.
     """
-    user = require_role(actor, Role.APPROVER)
+    user = role_require(user=actor, role=Role.APPROVER)
     problem = reason_problem(reason, missing="ending a change freeze needs a written reason")
     if problem:
         raise RolloutRefused(problem)
@@ -91,19 +91,19 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
         for rollout_id in Rollout.objects.filter(state=State.RUNNING.value,
                                                  next_step_at=old_end).values_list("id",
                                                                                    flat=True):
-            schedule_advance(rollout_id)
+            rollout_advance_schedule(rollout_id=rollout_id)
     return result
 
 
 def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
                           actor: AbstractBaseUser | None) -> Rollout:
     """Let phase `phase_number` (1-based) start inside a change freeze, with a written reason."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     problem = reason_problem(reason, missing="overriding a change freeze needs a written reason")
     if problem:
         raise RolloutRefused(problem)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         phase = rollout.phases.filter(index=phase_number - 1).first()
         if phase is None:
             raise RolloutRefused(f"rollout {rollout_id} has no phase {phase_number}")
@@ -111,7 +111,8 @@ def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
             raise RolloutRefused(f"phase {phase_number} has already started")
         phase.freeze_override_reason, phase.freeze_override_by = reason, user
         phase.save(update_fields=["freeze_override_reason", "freeze_override_by"])
-        record_event(rollout, "freeze_overridden",
-                     f"phase {phase_number} may start during a change freeze: {reason}", user)
-        schedule_advance(rollout.id)
+        rollout_event_record(rollout=rollout, kind="freeze_overridden",
+                             message=f"phase {phase_number} may start during a change "
+                                     f"freeze: {reason}", actor=user)
+        rollout_advance_schedule(rollout_id=rollout.id)
     return rollout

@@ -30,7 +30,7 @@ from rollout.models import KpiSnapshot, SimulationRun, Version
 from rollout.selectors.regions import known_region_codes
 from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
-from rollout.services.roles import OBSERVATION_ROLES, Role, require_role_or_process
+from rollout.services.roles import OBSERVATION_ROLES, Role, role_require_or_process
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def simulation_run(
     Generated demand must be within bounds (`rollout.domain.demand.bounded_demand`, raising
     `DemandError`); big simulations belong in a worker (`rollout.services.simulations`).
     """
-    bundle = simulable_bundle(version)
+    bundle = simulation_bundle(version=version)
     key, described = _demand_key(bundle, demand, orders_csv)
     cached = _stored_result(version, key)
     if cached is not None:
@@ -85,11 +85,11 @@ def simulation_run(
 def simulation_cached(*, version: Version, demand: Demand | None = None) -> dict[str, Any] | None:
     """The stored result of `simulation_run(version=version, demand=demand)`, or None when it
     has not been computed yet. Raises `SimulationRefused` as simulation_run does."""
-    bundle = simulable_bundle(version)
+    bundle = simulation_bundle(version=version)
     return _stored_result(version, _demand_key(bundle, demand, None)[0])
 
 
-def simulable_bundle(version: Version) -> Bundle:
+def simulation_bundle(*, version: Version) -> Bundle:
     """The version's bundle, or `SimulationRefused` when the version has errors."""
     bundle = version_bundle(version=version)
     if bundle is None or not version.valid:
@@ -126,7 +126,7 @@ def kpi_snapshot_record_simulated(
 
     An `actor` must be an operator (who runs rollouts, whose before/after snapshots these are);
     without one the caller is the process itself (the engine, the demo loader)."""
-    require_role_or_process(actor, (Role.OPERATOR,))
+    role_require_or_process(actor=actor, roles=(Role.OPERATOR,))
     result = simulation_run(version=version)
     values = result["regions"].get(region)
     if values is None:
@@ -155,8 +155,8 @@ def kpi_observation_record(
     gates are judged on these values; without one the caller is the process itself (a command,
     a test), as for `token_create`.
     """
-    require_role_or_process(actor, OBSERVATION_ROLES)
-    clean = validate_observation(region=region, values=values, source_system=source_system)
+    role_require_or_process(actor=actor, roles=OBSERVATION_ROLES)
+    clean = kpi_observation_validate(region=region, values=values, source_system=source_system)
     with transaction.atomic():
         snapshot = KpiSnapshot.objects.create(
             region=region, version=version, source=KpiSnapshot.Source.OBSERVED,
@@ -195,7 +195,7 @@ def observations_latest(region: str, *, since: datetime | None = None,
     return latest
 
 
-def validate_observation(*, region: str, values: Mapping[str, Any],
+def kpi_observation_validate(*, region: str, values: Mapping[str, Any],
                          source_system: str = "") -> dict[str, float | int]:
     """Known KPI names, finite numbers, in range: percentages 0-100, everything else >= 0 and
     counts whole. Unknown regions, and a source name that cannot be stored, are refused too.

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -30,8 +29,9 @@ from rollout.domain.gcpause import freeze_long_lived
 from rollout.domain.live_table import LiveRoutes, LiveTable, RouteTable, route_table
 from rollout.models import Activation, AuditEvent, LiveStateRecord, Version
 from rollout.selectors import version_bundle
+from rollout.services.enqueue import GIT_MIRROR_SYNC, task_send
 from rollout.services.live_findings import live_findings_load, live_findings_store
-from rollout.services.route_tables import NoRouteTable, claims_of, version_route_table
+from rollout.services.route_tables import NoRouteTable, route_table_claims, version_route_table
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def latest_activations(*, upto: int | None = None) -> dict[str, Activation]:
     return {row.region: row for row in found}
 
 
-def live_regions_from(latest: dict[str, Activation]) -> list[LiveRegion]:
+def _live_regions(latest: dict[str, Activation]) -> list[LiveRegion]:
     live: list[LiveRegion] = []
     for code, activation in latest.items():
         if activation.version is None:
@@ -65,14 +65,14 @@ def claimed_history(*, upto: int | None = None) -> dict[str, set[str]]:
         rows = rows.filter(id__lte=upto)
     for region, version_id in rows.values_list("region", "version").distinct():
         try:
-            zones = claims_of(version_id=version_id, region=region)
+            zones = route_table_claims(version_id=version_id, region=region)
         except NoRouteTable:
             continue
         history.setdefault(region, set()).update(zones)
     return history
 
 
-def ever_claimed_zones(live_codes: Iterable[str] | None = None,
+def zones_ever_claimed(*, live_codes: Iterable[str] | None = None,
                        history: dict[str, set[str]] | None = None) -> set[str]:
     """Zones that live regions have ever claimed: the ones whose loss is a coverage gap.
 
@@ -242,7 +242,7 @@ def _mirror_to_git() -> None:
     """Ask a worker to write the new live state to the Git mirror (by task name: services do
     not import the tasks). A broker that is down only delays it: the beat catches up."""
     try:
-        current_app.send_task("rollout.git_mirror_sync")
+        task_send(name=GIT_MIRROR_SYNC, args=())
     except Exception:  # the broker is down
         logger.warning("git_mirror.enqueue_failed", exc_info=True)
 
@@ -263,7 +263,7 @@ def _build(basis: LiveBasis, *, store: bool) -> LiveState:
     live = [LiveRoutes(code=code, version_id=a.version.id, sequence=a.id,
                        table=version_route_table(version_id=a.version.id))
             for code, a in basis.latest.items() if a.version is not None]
-    ever = ever_claimed_zones([r.code for r in live], basis.history)
+    ever = zones_ever_claimed(live_codes=[r.code for r in live], history=basis.history)
     table = LiveTable.assemble(basis.newest, live, ever)
     own: RouteTable | None = None
     composite = None
@@ -285,7 +285,7 @@ def _build(basis: LiveBasis, *, store: bool) -> LiveState:
     return LiveState(basis.newest, table, composite)
 
 
-def forget_live_state() -> None:
+def live_state_forget() -> None:
     """Drop this process's live state (after writing activations)."""
     global _cached
     _cached = None
@@ -298,7 +298,7 @@ def _check_interval() -> float:
 _CHECKED: dict[int, CheckedComposite] = {}
 
 
-def checked_composite(composite: CompositeState) -> CheckedComposite:
+def composite_checked(*, composite: CompositeState) -> CheckedComposite:
     """The check catalogue over a composite state, by scope (`composite_checks`). Kept for
     the last few composites: the live state's is the start of every plan check."""
     cached = _CHECKED.get(id(composite))
@@ -314,10 +314,10 @@ def _keep_checked(checked: CheckedComposite) -> CheckedComposite:
     return checked
 
 
-def composite_findings(composite: CompositeState) -> list[Finding]:
+def composite_findings(*, composite: CompositeState) -> list[Finding]:
     """The check catalogue over a composite state, plus its coverage gaps (copies: callers
     may label them)."""
-    return checked_composite(composite).findings()
+    return composite_checked(composite=composite).findings()
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ class LiveBasis:
         return max((a.id for a in self.latest.values()), default=0)
 
 
-def live_network_with(changes: Mapping[str, Version | None] | None = None, *,
+def live_network_with(*, changes: Mapping[str, Version | None] | None = None,
                       basis: LiveBasis | None = None) -> CompositeState:
     """The live network as it would be after activations putting each region of `changes` on
     its version (None: out of service), written in the mapping's order after everything live
@@ -350,7 +350,7 @@ def live_network_with(changes: Mapping[str, Version | None] | None = None, *,
     """
     basis = basis or LiveBasis.read()
     changes = changes or {}
-    live = [r for r in live_regions_from(basis.latest) if r.code not in changes]
+    live = [r for r in _live_regions(basis.latest) if r.code not in changes]
     history = {code: set(zones) for code, zones in basis.history.items()}
     sequence = basis.newest
     for code, version in changes.items():
@@ -364,16 +364,16 @@ def live_network_with(changes: Mapping[str, Version | None] | None = None, *,
                                sequence=sequence))
         # Once written, the activation is part of the history: its zones count for gaps.
         history.setdefault(code, set()).update(claimed_zones(bundle, code))
-    return compose(live, ever_claimed_zones([r.code for r in live], history))
+    return compose(live, zones_ever_claimed(live_codes=[r.code for r in live], history=history))
 
 
-def live_network_errors(changes: Mapping[str, Version | None] | None = None, *,
+def live_network_errors(*, changes: Mapping[str, Version | None] | None = None,
                         basis: LiveBasis | None = None) -> list[Finding]:
     """The errors of `live_network_with(changes)`: what a write to the live state must not
     leave behind."""
     basis = basis or LiveBasis.read()
-    state = live_network_with(changes, basis=basis)
-    known = live_checked(basis)
+    state = live_network_with(changes=changes, basis=basis)
+    known = live_checked(basis=basis)
     # The live state's findings are known (or kept once found): check only what changed.
     checked = check_composite_after(known, state) if known else check_composite(state)
     # If the caller goes on to write exactly these changes, `live_state_publish` keeps these
@@ -403,7 +403,7 @@ def _store_checked_findings(at_activation: int) -> None:
         live_findings_store(at_activation=at_activation, checked=checked)
 
 
-def live_checked(basis: LiveBasis) -> CheckedComposite | None:
+def live_checked(*, basis: LiveBasis) -> CheckedComposite | None:
     """The live state's composite with its findings when that state is the one `basis` was
     read at (None when another activation came between): the start of every check of a
     change to the live network."""
@@ -419,6 +419,6 @@ def live_checked(basis: LiveBasis) -> CheckedComposite | None:
     if stored is not None:
         _keep_checked(stored)
         return stored
-    checked = checked_composite(composite)
+    checked = composite_checked(composite=composite)
     live_findings_store(at_activation=live.at_activation, checked=checked)
     return checked

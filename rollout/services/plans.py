@@ -21,7 +21,7 @@ from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
 from rollout.services.live import (
     LiveBasis,
-    checked_composite,
+    composite_checked,
     live_checked,
     live_network_with,
 )
@@ -64,7 +64,7 @@ class GatePlan:
     max_regression_pct: float
 
 
-def plan_digest(version_id: str, phases: list[PhasePlan], gates: list[GatePlan],
+def plan_digest(*, version_id: str, phases: list[PhasePlan], gates: list[GatePlan],
                 on_gate_failure: str) -> str:
     """sha256 of everything an approval vouches for."""
     # Canonical values: 30 and 30.0, or a time given at +02:00 and the same instant read back
@@ -89,13 +89,14 @@ def plan_check(*, version: Version, phases: list[PhasePlan]) -> list[Finding]:
     if bundle is None or not version.valid:
         return [Finding(code="E101", message=f"version {version.id} is not valid")]
     basis = LiveBasis.read()
-    checked = live_checked(basis) or checked_composite(live_network_with(basis=basis))
+    checked = (live_checked(basis=basis)
+               or composite_checked(composite=live_network_with(basis=basis)))
     findings = _labelled(checked.findings(), "before the rollout (what a rollback restores)")
     changes: dict[str, Version | None] = {}
     for index, phase in enumerate(phases):
         changes.update((region, version) for region in phase.regions)
         # Each phase is checked from the one before: only the regions it touches again.
-        checked = check_composite_after(checked, live_network_with(changes, basis=basis))
+        checked = check_composite_after(checked, live_network_with(changes=changes, basis=basis))
         findings += _labelled(checked.findings(), f"after phase {index + 1}")
     return findings
 
@@ -106,7 +107,7 @@ def _labelled(findings: list[Finding], label: str) -> list[Finding]:
     return findings
 
 
-def validate_plan(version: Version, phases: list[PhasePlan], gates: list[GatePlan],
+def plan_validate(*, version: Version, phases: list[PhasePlan], gates: list[GatePlan],
                   on_gate_failure: str) -> None:
     if not version.valid:
         raise PlanRejected(f"version {version.id} has {version.error_count} error(s) and can "
@@ -137,7 +138,7 @@ def validate_plan(version: Version, phases: list[PhasePlan], gates: list[GatePla
         raise PlanRejected("on_gate_failure must be rollback or pause")
 
 
-def rollout_plan(rollout: Rollout) -> tuple[list[PhasePlan], list[GatePlan]]:
+def plan_read(*, rollout: Rollout) -> tuple[list[PhasePlan], list[GatePlan]]:
     phases = [PhasePlan(regions=list(p.regions), bake_minutes=p.bake_minutes,
                         start_after=p.start_after) for p in rollout.phases.order_by("index")]
     gates = [GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct)
@@ -155,22 +156,23 @@ class CheckedPlan:
     errors: list[Finding]
 
 
-def check_unlocked(rollout_id: int) -> CheckedPlan:
+def plan_check_unlocked(*, rollout_id: int) -> CheckedPlan:
     rollout = Rollout.objects.filter(id=rollout_id).select_related("version").first()
     if rollout is None:
         raise RolloutNotFound(f"no rollout {rollout_id}")
     newest = Activation.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    phases_plan, gates = rollout_plan(rollout)
+    phases_plan, gates = plan_read(rollout=rollout)
     errors = [f for f in plan_check(version=rollout.version, phases=phases_plan)
               if f.severity == "error"]
-    return CheckedPlan(plan_digest(rollout.version_id, phases_plan, gates,
-                                   rollout.on_gate_failure), newest, errors)
+    return CheckedPlan(plan_digest(version_id=rollout.version_id, phases=phases_plan, gates=gates,
+                                   on_gate_failure=rollout.on_gate_failure), newest, errors)
 
 
-def confirm_checked(rollout: Rollout, checked: CheckedPlan) -> None:
+def plan_check_confirm(*, rollout: Rollout, checked: CheckedPlan) -> None:
     """Under the lock: the plan and the live network are still what was checked."""
-    phases_plan, gates = rollout_plan(rollout)
-    digest = plan_digest(rollout.version_id, phases_plan, gates, rollout.on_gate_failure)
+    phases_plan, gates = plan_read(rollout=rollout)
+    digest = plan_digest(version_id=rollout.version_id, phases=phases_plan, gates=gates,
+                         on_gate_failure=rollout.on_gate_failure)
     if digest != rollout.plan_digest:
         raise RolloutRefused("the plan changed since it was checked; edit it again")
     if digest != checked.digest:

@@ -4,13 +4,13 @@ observations). Stored as Django groups of those names; a superuser has every rol
 the services, so every entry point (API, UI, commands) gets the same answer.
 
 A caller acting through an API token may do what its token's role allows *and* what its user's
-current roles allow (`caller_may`): taking a role from a user, or deactivating the user, takes
+current roles allow (`role_allowed`): taking a role from a user, or deactivating the user, takes
 it from their tokens too.
 
 Every service that changes something takes its `actor` and checks the role itself. No actor
 (`None`) is the process acting on its own authority: the engine and the Celery tasks, the demo
 loader, a command run without `--as`/`--author` by whoever administers the machine. Services
-the process may call that way say so and use `require_role_or_process`; all others refuse no
+the process may call that way say so and use `role_require_or_process`; all others refuse no
 actor as they refuse a user without the role (the API and the pages always pass their caller).
 """
 
@@ -52,7 +52,7 @@ class RoleRequired(RolloutError, PermissionError):
         self.role = role
 
 
-def user_roles(user: AbstractBaseUser | None) -> set[Role]:
+def user_roles(*, user: AbstractBaseUser | None) -> set[Role]:
     """The roles `user` holds now: none when inactive, all of them for a superuser."""
     if not isinstance(user, User) or not user.is_active:
         return set()
@@ -62,7 +62,7 @@ def user_roles(user: AbstractBaseUser | None) -> set[Role]:
     return {role for role in Role if role.value in names}
 
 
-def caller_may(held: Set[Role], role: Role, *, token_role: Role | None = None) -> bool:
+def role_allowed(*, held: Set[Role], role: Role, token_role: Role | None = None) -> bool:
     """Whether a caller whose user holds `held` may act with `role`: holding it (anyone with a
     role may read). Through a token, the token's role must allow it too."""
     def allows(roles: Set[Role]) -> bool:
@@ -71,33 +71,35 @@ def caller_may(held: Set[Role], role: Role, *, token_role: Role | None = None) -
     return allows(held) and (token_role is None or allows({token_role}))
 
 
-def has_role(user: AbstractBaseUser | None, role: Role) -> bool:
-    return caller_may(user_roles(user), role)
+def role_held(*, user: AbstractBaseUser | None, role: Role) -> bool:
+    """Whether `user` may act with `role` now (`role_allowed` over their roles)."""
+    return role_allowed(held=user_roles(user=user), role=role)
 
 
-def require_role(user: AbstractBaseUser | None, role: Role) -> User:
-    if not has_role(user, role):
+def role_require(*, user: AbstractBaseUser | None, role: Role) -> User:
+    """`user`, if they may act with `role`; RoleRequired otherwise."""
+    if not role_held(user=user, role=role):
         raise RoleRequired(role, user)
     assert isinstance(user, User)
     return user
 
 
-def require_any_role(user: AbstractBaseUser | None, roles: tuple[Role, ...]) -> User:
+def role_require_any(*, user: AbstractBaseUser | None, roles: tuple[Role, ...]) -> User:
     """`user`, if they hold one of `roles`; RoleRequired naming all of them otherwise."""
-    held = user_roles(user)
-    if not any(caller_may(held, role) for role in roles):
+    held = user_roles(user=user)
+    if not any(role_allowed(held=held, role=role) for role in roles):
         raise RoleRequired(roles[0], user, *roles[1:])
     assert isinstance(user, User)
     return user
 
 
-def require_role_or_process(actor: AbstractBaseUser | None,
+def role_require_or_process(*, actor: AbstractBaseUser | None,
                             roles: tuple[Role, ...]) -> User | None:
     """None when there is no actor (the process itself acts: see the module's docstring);
     otherwise `actor`, if they hold one of `roles` (RoleRequired naming them otherwise)."""
     if actor is None:
         return None
-    return require_any_role(actor, roles)
+    return role_require_any(user=actor, roles=roles)
 
 
 def role_grant(*, user: User, role: Role) -> None:

@@ -14,11 +14,11 @@ from rollout.domain.findings import Finding
 from rollout.domain.lifecycle import Action, PhaseState, State, transition
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, Phase, Rollout, Version
-from rollout.services.activations import activate, lock_live_state
+from rollout.services.activations import activation_create, live_state_lock
 from rollout.services.live import LiveBasis, live_network_errors, live_state_publish
 from rollout.services.plans import RolloutRefused
-from rollout.services.roles import Role, require_role
-from rollout.services.timeline import lock_rollout, record_event
+from rollout.services.roles import Role, role_require
+from rollout.services.timeline import rollout_event_record, rollout_lock
 from rollout.services.webhooks import webhook_event
 
 logger = logging.getLogger(__name__)
@@ -27,13 +27,13 @@ logger = logging.getLogger(__name__)
 def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason: str) -> Rollout:
     """One click: every region the rollout activated goes back to the version it had before
     the rollout (or out of service if it was not live), in one transaction."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     problem = reason_problem(reason, missing="a rollback needs a reason")
     if problem:
         raise RolloutRefused(problem)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
-        rollback_locked(rollout, actor=user, reason=reason)
+        rollout = rollout_lock(rollout_id=rollout_id)
+        rollout_rollback_locked(rollout=rollout, actor=user, reason=reason)
     return rollout
 
 
@@ -50,10 +50,11 @@ class RollbackTarget:
         return self.restores.version if self.restores is not None else None
 
 
-def rollback_targets(rollout: Rollout, phases: list[Phase] | None = None) -> list[RollbackTarget]:
+def rollback_targets(*, rollout: Rollout,
+                     phases: list[Phase] | None = None) -> list[RollbackTarget]:
     """What a one-click rollback of `rollout` does now: every region of its activated phases,
     back to the activation it had when the rollout started. The rollback dialog lists exactly
-    this, and `rollback_locked` does exactly this."""
+    this, and `rollout_rollback_locked` does exactly this."""
     phases = phases if phases is not None else list(rollout.phases.order_by("index"))
     touched = [r for p in phases if p.activated_at is not None for r in p.regions]
     baseline_ids = {r: rollout.baseline.get(r) for r in touched}
@@ -63,26 +64,28 @@ def rollback_targets(rollout: Rollout, phases: list[Phase] | None = None) -> lis
                            else None) for r in touched]
 
 
-def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> list[Activation]:
+def rollout_rollback_locked(*, rollout: Rollout, actor: User | None,
+                            reason: str) -> list[Activation]:
     """The rollback itself, for a rollout row the caller has locked (also used by the engine
     when a gate fails). Skips bakes and gates and leaves nothing for a worker to finish."""
     assert transaction.get_connection().in_atomic_block, (
-        "rollback_locked runs in the caller's transaction, which holds the rollout row's lock")
+        "rollout_rollback_locked runs in the caller's transaction, which holds the rollout "
+        "row's lock")
     rollout.state = transition(Action.ROLLBACK, State(rollout.state)).value
     now = timezone.now()
     phases = list(rollout.phases.order_by("index"))
-    lock_live_state()
-    targets = rollback_targets(rollout, phases)
-    errors = restored_state_errors(rollout, targets)
+    live_state_lock()
+    targets = rollback_targets(rollout=rollout, phases=phases)
+    errors = rollback_errors(rollout=rollout, targets=targets)
     if errors:
         raise RolloutRefused("rolling this rollout back now would break the live network "
                              "(another change since overlaps it); roll that one back first, "
                              "or use region rollbacks", errors)
     restored: list[Activation] = []
     for target in targets:
-        restored += activate(regions=[target.region], version=target.version,
-                             kind=Activation.Kind.ROLLBACK, actor=actor, reason=reason,
-                             rollout=rollout, restores={target.region: target.restores})
+        restored += activation_create(regions=[target.region], version=target.version,
+                                      kind=Activation.Kind.ROLLBACK, actor=actor, reason=reason,
+                                      rollout=rollout, restores={target.region: target.restores})
     live_state_publish()
     for phase in phases:
         if phase.activated_at is not None:
@@ -94,14 +97,16 @@ def rollback_locked(rollout: Rollout, *, actor: User | None, reason: str) -> lis
     rollout.finished_at, rollout.next_step_at, rollout.rollback_reason = now, None, reason
     rollout.save(update_fields=["state", "finished_at", "next_step_at", "rollback_reason"])
     detail = {r.region: r.version_id for r in restored}
-    record_event(rollout, "rolled_back", f"rolled back: {reason}", actor, {"restored": detail})
-    webhook_event("rollback", {"rollout": rollout.id, "restored": detail, "reason": reason})
+    rollout_event_record(rollout=rollout, kind="rolled_back", message=f"rolled back: {reason}",
+                         actor=actor, details={"restored": detail})
+    webhook_event(event="rollback",
+                  payload={"rollout": rollout.id, "restored": detail, "reason": reason})
     logger.info("rollout.rolled_back rollout_id=%s regions=%s", rollout.id,
                 ",".join(t.region for t in targets))
     return restored
 
 
-def restored_state_errors(rollout: Rollout, targets: list[RollbackTarget]) -> list[Finding]:
+def rollback_errors(*, rollout: Rollout, targets: list[RollbackTarget]) -> list[Finding]:
     """Errors of the live network a rollback would leave behind.
 
     When no other activation happened since the rollout started, the restored network is the
@@ -114,4 +119,5 @@ def restored_state_errors(rollout: Rollout, targets: list[RollbackTarget]) -> li
     foreign = Activation.objects.filter(id__gt=first_own).exclude(rollout=rollout).exists()
     if not foreign:
         return []
-    return live_network_errors({t.region: t.version for t in targets}, basis=LiveBasis.read())
+    return live_network_errors(changes={t.region: t.version for t in targets},
+                               basis=LiveBasis.read())

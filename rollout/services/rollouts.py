@@ -23,16 +23,16 @@ from rollout.services.plans import (
     PlanRejected,
     RolloutNotFound,
     RolloutRefused,
-    check_unlocked,
-    confirm_checked,
     plan_check,
+    plan_check_confirm,
+    plan_check_unlocked,
     plan_digest,
-    rollout_plan,
-    validate_plan,
+    plan_read,
+    plan_validate,
 )
-from rollout.services.roles import CANCEL_ROLES, Role, require_any_role, require_role
-from rollout.services.rollbacks import restored_state_errors, rollback_locked, rollout_rollback
-from rollout.services.timeline import lock_rollout, record_event, schedule_advance
+from rollout.services.roles import CANCEL_ROLES, Role, role_require, role_require_any
+from rollout.services.rollbacks import rollback_errors, rollout_rollback, rollout_rollback_locked
+from rollout.services.timeline import rollout_advance_schedule, rollout_event_record, rollout_lock
 
 __all__ = [
     "FourEyesViolation",
@@ -43,18 +43,18 @@ __all__ = [
     "RolloutRefused",
     "plan_check",
     "plan_digest",
-    "restored_state_errors",
-    "rollback_locked",
+    "plan_read",
+    "rollback_errors",
+    "rollout_advance_schedule",
     "rollout_approve",
     "rollout_cancel",
     "rollout_create",
     "rollout_pause",
-    "rollout_plan",
     "rollout_resume",
     "rollout_rollback",
+    "rollout_rollback_locked",
     "rollout_start",
     "rollout_update_plan",
-    "schedule_advance",
 ]
 
 
@@ -67,24 +67,25 @@ def rollout_create(
     actor: AbstractBaseUser | None,
 ) -> Rollout:
     """A draft rollout, after the plan check passes."""
-    user = require_role(actor, Role.EDITOR)
+    user = role_require(user=actor, role=Role.EDITOR)
     gates = gates or []
-    validate_plan(version, phases, gates, on_gate_failure)
+    plan_validate(version=version, phases=phases, gates=gates, on_gate_failure=on_gate_failure)
     errors = [f for f in plan_check(version=version, phases=phases) if f.severity == "error"]
     if errors:
         raise PlanRejected("the plan check failed", errors)
     with transaction.atomic():
         rollout = Rollout.objects.create(
             version=version, created_by=user, on_gate_failure=on_gate_failure,
-            plan_digest=plan_digest(version.id, phases, gates, on_gate_failure))
+            plan_digest=plan_digest(version_id=version.id, phases=phases, gates=gates,
+                                    on_gate_failure=on_gate_failure))
         Phase.objects.bulk_create(
             Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
                   start_after=p.start_after) for i, p in enumerate(phases))
         Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi,
                                       max_regression_pct=g.max_regression_pct) for g in gates)
-        record_event(rollout, "created",
-                     f"created by {user.username} for version {version.id}",
-                     user, {"phases": [p.regions for p in phases]})
+        rollout_event_record(rollout=rollout, kind="created",
+                             message=f"created by {user.username} for version {version.id}",
+                             actor=user, details={"phases": [p.regions for p in phases]})
     return rollout
 
 
@@ -98,13 +99,14 @@ def rollout_update_plan(
 ) -> Rollout:
     """Change a draft or approved plan. Any change voids the approval (it vouched for the old
     plan's digest), so the rollout is a draft again and needs a new approval."""
-    user = require_role(actor, Role.EDITOR)
+    user = role_require(user=actor, role=Role.EDITOR)
     gates = gates or []
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         new_state = transition(Action.EDIT, State(rollout.state))
         failure_policy = on_gate_failure or rollout.on_gate_failure
-        validate_plan(rollout.version, phases, gates, failure_policy)
+        plan_validate(version=rollout.version, phases=phases, gates=gates,
+                      on_gate_failure=failure_policy)
         errors = [f for f in plan_check(version=rollout.version, phases=phases)
                   if f.severity == "error"]
         if errors:
@@ -119,45 +121,47 @@ def rollout_update_plan(
         voided = rollout.state == State.APPROVED.value
         rollout.state = new_state.value
         rollout.on_gate_failure = failure_policy
-        rollout.plan_digest = plan_digest(rollout.version_id, phases, gates, failure_policy)
+        rollout.plan_digest = plan_digest(version_id=rollout.version_id, phases=phases, gates=gates,
+                                          on_gate_failure=failure_policy)
         rollout.approved_by, rollout.approved_at, rollout.approved_digest = None, None, ""
         rollout.save()
-        record_event(rollout, "plan_changed",
-                     f"plan changed by {user.username}"
-                     + ("; the approval is void" if voided else ""),
-                     user, {"phases": [p.regions for p in phases]})
+        rollout_event_record(rollout=rollout, kind="plan_changed",
+                             message=f"plan changed by {user.username}"
+                                     + ("; the approval is void" if voided else ""), actor=user,
+                             details={"phases": [p.regions for p in phases]})
     return rollout
 
 
 def rollout_approve(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.APPROVER)
-    checked = check_unlocked(rollout_id)
+    user = role_require(user=actor, role=Role.APPROVER)
+    checked = plan_check_unlocked(rollout_id=rollout_id)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         if rollout.created_by_id == user.id:
             raise FourEyesViolation("four eyes: the approver must not be the rollout's creator")
         new_state = transition(Action.APPROVE, State(rollout.state))
-        confirm_checked(rollout, checked)
+        plan_check_confirm(rollout=rollout, checked=checked)
         rollout.state = new_state.value
         rollout.approved_by, rollout.approved_at = user, timezone.now()
         rollout.approved_digest = rollout.plan_digest
         rollout.save(update_fields=["state", "approved_by", "approved_at", "approved_digest"])
-        record_event(rollout, "approved", f"approved by {user.username}", user,
-                     {"plan_digest": rollout.plan_digest})
+        rollout_event_record(rollout=rollout, kind="approved",
+                             message=f"approved by {user.username}", actor=user,
+                             details={"plan_digest": rollout.plan_digest})
     return rollout
 
 
 def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.OPERATOR)
-    checked = check_unlocked(rollout_id)
+    user = role_require(user=actor, role=Role.OPERATOR)
+    checked = plan_check_unlocked(rollout_id=rollout_id)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         new_state = transition(Action.START, State(rollout.state))
         # The approval must cover the stored plan, and the stored plan must be what will run.
         if (not rollout.approved_digest or rollout.approved_digest != rollout.plan_digest
                 or checked.digest != rollout.plan_digest):
             raise RolloutRefused("the approval does not cover this plan; approve it again")
-        confirm_checked(rollout, checked)
+        plan_check_confirm(rollout=rollout, checked=checked)
         latest = latest_activations()
         regions = [r for p in rollout.phases.all() for r in p.regions]
         rollout.baseline = {r: (latest[r].id if r in latest else None) for r in regions}
@@ -165,26 +169,28 @@ def rollout_start(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout
         rollout.started_at = timezone.now()
         rollout.next_step_at = rollout.started_at
         rollout.save(update_fields=["state", "baseline", "started_at", "next_step_at"])
-        record_event(rollout, "started", f"started by {user.username}", user)
-        schedule_advance(rollout.id)
+        rollout_event_record(rollout=rollout, kind="started", message=f"started by {user.username}",
+                             actor=user)
+        rollout_advance_schedule(rollout_id=rollout.id)
     return rollout
 
 
 def rollout_pause(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         rollout.state = transition(Action.PAUSE, State(rollout.state)).value
         rollout.next_step_at = None
         rollout.save(update_fields=["state", "next_step_at"])
-        record_event(rollout, "paused", f"paused by {user.username}", user)
+        rollout_event_record(rollout=rollout, kind="paused", message=f"paused by {user.username}",
+                             actor=user)
     return rollout
 
 
 def rollout_resume(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         rollout.state = transition(Action.RESUME, State(rollout.state)).value
         now = timezone.now()
         # A phase that failed its gates and paused gets its gates judged again on resume.
@@ -192,17 +198,19 @@ def rollout_resume(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollou
             state=PhaseState.BAKING.value, bake_until=now)
         rollout.next_step_at = now
         rollout.save(update_fields=["state", "next_step_at"])
-        record_event(rollout, "resumed", f"resumed by {user.username}", user)
-        schedule_advance(rollout.id)
+        rollout_event_record(rollout=rollout, kind="resumed", message=f"resumed by {user.username}",
+                             actor=user)
+        rollout_advance_schedule(rollout_id=rollout.id)
     return rollout
 
 
 def rollout_cancel(*, rollout_id: int, actor: AbstractBaseUser | None) -> Rollout:
-    user = require_any_role(actor, CANCEL_ROLES)
+    user = role_require_any(user=actor, roles=CANCEL_ROLES)
     with transaction.atomic():
-        rollout = lock_rollout(rollout_id)
+        rollout = rollout_lock(rollout_id=rollout_id)
         rollout.state = transition(Action.CANCEL, State(rollout.state)).value
         rollout.finished_at = timezone.now()
         rollout.save(update_fields=["state", "finished_at"])
-        record_event(rollout, "cancelled", f"cancelled by {user.username}", user)
+        rollout_event_record(rollout=rollout, kind="cancelled",
+                             message=f"cancelled by {user.username}", actor=user)
     return rollout

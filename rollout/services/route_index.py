@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from rollout.services.live import live_state
 
 
-def route_lookup(zone: str) -> dict[str, object] | None:
+def route_lookup(*, zone: str) -> dict[str, object] | None:
     """{"zone", "region", "version", "fcs", "path"} of a live zone, or None when it is not
     live (a broken path is the empty path)."""
     return live_state().route(zone)
 
 
-def routes_lookup(zones: Iterable[str]) -> tuple[list[dict[str, object]], list[str]]:
+def route_lookup_many(*, zones: Iterable[str]) -> tuple[list[dict[str, object]], list[str]]:
     """The answers of the live zones among `zones` and the zones not live, in the order asked,
     all from one live state."""
     return live_state().routes(zones)

@@ -61,7 +61,7 @@ def _build_and_store(version_id: str) -> RouteTable:
     return table
 
 
-def claims_of(*, version_id: str, region: str) -> set[str]:
+def route_table_claims(*, version_id: str, region: str) -> set[str]:
     """The zone ids `region` claims in the version (its selectors expanded)."""
     table = version_route_table(version_id=version_id)
     positions = table.claims.get(region)
@@ -71,7 +71,7 @@ def claims_of(*, version_id: str, region: str) -> set[str]:
     return {ids[p] for p in positions.tolist()}
 
 
-def forget_route_tables() -> None:
+def route_tables_forget() -> None:
     """Drop this process's tables (tests whose databases are rolled back)."""
     with _lock:
         _tables.clear()

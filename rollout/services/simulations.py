@@ -3,8 +3,8 @@ otherwise computed by a Celery worker as a `SimulationJob` that the caller polls
 
 Every request is checked here, before anything is computed or stored: the caller's role, the
 demand's bounds and the work of one simulation (`rollout.domain.demand.bounded_demand`). A
-web worker never computes more than `inline_items()` items; identical requests while a job is
-pending or running share that job.
+web worker never computes more than RRM_SIMULATE_INLINE_ITEMS items; identical requests while a
+job is pending or running share that job.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from rollout.domain.errors import NotFoundError
 from rollout.domain.kpis import delta_of
 from rollout.domain.schema import Demand
 from rollout.models import SimulationJob, Version
+from rollout.services.enqueue import SIMULATION_JOB_RUN, task_send
 from rollout.services.kpis import (
     SimulationRefused,
-    simulable_bundle,
+    simulation_bundle,
     simulation_cached,
     simulation_run,
 )
-from rollout.services.roles import Role, require_role
+from rollout.services.roles import Role, role_require
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class SimulationAnswer:
     job: SimulationJob | None = None
 
 
-def inline_items() -> int:
+def _inline_items() -> int:
     return int(settings.RRM_SIMULATE_INLINE_ITEMS)
 
 
@@ -78,10 +79,10 @@ def simulation_request(
     Raises `RoleRequired` (not a viewer), `SimulationRefused` (a version with errors) or
     `DemandError` (settings out of bounds, or more items than one simulation may generate).
     """
-    require_role(actor, Role.VIEWER)
+    role_require(user=actor, role=Role.VIEWER)
     sides = [side for side in (version, baseline) if side is not None]
     work = [_checked_work(side, demand) for side in sides]
-    small = (sum(items for items, _ in work) <= inline_items()
+    small = (sum(items for items, _ in work) <= _inline_items()
              and max(catalog for _, catalog in work) <= INLINE_CATALOG)
     if small or all(simulation_cached(version=side, demand=demand) is not None
                     for side in sides):
@@ -114,7 +115,7 @@ def simulation_job_create(
 
     Checked first, like `simulation_request`: role, versions without errors, demand bounds.
     """
-    user = require_role(actor, Role.VIEWER)
+    user = role_require(user=actor, role=Role.VIEWER)
     for side in (version, baseline):
         if side is not None:
             _checked_work(side, demand)
@@ -156,7 +157,7 @@ def _stale(jobs: QuerySet[SimulationJob]) -> QuerySet[SimulationJob]:
 
 def simulation_job_get(*, job_id: int, actor: AbstractBaseUser | None) -> SimulationJob:
     """The job (any viewer may read any: identical requests of several people share one)."""
-    require_role(actor, Role.VIEWER)
+    role_require(user=actor, role=Role.VIEWER)
     job = SimulationJob.objects.select_related("version", "baseline").filter(id=job_id).first()
     if job is None:
         raise SimulationJobNotFound(f"no simulation job {job_id}")
@@ -201,7 +202,7 @@ def _finish(job: SimulationJob, *, result: dict[str, Any] | None = None,
 def _checked_work(version: Version, demand: Demand | None) -> tuple[float, int]:
     """The items a simulation of `version` generates and its catalogue size, after checking
     that it may be simulated and that the demand is within bounds."""
-    bundle = simulable_bundle(version)
+    bundle = simulation_bundle(version=version)
     settings_ = bounded_demand(bundle, demand)
     return orders_per_day(bundle) * settings_.items_per_order, settings_.catalog
 
@@ -219,10 +220,8 @@ def _active_job(key: str) -> SimulationJob | None:
 
 def _enqueue_on_commit(job_id: int) -> None:
     def send() -> None:
-        from rollout.tasks import simulate_job
-
         try:
-            simulate_job.delay(job_id)
+            task_send(name=SIMULATION_JOB_RUN, args=(job_id,))
         except Exception:  # the broker is down: the next identical request sends it again
             logger.warning("simulation_job.enqueue_failed job_id=%s", job_id, exc_info=True)
 

@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from rollout.models import Rollout, RolloutEvent
 from rollout.services.audit import audit_record
+from rollout.services.enqueue import ROLLOUT_ADVANCE, task_send
 from rollout.services.plans import RolloutNotFound
 
 logger = logging.getLogger(__name__)
 
 
-def lock_rollout(rollout_id: int) -> Rollout:
+def rollout_lock(*, rollout_id: int) -> Rollout:
     """The rollout row, locked for the caller's transaction; RolloutNotFound if there is none."""
     try:
         return Rollout.objects.select_for_update().get(id=rollout_id)
@@ -26,8 +27,8 @@ def lock_rollout(rollout_id: int) -> Rollout:
         raise RolloutNotFound(f"no rollout {rollout_id}") from None
 
 
-def record_event(rollout: Rollout, kind: str, message: str, actor: User | None,
-                 details: dict[str, object] | None = None) -> None:
+def rollout_event_record(*, rollout: Rollout, kind: str, message: str, actor: User | None,
+                         details: dict[str, object] | None = None) -> None:
     """The rollout's timeline event and the audit row, in the caller's transaction."""
     RolloutEvent.objects.create(rollout=rollout, kind=kind, message=message, actor=actor,
                                 details=details or {})
@@ -35,24 +36,19 @@ def record_event(rollout: Rollout, kind: str, message: str, actor: User | None,
                  object_id=str(rollout.id), reason=message, details=details)
 
 
-def schedule_advance(rollout_id: int, eta: datetime | None = None) -> None:
+def rollout_advance_schedule(*, rollout_id: int, eta: datetime | None = None) -> None:
     """Ask a worker to look at the rollout after the commit (at `eta` if given).
 
     A step due more than RRM_ETA_MAX_SECONDS ahead gets no message: brokers do not let a worker
     hold one unacknowledged that long (see the setting). The caller has stored the time in
     `next_step_at`, so the sweep enqueues the rollout once it is due.
     """
-    from rollout.tasks import advance
-
     if eta is not None and (eta - timezone.now()).total_seconds() > settings.RRM_ETA_MAX_SECONDS:
         return
 
     def send() -> None:
         try:
-            if eta is None:
-                advance.delay(rollout_id)
-            else:
-                advance.apply_async((rollout_id,), eta=eta)
+            task_send(name=ROLLOUT_ADVANCE, args=(rollout_id,), eta=eta)
         except Exception:  # the broker is down: the sweep will pick the rollout up
             logger.warning("rollout.enqueue_failed rollout_id=%s", rollout_id, exc_info=True)
 

@@ -4,7 +4,7 @@ The check keeps each token's verdict, with its user's roles at that moment, for 
 in the process (RRM_TOKEN_CACHE_SECONDS, default 5), so `GET /route` costs no database query
 for authentication while a revocation, an expiry, a user made inactive or a role taken from the
 user still takes effect within those seconds. What a token may do is its role *and* its user's
-roles (`roles.caller_may`).
+roles (`roles.role_allowed`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.utils import timezone
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import ApiToken
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, has_role, role_grant, user_roles
+from rollout.services.roles import Role, role_grant, role_held, user_roles
 
 TOKEN_PREFIX = "rrm"
 
@@ -65,7 +65,7 @@ def token_create(*, user: User, role: Role, name: str = "", expires_in_days: int
     """
     if expires_in_days is not None and expires_in_days <= 0:
         raise TokenRefused("a token must expire in at least one day")
-    if actor is not None and not has_role(actor, role):
+    if actor is not None and not role_held(user=actor, role=role):
         who = getattr(actor, "username", "this user")
         raise TokenRefused(f"{who} does not hold the {role.value} role, so cannot create a "
                            f"token with it")
@@ -122,7 +122,7 @@ class _Entry:
     expires_at: datetime | None
 
 
-def token_authenticate(text: str) -> TokenIdentity | None:
+def token_authenticate(*, text: str) -> TokenIdentity | None:
     """The identity behind a token, or None for anything unknown, revoked or expired."""
     parts = text.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
@@ -157,7 +157,7 @@ def _identity(token: ApiToken | None) -> TokenIdentity | None:
     except ValueError:
         return None
     return TokenIdentity(token_id=token.id, user=token.user, role=role,
-                         held=frozenset(user_roles(token.user)))
+                         held=frozenset(user_roles(user=token.user)))
 
 
 def _digest(text: str) -> str:
@@ -173,7 +173,7 @@ def _forget(prefix: str) -> None:
         _cache.pop(prefix, None)
 
 
-def forget_all_tokens() -> None:
+def tokens_forget() -> None:
     """Empty this process's token cache (tests; a revocation elsewhere waits for the TTL)."""
     with _lock:
         _cache.clear()

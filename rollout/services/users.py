@@ -26,7 +26,7 @@ class UserExists(UserRefused):
     kind = ErrorKind.CONFLICT
 
 
-def roles_from_names(names: Iterable[str]) -> list[Role]:
+def _roles_from_names(names: Iterable[str]) -> list[Role]:
     """The roles named, in the catalogue's order; every unknown name refused at once."""
     wanted = {name.strip().lower() for name in names}
     unknown = sorted(wanted - {role.value for role in Role})
@@ -49,7 +49,7 @@ def user_create(*, username: str, password: str | None, roles: Iterable[str],
                                   and actor.is_superuser):
         who = getattr(actor, "username", None) or "anonymous"
         raise UserRefused(f"{who} may not create users (only a superuser may)")
-    granted = roles_from_names(roles)
+    granted = _roles_from_names(roles)
     if not granted:
         raise UserRefused("a user needs at least one role: "
                           f"{', '.join(role.value for role in Role)}")

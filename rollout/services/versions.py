@@ -18,7 +18,7 @@ from rollout.domain.text import text_problem
 from rollout.domain.validate import ValidationReport, validate_files
 from rollout.models import Version, VersionFile
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, require_role_or_process
+from rollout.services.roles import Role, role_require_or_process
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class _Latest:
 LATEST = _Latest()
 
 
-def bundle_digest(files: Mapping[str, bytes]) -> str:
+def version_digest(*, files: Mapping[str, bytes]) -> str:
     """sha256 of the canonical form: files sorted by name, each as name, size and bytes.
 
     Comments and layout are part of the content (they are exported byte for byte), so only
@@ -81,7 +81,7 @@ def version_create(
     An `author` must hold the editor role (RoleRequired). Without one the caller is whoever
     administers the machine (`manage.py import_config`, `demo`), as for `token_create`.
     """
-    require_role_or_process(author, (Role.EDITOR,))
+    role_require_or_process(actor=author, roles=(Role.EDITOR,))
     message = message.strip()
     if not message:
         raise VersionRejected("a version needs a message saying what changed and why")
@@ -89,7 +89,7 @@ def version_create(
     if problem:
         raise VersionRejected(problem)
     _check_file_names(files)
-    digest = bundle_digest(files)
+    digest = version_digest(files=files)
     existing = Version.objects.filter(digest=digest).first()
     if existing is not None:
         if source is not None and not existing.git_commit:

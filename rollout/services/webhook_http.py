@@ -49,7 +49,7 @@ class Target:
     addresses: tuple[str, ...]
 
 
-def address_refusal(address: str, *, allow_private: bool) -> str | None:
+def _address_refusal(address: str, *, allow_private: bool) -> str | None:
     """Why `address` may not receive webhooks ("a loopback address", ...), or None when it may.
 
     Public unicast addresses always may. Loopback, private, link-local, shared (CGNAT),
@@ -63,7 +63,7 @@ def address_refusal(address: str, *, allow_private: bool) -> str | None:
         if embedded is None and ip in _NAT64:
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
-            reason = address_refusal(str(embedded), allow_private=allow_private)
+            reason = _address_refusal(str(embedded), allow_private=allow_private)
             return f"{reason} ({embedded} inside it)" if reason else None
     if ip.is_unspecified:
         return "the unspecified address"
@@ -81,7 +81,7 @@ def address_refusal(address: str, *, allow_private: bool) -> str | None:
     return None
 
 
-def target_check(url: str, *, allow_private: bool) -> Target:
+def webhook_target_check(*, url: str, allow_private: bool) -> Target:
     """Parse `url`, resolve its host and check every address; raise TargetRefused if any is
     refused, the URL is not a plain http(s) URL, or the host does not resolve."""
     if len(url) > MAX_URL_LENGTH:
@@ -110,7 +110,7 @@ def target_check(url: str, *, allow_private: bool) -> Target:
     if not addresses:
         raise TargetRefused(f"the host {host!r} resolves to no address")
     for address in addresses:
-        reason = address_refusal(address, allow_private=allow_private)
+        reason = _address_refusal(address, allow_private=allow_private)
         if reason:
             where = address if address == host else f"{host} resolves to {address}, which"
             hint = "" if allow_private else (
@@ -146,7 +146,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
-def post(target: Target, *, body: bytes, headers: dict[str, str], timeout: float) -> int:
+def webhook_post(*, target: Target, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST `body` to `target` and return the 2xx status; raise DeliveryFailed otherwise.
 
     `timeout` bounds the whole exchange (connecting, over every address of the host, sending,

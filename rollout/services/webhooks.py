@@ -32,14 +32,20 @@ from django.utils import timezone
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import WebhookDelivery, WebhookSubscription
 from rollout.services.audit import audit_record
-from rollout.services.roles import Role, require_role
-from rollout.services.webhook_http import DeliveryFailed, TargetRefused, post, target_check
+from rollout.services.enqueue import WEBHOOK_DELIVER, task_send
+from rollout.services.roles import Role, role_require
+from rollout.services.webhook_http import (
+    DeliveryFailed,
+    TargetRefused,
+    webhook_post,
+    webhook_target_check,
+)
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-RRM-Signature"
 MAX_ATTEMPTS = 6
-#: how far a signature's timestamp may be from the receiver's clock (what `signature_verify`
+#: how far a signature's timestamp may be from the receiver's clock (what `webhook_signature_verify`
 #: accepts by default, and what the README tells receivers)
 SIGNATURE_TOLERANCE_SECONDS = 300
 REMOVED = "the subscription was removed"
@@ -58,8 +64,8 @@ def webhook_subscribe(*, url: str, secret: str, events: list[str],
                       actor: AbstractBaseUser | None) -> WebhookSubscription:
     """Subscribe another system to events; operators decide who hears about activations.
 
-    The URL's host must resolve to addresses a delivery may reach (see `target_check`)."""
-    user = require_role(actor, Role.OPERATOR)
+    The URL's host must resolve to addresses a delivery may reach (see `webhook_target_check`)."""
+    user = role_require(user=actor, role=Role.OPERATOR)
     longest = WebhookSubscription._meta.get_field("secret").max_length or 0
     if not 16 <= len(secret) <= longest:
         raise WebhookRefused(f"the secret must be 16 to {longest} characters")
@@ -69,7 +75,7 @@ def webhook_subscribe(*, url: str, secret: str, events: list[str],
     if unknown:
         raise WebhookRefused(f"unknown events {unknown} (known: {', '.join(EVENTS)})")
     try:
-        target_check(url, allow_private=settings.RRM_WEBHOOK_ALLOW_PRIVATE)
+        webhook_target_check(url=url, allow_private=settings.RRM_WEBHOOK_ALLOW_PRIVATE)
     except TargetRefused as exc:
         raise WebhookRefused(str(exc)) from exc
     with transaction.atomic():
@@ -85,7 +91,7 @@ def webhook_unsubscribe(*, subscription_id: int,
                         actor: AbstractBaseUser | None) -> WebhookSubscription:
     """Stop a subscription: no new deliveries, and its pending ones (retries included) are
     settled as failed at once; an attempt already on the wire is its last."""
-    user = require_role(actor, Role.OPERATOR)
+    user = role_require(user=actor, role=Role.OPERATOR)
     with transaction.atomic():
         subscription = WebhookSubscription.objects.select_for_update().filter(
             id=subscription_id).first()
@@ -101,7 +107,7 @@ def webhook_unsubscribe(*, subscription_id: int,
     return subscription
 
 
-def webhook_event(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+def webhook_event(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """Queue `event` for every active subscription that wants it (call inside the change's
     transaction; sending starts only after the commit)."""
     deliveries = [
@@ -116,19 +122,17 @@ def webhook_event(event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
 
 
 def _enqueue(ids: list[int]) -> None:
-    from rollout.tasks import deliver_webhook
-
     for delivery_id in ids:
-        deliver_webhook.delay(delivery_id)
+        task_send(name=WEBHOOK_DELIVER, args=(delivery_id,))
 
 
-def signature(secret: str, body: bytes, timestamp: int) -> str:
+def webhook_signature(*, secret: str, body: bytes, timestamp: int) -> str:
     """The `X-RRM-Signature` value: `t=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>." + body>`."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def signature_verify(secret: str, header: str, body: bytes, *, now: float,
+def webhook_signature_verify(*, secret: str, header: str, body: bytes, now: float,
                      tolerance: float = SIGNATURE_TOLERANCE_SECONDS) -> bool:
     """What a receiver does with `X-RRM-Signature`: the HMAC matches this body and secret, and
     the timestamp is within `tolerance` seconds of `now` (an older one is a replay)."""
@@ -139,7 +143,8 @@ def signature_verify(secret: str, header: str, body: bytes, *, now: float,
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(signature(secret, body, timestamp), header.strip())
+    return hmac.compare_digest(webhook_signature(secret=secret, body=body, timestamp=timestamp),
+                               header.strip())
 
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
@@ -167,18 +172,19 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=2 * timeout)
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     try:
-        target = target_check(delivery.subscription.url,
-                              allow_private=settings.RRM_WEBHOOK_ALLOW_PRIVATE)
+        target = webhook_target_check(url=delivery.subscription.url,
+                                      allow_private=settings.RRM_WEBHOOK_ALLOW_PRIVATE)
     except TargetRefused as exc:
         return _settle(delivery, status=None, error=f"refused: {exc}", final=True)
     body = json.dumps({"id": delivery.id, "event": delivery.event,
                        "payload": delivery.payload}, sort_keys=True).encode()
     headers = {"Content-Type": "application/json",
-               SIGNATURE_HEADER: signature(delivery.subscription.secret, body, int(time.time())),
+               SIGNATURE_HEADER: webhook_signature(secret=delivery.subscription.secret, body=body,
+                                                   timestamp=int(time.time())),
                "X-RRM-Event": delivery.event, "X-RRM-Delivery": str(delivery.id),
                "User-Agent": "region-rollout-manager-webhooks"}
     try:
-        status = post(target, body=body, headers=headers, timeout=timeout)
+        status = webhook_post(target=target, body=body, headers=headers, timeout=timeout)
     except DeliveryFailed as exc:
         return _settle(delivery, status=exc.status, error=str(exc)[:500],
                        final=delivery.attempts >= MAX_ATTEMPTS)
@@ -198,19 +204,21 @@ def _settle(delivery: WebhookDelivery, *, status: int | None, error: str,
         elif final:
             delivery.status = WebhookDelivery.Status.FAILED
         else:
-            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
+            delivery.next_attempt_at = (timezone.now()
+                                        + webhook_retry_delay(attempts=delivery.attempts))
         delivery.save()
     logger.info("webhook.attempt delivery_id=%s status=%s attempts=%d response=%s", delivery.id,
                 delivery.status, delivery.attempts, status)
     return delivery
 
 
-def retry_delay(attempts: int) -> timedelta:
+def webhook_retry_delay(*, attempts: int) -> timedelta:
     """Exponential backoff: 10 s, 20 s, 40 s, ... capped at 10 minutes."""
     return timedelta(seconds=min(600, 10 * 2 ** (attempts - 1)))
 
 
-def due_deliveries() -> list[int]:
+def webhook_deliveries_due() -> list[int]:
+    """Ids of pending deliveries whose next attempt is due (at most 500: the sweep's batch)."""
     return list(WebhookDelivery.objects.filter(
         status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now(),
     ).values_list("id", flat=True)[:500])

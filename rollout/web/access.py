@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from rollout.services.roles import Role, has_role, user_roles
+from rollout.services.roles import Role, role_held, user_roles
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -32,7 +32,7 @@ def role_required(role: Role) -> Callable[[View], View]:
                     return JsonResponse({"detail": "Your session has ended: log in again."},
                                         status=401)
                 return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, role):
+            if not role_held(user=request.user, role=role):
                 message = f"This page needs the {role.value} role."
                 if wants_json:
                     return JsonResponse({"detail": message}, status=403)
@@ -59,4 +59,4 @@ def forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def roles_of(request: HttpRequest) -> set[Role]:
-    return user_roles(request.user)  # type: ignore[arg-type]  # AnonymousUser has no roles
+    return user_roles(user=request.user)  # type: ignore[arg-type]  # AnonymousUser has no roles

@@ -23,7 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    roles = user_roles(user)
+    roles = user_roles(user=user)
     links = []
     current = request.path
     for name, label, role in NAVIGATION:

@@ -269,7 +269,7 @@ def rollback_changes(rollout: Rollout, phases: list[Phase],
     """For each region the one click would put back (`rollback_targets`, the very list the
     rollback acts on): its live version now and the version it would restore (None: not live)."""
     changes = []
-    for target in rollback_targets(rollout, phases):
+    for target in rollback_targets(rollout=rollout, phases=phases):
         restore = target.version.id if target.version is not None else None
         current = latest[target.region].version_id if target.region in latest else None
         changes.append({"region": target.region, "current": current, "restore": restore,
@@ -290,7 +290,7 @@ def _observed_by(gate: GateResult) -> str:
 
 def _buttons(status: RolloutStatus, rollout: Rollout, state: State,
              user: AbstractBaseUser | None) -> None:
-    roles = user_roles(user)
+    roles = user_roles(user=user)
     buttons = status.buttons
     if Role.APPROVER in roles and can(Action.APPROVE, state):
         creator = rollout.created_by_id == getattr(user, "id", None)

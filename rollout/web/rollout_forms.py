@@ -114,7 +114,8 @@ class PlanInput:
 
     @property
     def digest(self) -> str:
-        return plan_digest(self.version.id, self.phases, self.gates, self.on_gate_failure)
+        return plan_digest(version_id=self.version.id, phases=self.phases, gates=self.gates,
+                           on_gate_failure=self.on_gate_failure)
 
     @property
     def regions(self) -> set[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rollout.domain.lifecycle import PhaseState, State
 
-#: timeline event kinds (rollout.services.timeline.record_event callers) in words
+#: timeline event kinds (rollout.services.timeline.rollout_event_record callers) in words
 EVENTS = {
     "created": "created",
     "plan_changed": "plan changed",

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from rollout.services.roles import Role, role_grant
-from rollout.services.tokens import forget_all_tokens, token_create
+from rollout.services.tokens import token_create, tokens_forget
 from tests.api.helpers import ApiClient, Tokens
 from tests.factories import user_factory
 from tests.rollout_factories import People
@@ -22,10 +22,10 @@ def _clean_process_caches() -> Iterator[None]:
     """Token verdicts and rate-limit counters live in the process, and row ids are reused once
     a test's transaction rolls back: every test starts without them (the live state is reset
     for every test by tests/conftest.py)."""
-    forget_all_tokens()
+    tokens_forget()
     cache.clear()
     yield
-    forget_all_tokens()
+    tokens_forget()
     cache.clear()
 
 

@@ -23,7 +23,7 @@ from pytest_django.fixtures import Settings
 
 from rollout.models import ApiToken, Rollout, Version
 from rollout.services.roles import Role, role_grant
-from rollout.services.tokens import forget_all_tokens, token_create, token_revoke
+from rollout.services.tokens import token_create, token_revoke, tokens_forget
 from tests.api.helpers import CONTRACT, ApiClient, Tokens, files_body
 from tests.factories import user_factory
 from tests.rollout_factories import (
@@ -142,7 +142,7 @@ def callers(tokens: Tokens, who: People) -> dict[str, ApiClient]:
     _, moved_token = token_create(user=moved, role=Role.OBSERVER)
     moved.groups.clear()
     role_grant(user=moved, role=Role.EDITOR)
-    forget_all_tokens()
+    tokens_forget()
     return {**{role: ApiClient(tokens.of(role)) for role in ROLES},
             ROLES_GONE[0]: ApiClient(orphaned), ROLES_GONE[1]: ApiClient(moved_token),
             "no token": ApiClient(None), "expired token": ApiClient(expired),

@@ -14,12 +14,12 @@ from django.test import Client
 from django.utils import timezone
 
 from rollout.models import ApiToken, KpiSnapshot, Rollout, Version
-from rollout.services.roles import Role, caller_may, role_grant
+from rollout.services.roles import Role, role_allowed, role_grant
 from rollout.services.tokens import (
-    forget_all_tokens,
     token_authenticate,
     token_create,
     token_revoke,
+    tokens_forget,
 )
 from tests.api.helpers import ApiClient, Tokens, files_body
 from tests.factories import user_factory
@@ -63,7 +63,7 @@ def test_token__revoked_by_another_process__401_once_the_cache_expires(who: Peop
 
     # Then it may be honoured until RRM_TOKEN_CACHE_SECONDS pass, and never after
     assert client.get("/versions").status_code == 200
-    forget_all_tokens()  # the cache entry's time is up
+    tokens_forget()  # the cache entry's time is up
     assert client.get("/versions").status_code == 401
 
 
@@ -73,7 +73,7 @@ def test_token__expires_while_cached__401(who: People) -> None:
     assert client.get("/versions").status_code == 200
 
     ApiToken.objects.filter(id=row.id).update(expires_at=timezone.now() - timedelta(seconds=1))
-    forget_all_tokens()
+    tokens_forget()
 
     assert client.get("/versions").status_code == 401
 
@@ -222,7 +222,7 @@ def test_token__every_role_taken_from_its_user__403_on_reads_and_observations(
 
     # When every role is taken from the user, and the token cache's time is up
     who.operator.groups.clear()
-    forget_all_tokens()
+    tokens_forget()
 
     # Then the token neither reads the audit log nor posts observations, and nothing is stored
     audit = client.get("/audit")
@@ -240,7 +240,7 @@ def test_token__its_role_taken_but_another_kept__only_what_both_allow(who: Peopl
 
     # When the operator role is taken from the user (the viewer role stays)
     who.operator.groups.remove(Group.objects.get(name=Role.OPERATOR.value))
-    forget_all_tokens()
+    tokens_forget()
 
     # Then the token still reads, but may no longer pause the rollout
     client = ApiClient(text)
@@ -261,7 +261,7 @@ def test_token__user_made_inactive_while_cached__401_once_the_cache_expires(
     User.objects.filter(id=who.operator.id).update(is_active=False)
 
     # Then the token is refused once the cache's time is up
-    forget_all_tokens()
+    tokens_forget()
     assert client.get("/audit").status_code == 401
     assert client.post("/regions/NE/observations", {"values": {"trucks": 1}}).status_code == 401
 
@@ -270,13 +270,13 @@ def test_token__verdict_cached__roles_cost_no_query(who: People,
                                                     django_assert_num_queries: Any) -> None:
     # Given a viewer token that was just used (its verdict and its user's roles are cached)
     _, text = token_create(user=who.viewer, role=Role.VIEWER)
-    assert token_authenticate(text) is not None
+    assert token_authenticate(text=text) is not None
 
     # When it is checked again and asked whether it may read
     with django_assert_num_queries(0):
-        identity = token_authenticate(text)
+        identity = token_authenticate(text=text)
         assert identity is not None
-        allowed = caller_may(identity.held, Role.VIEWER, token_role=identity.role)
+        allowed = role_allowed(held=identity.held, role=Role.VIEWER, token_role=identity.role)
 
     # Then it may, without a query
     assert allowed

@@ -138,7 +138,7 @@ def test_post_observation__non_finite_number__422(as_role: AsRole, who: People,
 
 def test_post_observation__integer_too_large_for_a_float__422_not_500(as_role: AsRole,
                                                                      who: People) -> None:
-    """Product bug (kept failing on purpose): `validate_observation` calls
+    """Product bug (kept failing on purpose): `kpi_observation_validate` calls
     `math.isfinite(value)` on a JSON integer such as 10**400, which raises OverflowError."""
     original_version()
 

@@ -138,7 +138,7 @@ def test_get_route__after_a_rollback__fast_path_answers_the_new_state(
         live: None, tokens: Tokens, who: People) -> None:
     # Given a warm fast path answering zone 212 from MA
     from rollout.services.activations import region_rollback
-    from rollout.services.live import forget_live_state
+    from rollout.services.live import live_state_forget
 
     app = RouteFastPath(WSGIHandler())
     call(app, "GET", "/api/v1/route", {"zone": "212"}, **bearer(tokens.viewer))
@@ -147,7 +147,7 @@ def test_get_route__after_a_rollback__fast_path_answers_the_new_state(
 
     # When MA is taken out of service
     region_rollback(region="MA", version=None, actor=who.operator, reason="test")
-    forget_live_state()
+    live_state_forget()
 
     # Then the zone is no longer answered
     assert call(app, "GET", "/api/v1/route", {"zone": "212"},

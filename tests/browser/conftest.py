@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import SentTask
+
 CHROMIUM = os.environ.get("RRM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 #: flags for a sandboxed CI machine with no outside network: Chromium's own background
 #: connections (updates, sync, safe browsing) are refused here and only slow it down.
@@ -112,31 +114,14 @@ class WorkerQueue:
     (`rollout_advance`) when it wants, so no broker is needed and nothing happens behind its
     back."""
 
-    sent: list[tuple[str, tuple[Any, ...], Any]] = field(default_factory=list)
+    sent: list[SentTask] = field(default_factory=list)
 
     def rollout_ids(self) -> list[int]:
-        return [int(args[0]) for name, args, _eta in self.sent if name == "rollout.advance"]
-
-
-class _RecordedTask:
-    def __init__(self, name: str, queue: WorkerQueue) -> None:
-        self.name, self.queue = name, queue
-
-    def delay(self, *args: Any) -> None:
-        self.queue.sent.append((self.name, args, None))
-
-    def apply_async(self, args: tuple[Any, ...] = (), eta: Any = None, **_: Any) -> None:
-        self.queue.sent.append((self.name, tuple(args), eta))
+        return [int(task.args[0]) for task in self.sent if task.name == "rollout.advance"]
 
 
 @pytest.fixture
-def worker_queue(monkeypatch: pytest.MonkeyPatch) -> WorkerQueue:
+def worker_queue(sent_tasks: list[SentTask]) -> WorkerQueue:
     """Tasks enqueued on commit (a transactional live-server test commits) are recorded here
     instead of being sent to the default file-system broker."""
-    import rollout.tasks
-
-    queue = WorkerQueue()
-    for attribute, name in (("advance", "rollout.advance"),
-                            ("deliver_webhook", "rollout.deliver_webhook")):
-        monkeypatch.setattr(rollout.tasks, attribute, _RecordedTask(name, queue))
-    return queue
+    return WorkerQueue(sent_tasks)

@@ -19,7 +19,7 @@ from django.test import Client
 
 from rollout.models import ApiToken
 from rollout.services.roles import Role, user_roles
-from rollout.services.tokens import forget_all_tokens
+from rollout.services.tokens import tokens_forget
 from tests.factories import east_coast_files, user_factory
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _no_cached_tokens() -> Iterator[None]:
-    forget_all_tokens()
+    tokens_forget()
     yield
-    forget_all_tokens()
+    tokens_forget()
 
 
 def create_token(*args: str) -> tuple[str, str]:
@@ -62,7 +62,7 @@ def test_create_token__new_user__user_created_token_alone_on_the_last_line(db: N
     token = last_line(out)
     assert token.startswith("rrm_") and " " not in token
     assert out.strip() == token
-    assert user_roles(user) == {Role.VIEWER}
+    assert user_roles(user=user) == {Role.VIEWER}
     assert not user.check_password("")  # no password: it cannot log in
     assert "ci-bot" in err and "viewer" in err and "shown once" in err
 
@@ -89,7 +89,7 @@ def test_create_token__role_option__token_and_user_get_that_role(db: None, role:
 
     row = ApiToken.objects.get()
     assert row.role == role
-    assert Role(role) in user_roles(User.objects.get(username="ci-bot"))
+    assert Role(role) in user_roles(user=User.objects.get(username="ci-bot"))
     assert last_line(out).startswith("rrm_")
 
 
@@ -163,15 +163,15 @@ def test_revoke_token__by_prefix__token_stops_working() -> None:
 
     from rollout.services.roles import Role
     from rollout.services.tokens import (
-        forget_all_tokens,
         token_authenticate,
         token_create_for_username,
+        tokens_forget,
     )
 
     _, text = token_create_for_username(username="bot", role=Role.VIEWER)
-    assert token_authenticate(text) is not None
+    assert token_authenticate(text=text) is not None
 
     call_command("revoke_token", text.split("_")[1])
-    forget_all_tokens()
+    tokens_forget()
 
-    assert token_authenticate(text) is None
+    assert token_authenticate(text=text) is None

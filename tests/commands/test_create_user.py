@@ -45,7 +45,7 @@ def test_create_user__two_roles_password_on_stdin__user_logs_in_with_those_roles
     # Then
     assert output == "created user reviewer (approver, operator) with a password"
     user = User.objects.get(username="reviewer")
-    assert user_roles(user) == {Role.APPROVER, Role.OPERATOR}
+    assert user_roles(user=user) == {Role.APPROVER, Role.OPERATOR}
     assert Client().login(username="reviewer", password=PASSWORD)
 
 
@@ -83,7 +83,7 @@ def test_create_user__name_taken__exit_1_and_the_user_is_unchanged() -> None:
     # Then
     assert raised.value.returncode == 1
     assert str(raised.value) == "user 'planner' exists already"
-    assert user_roles(User.objects.get(pk=existing.pk)) == set()
+    assert user_roles(user=User.objects.get(pk=existing.pk)) == set()
 
 
 def test_create_user__common_password__exit_2_says_why() -> None:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from rollout.domain.lifecycle import State
 from rollout.models import Activation, Rollout, Version
-from rollout.services.activations import activate
+from rollout.services.activations import activation_create
 from rollout.services.live import latest_activations
 from rollout.services.roles import Role, role_grant
 from rollout.services.rollouts import (
@@ -55,8 +55,8 @@ def east_coast_versions() -> tuple[Version, Version]:
 def baseline_live(version: Version) -> dict[str, Activation]:
     """Every east-coast region live on `version`, as if an earlier rollout had completed."""
     with transaction.atomic():
-        activate(regions=list(REGIONS), version=version, kind=Activation.Kind.ACTIVATE,
-                 actor=None, reason="integration test baseline")
+        activation_create(regions=list(REGIONS), version=version, kind=Activation.Kind.ACTIVATE,
+                          actor=None, reason="integration test baseline")
     return latest_activations()
 
 

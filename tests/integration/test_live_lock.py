@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from rollout.models import Activation, Version
-from rollout.services.activations import ActivationRefused, activate, region_rollback
-from rollout.services.live import composite_findings, forget_live_state, live_state
+from rollout.services.activations import ActivationRefused, activation_create, region_rollback
+from rollout.services.live import composite_findings, live_state, live_state_forget
 from rollout.services.roles import Role, role_grant
 from tests.factories import user_factory
 from tests.rollout_factories import REGIONS, moved_282_version, original_version
@@ -41,10 +41,10 @@ def test_region_rollbacks__two_at_once_that_together_leave_a_gap__exactly_one_su
     # to MA: both claim 282, so either may give it up, but not both
     original, moved = original_version(), moved_282_version()
     with transaction.atomic():
-        activate(regions=list(REGIONS), version=original, kind=Activation.Kind.ACTIVATE,
-                 actor=None, reason="setup")
-        activate(regions=["MA"], version=moved, kind=Activation.Kind.ACTIVATE, actor=None,
-                 reason="setup")
+        activation_create(regions=list(REGIONS), version=original, kind=Activation.Kind.ACTIVATE,
+                          actor=None, reason="setup")
+        activation_create(regions=["MA"], version=moved, kind=Activation.Kind.ACTIVATE, actor=None,
+                          reason="setup")
     operator = user_factory("otto")
     role_grant(user=operator, role=Role.OPERATOR)
 
@@ -61,7 +61,8 @@ def test_region_rollbacks__two_at_once_that_together_leave_a_gap__exactly_one_su
     assert len(done) == 1 and len(refused) == 1, outcomes
     assert any(f.code == "E120" and "282" in f.message for f in refused[0].findings)
     # and the live network passes the checks
-    forget_live_state()
-    errors = [f for f in composite_findings(live_state().composite) if f.severity == "error"]
+    live_state_forget()
+    errors = [f for f in composite_findings(composite=live_state().composite)
+              if f.severity == "error"]
     assert errors == []
     assert Activation.objects.filter(kind=Activation.Kind.REGION_ROLLBACK).count() == 1

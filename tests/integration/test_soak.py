@@ -154,7 +154,7 @@ def test_soak__rollouts_pauses_rollbacks_and_killed_workers__each_phase_once_and
     _assert_phases_activated_at_most_once()
     _assert_phase_states_match_activations()
     # And the live network passes the checks
-    errors = [f for f in composite_findings(live_network_with()) if f.severity == "error"]
+    errors = [f for f in composite_findings(composite=live_network_with()) if f.severity == "error"]
     assert not errors, errors[:20]
     # And the audit log has exactly one event per change, and one per operator action taken
     _assert_one_audit_event_per_change(ops)

@@ -8,10 +8,10 @@ from rollout.models import Activation, AuditEvent, WebhookDelivery, WebhookSubsc
 from rollout.services.activations import ActivationRefused, region_rollback
 from rollout.services.live import (
     composite_findings,
-    ever_claimed_zones,
-    forget_live_state,
     latest_activations,
     live_state,
+    live_state_forget,
+    zones_ever_claimed,
 )
 from rollout.services.roles import RoleRequired
 from rollout.services.route_index import route_lookup
@@ -31,7 +31,7 @@ NE_ZONES = {"021", "024", "070", "071", "100", "112"}
 
 
 def live_errors() -> list[str]:
-    return [f"{f.code} {f.message}" for f in composite_findings(live_state().composite)
+    return [f"{f.code} {f.message}" for f in composite_findings(composite=live_state().composite)
             if f.severity == "error"]
 
 
@@ -92,7 +92,7 @@ def test_ever_claimed_zones__region_rolled_back_to_not_live__its_zones_leave_no_
     make_live(None, ["SE"], kind=Activation.Kind.REGION_ROLLBACK)
 
     # Then SE's zones are simply not live
-    assert ever_claimed_zones() == NE_ZONES
+    assert zones_ever_claimed() == NE_ZONES
     assert live_state().composite.gaps == []
     assert live_errors() == []
 
@@ -133,7 +133,7 @@ def test_region_rollback__operator_to_an_earlier_version__region_back_with_audit
     event = AuditEvent.objects.get(action="region.rolled_back")
     assert (event.object_id, event.reason, event.actor) == ("NE", "Newark slower", who.operator)
     assert event.details["to"] == original.id
-    assert route_lookup("070") == {"zone": "070", "region": "NE", "version": original.id,
+    assert route_lookup(zone="070") == {"zone": "070", "region": "NE", "version": original.id,
                                    "fcs": ["FC-EWR4", "FC-BOS7"],
                                    "path": ["FC-EWR4", "SC-EWR2", "DS-EWR9"]}
 
@@ -148,7 +148,7 @@ def test_region_rollback__to_none__region_not_live_and_no_gap(who: People) -> No
     assert "SE" not in live_state().composite.region_versions
     assert live_state().composite.live_zones.isdisjoint({"282", "303"})
     assert live_errors() == []
-    assert route_lookup("303") is None
+    assert route_lookup(zone="303") is None
 
 
 @pytest.mark.parametrize("role", ["editor", "approver", "viewer"])
@@ -234,7 +234,7 @@ def test_route_lookup__regions_on_different_versions__each_zone_from_its_regions
     make_live(original)
     make_live(rerouted, ["NE"])
 
-    newark, atlanta = route_lookup("070"), route_lookup("303")
+    newark, atlanta = route_lookup(zone="070"), route_lookup(zone="303")
 
     assert newark == {"zone": "070", "region": "NE", "version": rerouted.id,
                       "fcs": ["FC-BOS7", "FC-EWR4"], "path": ["FC-BOS7", "SC-EWR2", "DS-EWR9"]}
@@ -246,8 +246,8 @@ def test_route_lookup__regions_on_different_versions__each_zone_from_its_regions
 def test_route_lookup__unknown_or_not_live_zone__none() -> None:
     make_live(original_version(), ["NE"])
 
-    assert route_lookup("303") is None
-    assert route_lookup("999") is None
+    assert route_lookup(zone="303") is None
+    assert route_lookup(zone="999") is None
 
 
 def test_route_lookup__via_hop_without_lane__empty_path_like_the_checks() -> None:
@@ -258,12 +258,12 @@ def test_route_lookup__via_hop_without_lane__empty_path_like_the_checks() -> Non
     make_live(broken_via, ["NE"])
 
     # When the live route of a Newark zone is asked
-    answer = route_lookup("070")
+    answer = route_lookup(zone="070")
 
     # Then its candidates are listed but its path is broken (empty), as E140 says
     assert answer == {"zone": "070", "region": "NE", "version": broken_via.id,
                       "fcs": ["FC-EWR4", "FC-BOS7"], "path": []}
-    assert any(f.code == "E140" for f in composite_findings(live_state().composite))
+    assert any(f.code == "E140" for f in composite_findings(composite=live_state().composite))
 
 
 def test_live_state__loaded_by_another_process__every_live_zone_answered_from_the_record(
@@ -271,10 +271,10 @@ def test_live_state__loaded_by_another_process__every_live_zone_answered_from_th
     # Given every region live, and the live state its writer stored
     original = original_version()
     make_live(original)
-    expected = {zone: route_lookup(zone) for zone in live_state().composite.live_zones}
+    expected = {zone: route_lookup(zone=zone) for zone in live_state().composite.live_zones}
 
     # When a process that never built it loads it (its memory forgotten)
-    forget_live_state()
+    live_state_forget()
     state = live_state()
 
     # Then it answers every live zone as the writer's process did, without composing

@@ -215,7 +215,7 @@ def test_rollout_advance__region_rolled_back_mid_rollout__next_phase_leaves_no_c
 
     # Then the live network must not be left with 282 uncovered (the phase must be held back,
     # with the findings, rather than activated into a network it breaks)
-    errors = [f.message for f in composite_findings(live_state().composite)
+    errors = [f.message for f in composite_findings(composite=live_state().composite)
               if f.severity == "error"]
     assert errors == []
 
@@ -403,19 +403,3 @@ def test_rollout_advance__zero_bake__judged_at_the_next_look(who: People) -> Non
 
     assert steps == [StepKind.ACTIVATE, StepKind.EVALUATE, StepKind.ACTIVATE, StepKind.EVALUATE,
                      StepKind.COMPLETE]
-
-
-# --- the sweep ------------------------------------------------------------------------------
-
-
-def test_sweep__running_rollouts_due__re_enqueued(who: People,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from rollout import tasks
-
-    due = rerouted_rollout(who)  # next_step_at = start time, due now
-    sent: list[int] = []
-    monkeypatch.setattr(tasks.advance, "delay", sent.append)
-
-    count = tasks.sweep()
-
-    assert count == 1 and sent == [due.id]

@@ -15,6 +15,7 @@ from rollout.services.engine import rollout_advance
 from rollout.services.freezes import FreezeNotFound, freeze_create, freeze_end
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import RoleRequired
+from tests.conftest import SentTask
 from tests.rollout_factories import (
     Clock,
     People,
@@ -148,7 +149,7 @@ def test_freeze_end__blank_reason__refused(who: People) -> None:
 
 
 def test_freeze_end__a_phase_held_by_the_freeze__starts_at_once_not_at_the_old_end(
-        who: People, monkeypatch: pytest.MonkeyPatch,
+        who: People, sent_tasks: list[SentTask],
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     # Given a running rollout whose first phase the freeze holds for a day
     clock = Clock()
@@ -161,8 +162,6 @@ def test_freeze_end__a_phase_held_by_the_freeze__starts_at_once_not_at_the_old_e
                                                      freeze.ends_at)
     rollout.refresh_from_db()
     assert rollout.next_step_at == freeze.ends_at
-    enqueued: list[int] = []
-    monkeypatch.setattr("rollout.tasks.advance.delay", enqueued.append)
 
     # When an approver ends the freeze ten minutes later
     with django_capture_on_commit_callbacks(execute=True):
@@ -170,7 +169,7 @@ def test_freeze_end__a_phase_held_by_the_freeze__starts_at_once_not_at_the_old_e
                    now=clock.advance(10))
 
     # Then the held rollout is enqueued at once (after the commit) ...
-    assert enqueued == [rollout.id]
+    assert sent_tasks == [SentTask("rollout.advance", (rollout.id,))]
     # ... and the advance it asked for starts the phase now, a day before the old end
     assert rollout_advance(rollout_id=rollout.id, now=clock.now).kind == StepKind.ACTIVATE
     first = rollout.phases.get(index=0)
@@ -185,7 +184,7 @@ def test_freeze_end__a_phase_held_by_the_freeze__starts_at_once_not_at_the_old_e
 
 
 def test_freeze_end__rollout_not_held__not_enqueued(
-        who: People, monkeypatch: pytest.MonkeyPatch,
+        who: People, sent_tasks: list[SentTask],
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     # Given a running rollout baking its first phase, and an upcoming freeze
     clock = Clock()
@@ -194,8 +193,6 @@ def test_freeze_end__rollout_not_held__not_enqueued(
                               state="running", bake_minutes=30)
     assert rollout_advance(rollout_id=rollout.id, now=clock.now).kind == StepKind.ACTIVATE
     upcoming = window(who, clock, starts_in=60, lasts=60)
-    enqueued: list[int] = []
-    monkeypatch.setattr("rollout.tasks.advance.delay", enqueued.append)
 
     # When the freeze is cancelled
     with django_capture_on_commit_callbacks(execute=True):
@@ -203,5 +200,5 @@ def test_freeze_end__rollout_not_held__not_enqueued(
                    now=clock.now)
 
     # Then nothing the freeze did not hold is enqueued
-    assert enqueued == []
+    assert sent_tasks == []
     assert not FreezeWindow.objects.exists()

@@ -22,7 +22,7 @@ ONE_HOUR_SLA = ("sla_hours: 48", "sla_hours: 1")
 
 def as_a_new_process() -> None:
     """Forget what this process knows of the live state and its checks."""
-    live_service.forget_live_state()
+    live_service.live_state_forget()
     live_service._CHECKED.clear()
 
 
@@ -32,7 +32,7 @@ def test_live_checked__first_check__findings_stored_with_the_live_state(who: Peo
     as_a_new_process()
 
     # When a process checks the live state
-    checked = live_checked(LiveBasis.read())
+    checked = live_checked(basis=LiveBasis.read())
 
     # Then its findings are stored with the live state's record
     assert checked is not None and checked.how == "full"
@@ -46,12 +46,12 @@ def test_live_checked__another_process__reads_the_stored_findings_equal_to_a_che
     # Given the live state checked (and stored) by one process
     make_live(version_factory("one-hour SLA", regions=ONE_HOUR_SLA))
     as_a_new_process()
-    first = live_checked(LiveBasis.read())
+    first = live_checked(basis=LiveBasis.read())
     assert first is not None
 
     # When another process asks for the live state's findings
     as_a_new_process()
-    again = live_checked(LiveBasis.read())
+    again = live_checked(basis=LiveBasis.read())
 
     # Then they are read, not found again, and are the same findings
     assert again is not None and again.how == "stored"
@@ -81,12 +81,12 @@ def test_live_checked__new_activation__its_state_checked_again_not_the_old_findi
     # Given the stored findings of a live network over a one-hour SLA
     make_live(version_factory("one-hour SLA", regions=ONE_HOUR_SLA))
     as_a_new_process()
-    assert live_checked(LiveBasis.read()) is not None
+    assert live_checked(basis=LiveBasis.read()) is not None
 
     # When every region goes back to the original (48-hour SLA)
     make_live(original_version())
     as_a_new_process()
-    checked = live_checked(LiveBasis.read())
+    checked = live_checked(basis=LiveBasis.read())
 
     # Then the new state's findings are its own
     assert checked is not None and checked.how == "full"
@@ -99,7 +99,7 @@ def test_region_rollback__writer_checked_the_change__new_state_stored_with_those
     sla = version_factory("one-hour SLA", regions=ONE_HOUR_SLA)
     make_live(sla)
     as_a_new_process()
-    assert live_checked(LiveBasis.read()) is not None
+    assert live_checked(basis=LiveBasis.read()) is not None
 
     # When NE is put on the rerouted version (checked, written, published by the writer)
     region_rollback(region="NE", version=rerouted_version(), reason="test", actor=who.operator)
@@ -108,7 +108,7 @@ def test_region_rollback__writer_checked_the_change__new_state_stored_with_those
     record = LiveStateRecord.objects.get(at_activation=live_state().at_activation)
     assert record.findings is not None
     as_a_new_process()
-    stored = live_checked(LiveBasis.read())
+    stored = live_checked(basis=LiveBasis.read())
     assert stored is not None and stored.how == "stored"
     fresh = live_service.check_composite(stored.state)
     assert stored.findings() == fresh.findings()
@@ -119,7 +119,7 @@ def test_publish__something_else_written_than_checked__findings_not_stored(
     # Given the original live everywhere, and a check of NE on the rerouted version
     make_live(original_version())
     rerouted = rerouted_version()
-    live_service.live_network_errors({"NE": rerouted})
+    live_service.live_network_errors(changes={"NE": rerouted})
 
     # When MA is written instead, without its own check, and the state published
     Activation.objects.create(region="MA", version=rerouted, kind=Activation.Kind.ACTIVATE,

@@ -21,12 +21,12 @@ from rollout.services.kpis import kpi_observation_record, kpi_snapshot_record_si
 from rollout.services.roles import (
     Role,
     RoleRequired,
-    caller_may,
-    has_role,
-    require_any_role,
-    require_role,
-    require_role_or_process,
+    role_allowed,
     role_grant,
+    role_held,
+    role_require,
+    role_require_any,
+    role_require_or_process,
     user_roles,
 )
 from rollout.services.rollbacks import rollout_rollback
@@ -54,20 +54,20 @@ pytestmark = pytest.mark.django_db
 
 
 def test_user_roles__groups__those_roles(who: People) -> None:
-    assert user_roles(who.editor) == {Role.EDITOR}
+    assert user_roles(user=who.editor) == {Role.EDITOR}
 
 
 def test_user_roles__superuser__every_role() -> None:
     admin = user_factory("root", is_superuser=True)
 
-    assert user_roles(admin) == set(Role)
+    assert user_roles(user=admin) == set(Role)
 
 
 def test_user_roles__inactive_or_nobody__none(who: People) -> None:
     who.operator.is_active = False
 
-    assert user_roles(who.operator) == set()
-    assert user_roles(None) == set()
+    assert user_roles(user=who.operator) == set()
+    assert user_roles(user=None) == set()
 
 
 @pytest.mark.parametrize(("held", "role", "token_role", "may"), [
@@ -80,51 +80,51 @@ def test_user_roles__inactive_or_nobody__none(who: People) -> None:
     ({Role.OPERATOR}, Role.VIEWER, Role.OBSERVER, True),
     (set(), Role.OPERATOR, Role.OPERATOR, False),  # a token never gives more than its user
 ])
-def test_caller_may__held_and_token_roles__both_must_allow(
+def test_role_allowed__held_and_token_roles__both_must_allow(
         held: set[Role], role: Role, token_role: Role | None, may: bool) -> None:
-    assert caller_may(held, role, token_role=token_role) is may
+    assert role_allowed(held=held, role=role, token_role=token_role) is may
 
 
-def test_has_role__user_with_and_without(who: People) -> None:
-    assert has_role(who.approver, Role.APPROVER)
-    assert not has_role(who.approver, Role.OPERATOR)
-    assert not has_role(None, Role.VIEWER)
+def test_role_held__user_with_and_without(who: People) -> None:
+    assert role_held(user=who.approver, role=Role.APPROVER)
+    assert not role_held(user=who.approver, role=Role.OPERATOR)
+    assert not role_held(user=None, role=Role.VIEWER)
 
 
-def test_require_role__holder__returns_the_user(who: People) -> None:
-    assert require_role(who.operator, Role.OPERATOR) == who.operator
+def test_role_require__holder__returns_the_user(who: People) -> None:
+    assert role_require(user=who.operator, role=Role.OPERATOR) == who.operator
 
 
-def test_require_role__without__role_required_naming_user_and_role(who: People) -> None:
+def test_role_require__without__role_required_naming_user_and_role(who: People) -> None:
     with pytest.raises(RoleRequired, match="vera needs the operator role") as raised:
-        require_role(who.viewer, Role.OPERATOR)
+        role_require(user=who.viewer, role=Role.OPERATOR)
 
     assert raised.value.role is Role.OPERATOR
     assert raised.value.kind is ErrorKind.FORBIDDEN
 
 
-def test_require_role__anonymous__named_anonymous() -> None:
+def test_role_require__anonymous__named_anonymous() -> None:
     with pytest.raises(RoleRequired, match="anonymous needs the viewer role"):
-        require_role(None, Role.VIEWER)
+        role_require(user=None, role=Role.VIEWER)
 
 
-def test_require_any_role__one_held__returns_the_user(who: People) -> None:
-    assert require_any_role(who.editor, (Role.EDITOR, Role.OPERATOR)) == who.editor
+def test_role_require_any__one_held__returns_the_user(who: People) -> None:
+    assert role_require_any(user=who.editor, roles=(Role.EDITOR, Role.OPERATOR)) == who.editor
 
 
-def test_require_any_role__none_held__names_them_all(who: People) -> None:
+def test_role_require_any__none_held__names_them_all(who: People) -> None:
     with pytest.raises(RoleRequired, match="needs the editor or operator role"):
-        require_any_role(who.approver, (Role.EDITOR, Role.OPERATOR))
+        role_require_any(user=who.approver, roles=(Role.EDITOR, Role.OPERATOR))
 
 
-def test_require_role_or_process__no_actor__the_process_acts() -> None:
-    assert require_role_or_process(None, (Role.EDITOR,)) is None
+def test_role_require_or_process__no_actor__the_process_acts() -> None:
+    assert role_require_or_process(actor=None, roles=(Role.EDITOR,)) is None
 
 
-def test_require_role_or_process__actor__needs_the_role(who: People) -> None:
-    assert require_role_or_process(who.editor, (Role.EDITOR,)) == who.editor
+def test_role_require_or_process__actor__needs_the_role(who: People) -> None:
+    assert role_require_or_process(actor=who.editor, roles=(Role.EDITOR,)) == who.editor
     with pytest.raises(RoleRequired):
-        require_role_or_process(who.viewer, (Role.EDITOR,))
+        role_require_or_process(actor=who.viewer, roles=(Role.EDITOR,))
 
 
 def test_role_grant__twice__one_group_the_role_held() -> None:
@@ -134,7 +134,7 @@ def test_role_grant__twice__one_group_the_role_held() -> None:
     role_grant(user=user, role=Role.APPROVER)
 
     assert user.groups.filter(name="approver").count() == 1
-    assert has_role(user, Role.APPROVER)
+    assert role_held(user=user, role=Role.APPROVER)
 
 
 # --- every writing service checks the role itself -------------------------------------------

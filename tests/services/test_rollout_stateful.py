@@ -48,7 +48,7 @@ from tests.rollout_factories import (
     REGIONS,
     Clock,
     People,
-    forget_live_state,
+    live_state_forget,
     make_live,
     moved_282_version,
     original_version,
@@ -69,7 +69,7 @@ class RolloutMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.savepoint = transaction.savepoint()
-        forget_live_state()
+        live_state_forget()
         self.clock = Clock()
         self.rollouts: list[int] = []
         self.audit = AuditEvent.objects.count()
@@ -77,7 +77,7 @@ class RolloutMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         transaction.savepoint_rollback(self.savepoint)
-        forget_live_state()
+        live_state_forget()
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -271,7 +271,7 @@ class RolloutMachine(RuleBasedStateMachine):
         state = live_state()
         if state.at_activation == self.checked_at:
             return
-        errors = [f"{f.code} {f.message}" for f in composite_findings(state.composite)
+        errors = [f"{f.code} {f.message}" for f in composite_findings(composite=state.composite)
                   if f.severity == "error"]
         assert errors == [], f"the live network has errors: {errors}"
         self.checked_at = state.at_activation

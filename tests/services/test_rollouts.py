@@ -75,9 +75,11 @@ def test_rollout_create__editor_and_valid_plan__draft_with_phases_gates_and_one_
         (0, ["NE", "MA"], 15.0, "pending"), (1, ["SE"], 15.0, "pending")]
     assert list(Gate.objects.filter(rollout=rollout).values_list("kpi", "max_regression_pct")) \
         == [("in_region_pct", 2.0)]
-    assert rollout.plan_digest == plan_digest(version.id, phases_of(["NE", "MA"], ["SE"],
-                                                                    bake_minutes=15),
-                                              [GatePlan("in_region_pct", 2.0)], "pause")
+    assert rollout.plan_digest == plan_digest(version_id=version.id,
+                                              phases=phases_of(["NE", "MA"], ["SE"],
+                                                               bake_minutes=15),
+                                              gates=[GatePlan("in_region_pct", 2.0)],
+                                              on_gate_failure="pause")
     assert audit_actions(before) == ["rollout.created"]
     assert list(rollout.events.values_list("kind", flat=True)) == ["created"]
 
@@ -564,6 +566,6 @@ def test_rollout_rollback__after_a_later_rollout_took_over_a_zone__leaves_no_cov
         return  # refusing the rollback, with the findings, is an acceptable answer too
 
     # Then the live network must not be left with zone 282 uncovered
-    errors = [f.message for f in composite_findings(live_state().composite)
+    errors = [f.message for f in composite_findings(composite=live_state().composite)
               if f.severity == "error"]
     assert errors == []

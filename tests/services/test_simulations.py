@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from rollout import tasks
 from rollout.domain.demand import DemandError
 from rollout.domain.schema import Demand
 from rollout.models import SimulationJob, SimulationRun
@@ -28,6 +27,7 @@ from rollout.services.simulations import (
     simulation_job_run,
     simulation_request,
 )
+from tests.conftest import SentTask
 from tests.factories import version_factory
 from tests.rollout_factories import People, original_version, rerouted_version
 
@@ -212,9 +212,11 @@ def test_simulation_job_run__gone__nothing(db: None) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_simulation_job_create__identical_at_the_same_moment__one_job(who: People) -> None:
+def test_simulation_job_create__identical_at_the_same_moment__one_job(
+        who: People, sent_tasks: list[SentTask]) -> None:
     """Two requests racing past the "is there an active job?" read: the partial unique
-    constraint lets one insert win, and the other returns the winner's job."""
+    constraint lets one insert win, and the other returns the winner's job. (These
+    transactions really commit: `sent_tasks` keeps the job's message off the broker.)"""
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent transactions (PostgreSQL: DATABASE_URL=postgres://...)")
     version = original_version()
@@ -240,8 +242,6 @@ def test_simulation_job_create__identical_at_the_same_moment__one_job(who: Peopl
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(SimulationJob.objects, "filter", racing_filter)
-        # (these transactions really commit: keep the job's message off the broker)
-        patch.setattr(tasks.simulate_job, "delay", lambda job_id: None)
         racers = [threading.Thread(target=ask, name=f"racer-{i}") for i in range(2)]
         for racer in racers:
             racer.start()
@@ -250,23 +250,3 @@ def test_simulation_job_create__identical_at_the_same_moment__one_job(who: Peopl
 
     assert len(ids) == 2 and ids[0] == ids[1]
     assert SimulationJob.objects.count() == 1
-
-
-def test_sweep__job_nobody_worked_on_for_a_while__sent_again(
-        who: People, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a job whose message was lost, one a killed worker left running, and a fresh one
-    version = original_version()
-    lost = simulation_job_create(version=version, actor=who.viewer)
-    dead = simulation_job_create(version=version, actor=who.viewer, demand=Demand(seed=1))
-    fresh = simulation_job_create(version=version, actor=who.viewer, demand=Demand(seed=2))
-    long_ago = timezone.now() - STALE_AFTER - timedelta(seconds=1)
-    SimulationJob.objects.filter(id=lost.id).update(created_at=long_ago)
-    SimulationJob.objects.filter(id=dead.id).update(state="running", started_at=long_ago)
-    sent: list[int] = []
-    monkeypatch.setattr(tasks.simulate_job, "delay", sent.append)
-
-    # When the periodic sweep runs
-    tasks.sweep()
-
-    # Then the two stale jobs are sent to the workers again, the fresh one is left alone
-    assert sorted(sent) == [lost.id, dead.id] and fresh.id not in sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rollout.models import ApiToken
-from rollout.services.roles import Role, caller_may, role_grant, user_roles
+from rollout.services.roles import Role, role_allowed, role_grant, user_roles
 from rollout.services.tokens import (
     TokenRefused,
     token_authenticate,
@@ -26,7 +26,7 @@ def test_token_create__actor_lacks_the_role__is_refused_and_grants_nothing(who: 
         token_create(user=who.viewer, role=Role.OPERATOR, actor=who.viewer)
     # Then no token exists and the viewer did not become an operator
     assert not ApiToken.objects.filter(user=who.viewer).exists()
-    assert user_roles(who.viewer) == {Role.VIEWER}
+    assert user_roles(user=who.viewer) == {Role.VIEWER}
 
 
 def test_token_create__actor_holds_the_role__makes_the_token(who: People) -> None:
@@ -39,7 +39,7 @@ def test_token_create__no_actor__grants_the_role_as_the_command_promises() -> No
     # Given a user with no role (manage.py create_token passes no actor)
     user = user_factory("ci-bot")
     token_create(user=user, role=Role.EDITOR)
-    assert user_roles(user) == {Role.EDITOR}
+    assert user_roles(user=user) == {Role.EDITOR}
 
 
 # --- the observer role, and what a token may do ----------------------------------------------
@@ -50,7 +50,7 @@ def test_token_create__observer_for_monitoring__token_speaks_as_an_observer(db: 
     token, text = token_create_for_username(username="monitoring", role=Role.OBSERVER)
 
     # When the token is checked
-    identity = token_authenticate(text)
+    identity = token_authenticate(text=text)
 
     # Then it is an observer token of a user who holds the observer role
     assert identity is not None and identity.role == Role.OBSERVER
@@ -88,4 +88,4 @@ def test_token_roles__observer_or_superuser__observer_offered_on_the_token_page(
         "reading comes with any role", "observer is not an operator"])
 def test_caller_may__token_role_and_user_roles__both_must_allow(
         token_role: Role, held: set[Role], role: Role, allowed: bool) -> None:
-    assert caller_may(held, role, token_role=token_role) is allowed
+    assert role_allowed(held=held, role=role, token_role=token_role) is allowed

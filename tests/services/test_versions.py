@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rollout.models import AuditEvent, Version
 from rollout.selectors.versions import version_raw_files
 from rollout.services.roles import Role, RoleRequired, role_grant
-from rollout.services.versions import VersionRejected, bundle_digest, version_create
+from rollout.services.versions import VersionRejected, version_create, version_digest
 from tests.factories import east_coast_files, user_factory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_version_create__valid_bundle__stores_files_findings_and_audit() -> None
     version = result.version
     assert result.created
     assert version.valid and version.error_count == 0
-    assert version.id == bundle_digest(files)[:12]
+    assert version.id == version_digest(files=files)[:12]
     assert version.author == author
     assert version.layout == Version.Layout.DIRECTORY
     assert {f.name: f.content.encode() for f in version.files.all()} == files

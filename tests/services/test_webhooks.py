@@ -39,15 +39,16 @@ from rollout.services.webhooks import (
     REMOVED,
     SIGNATURE_HEADER,
     WebhookRefused,
-    due_deliveries,
-    retry_delay,
-    signature,
-    signature_verify,
     webhook_deliver,
+    webhook_deliveries_due,
     webhook_event,
+    webhook_retry_delay,
+    webhook_signature,
+    webhook_signature_verify,
     webhook_subscribe,
     webhook_unsubscribe,
 )
+from tests.conftest import SentTask
 from tests.rollout_factories import (
     Clock,
     People,
@@ -68,17 +69,25 @@ def _receivers_on_this_machine(settings: Settings) -> None:
     settings.RRM_WEBHOOK_ALLOW_PRIVATE = True
 
 
+class Sent:
+    """The webhook deliveries that would have been enqueued: `sent["deliver"]` the ids sent
+    at once, `sent["deliver_later"]` the (args, eta) of retries sent for later."""
+
+    def __init__(self, tasks: list[SentTask]) -> None:
+        self.tasks = tasks
+
+    def __getitem__(self, kind: str) -> list[Any]:
+        deliveries = [t for t in self.tasks if t.name == "rollout.deliver_webhook"]
+        if kind == "deliver":
+            return [t.args[0] for t in deliveries if t.eta is None]
+        assert kind == "deliver_later"
+        return [(t.args, t.eta) for t in deliveries if t.eta is not None]
+
+
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+def sent(sent_tasks: list[SentTask]) -> Sent:
     """Record what would be enqueued, instead of talking to a broker."""
-    calls: dict[str, list[Any]] = {"deliver": [], "deliver_later": [], "advance": []}
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", calls["deliver"].append)
-    monkeypatch.setattr(tasks.deliver_webhook, "apply_async",
-                        lambda args, eta=None: calls["deliver_later"].append((args, eta)))
-    monkeypatch.setattr(tasks.advance, "delay", calls["advance"].append)
-    monkeypatch.setattr(tasks.advance, "apply_async",
-                        lambda args, eta=None: calls["advance"].append((args, eta)))
-    return calls
+    return Sent(sent_tasks)
 
 
 @dataclass
@@ -160,15 +169,16 @@ def test_signature__timestamp_and_body__hmac_sha256_of_t_dot_body() -> None:
 
     expected = hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
 
-    assert signature(SECRET, body, 1700000000) == f"t=1700000000,v1={expected}"
+    signed = webhook_signature(secret=SECRET, body=body, timestamp=1700000000)
+    assert signed == f"t=1700000000,v1={expected}"
 
 
 def test_signature_verify__fresh_signature__accepted() -> None:
     body = b'{"id": 1}'
 
-    header = signature(SECRET, body, 1700000000)
+    header = webhook_signature(secret=SECRET, body=body, timestamp=1700000000)
 
-    assert signature_verify(SECRET, header, body, now=1700000000 + 299)
+    assert webhook_signature_verify(secret=SECRET, header=header, body=body, now=1700000000 + 299)
 
 
 @pytest.mark.parametrize(("what", "secret", "body", "now"), [
@@ -179,15 +189,15 @@ def test_signature_verify__fresh_signature__accepted() -> None:
 ])
 def test_signature_verify__tampered_or_old__refused(what: str, secret: str, body: bytes,
                                                     now: int) -> None:
-    header = signature(SECRET, b'{"id": 1}', 1700000000)
+    header = webhook_signature(secret=SECRET, body=b'{"id": 1}', timestamp=1700000000)
 
-    assert not signature_verify(secret, header, body, now=now), what
+    assert not webhook_signature_verify(secret=secret, header=header, body=body, now=now), what
 
 
 @pytest.mark.parametrize("header", ["", "v1=abc", "t=soon,v1=abc", "sha256=abc",
                                     "t=1700000000,v1=" + "0" * 64])
 def test_signature_verify__malformed_header__refused(header: str) -> None:
-    assert not signature_verify(SECRET, header, b"{}", now=1700000000)
+    assert not webhook_signature_verify(secret=SECRET, header=header, body=b"{}", now=1700000000)
 
 
 def test_readme_receiver_check__our_signature__accepted_and_replays_refused() -> None:
@@ -202,10 +212,13 @@ def test_readme_receiver_check__our_signature__accepted_and_replays_refused() ->
 
     # Then it accepts what a delivery sends now, and refuses it when old or altered
     now = int(time.time())
-    assert verify(SECRET.encode(), signature(SECRET, body, now), body)
-    assert not verify(SECRET.encode(), signature(SECRET, body, now - 301), body)
-    assert not verify(SECRET.encode(), signature(SECRET, body, now), body + b" ")
-    assert not verify(b"another secret", signature(SECRET, body, now), body)
+    assert verify(SECRET.encode(), webhook_signature(secret=SECRET, body=body, timestamp=now), body)
+    assert not verify(SECRET.encode(),
+                      webhook_signature(secret=SECRET, body=body, timestamp=now - 301), body)
+    assert not verify(SECRET.encode(), webhook_signature(secret=SECRET, body=body, timestamp=now),
+                      body + b" ")
+    assert not verify(b"another secret", webhook_signature(secret=SECRET, body=body, timestamp=now),
+                      body)
 
 
 # --- events: which subscriptions, and only after the commit ---------------------------------
@@ -216,14 +229,15 @@ def test_webhook_event__subscriptions__a_row_for_each_that_wants_the_event() -> 
     rollbacks = subscription(events=["rollback"])
     subscription(active=False)
 
-    deliveries = webhook_event("activation", {"rollout": 1})
+    deliveries = webhook_event(event="activation", payload={"rollout": 1})
 
     assert [d.subscription for d in deliveries] == [everything]
-    assert {d.subscription for d in webhook_event("rollback", {})} == {everything, rollbacks}
+    rolled_back = webhook_event(event="rollback", payload={})
+    assert {d.subscription for d in rolled_back} == {everything, rollbacks}
 
 
 def test_rollout_advance__phase_activated__one_delivery_sent_only_after_commit(
-        who: People, sent: dict[str, list[Any]],
+        who: People, sent: Sent,
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     # Given a subscriber and a running rollout
     hook = subscription()
@@ -249,7 +263,7 @@ def test_rollout_advance__phase_activated__one_delivery_sent_only_after_commit(
 
 
 def test_rollout_rollback__subscriber__one_rollback_delivery_after_commit(
-        who: People, sent: dict[str, list[Any]],
+        who: People, sent: Sent,
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     subscription(events=["rollback"])
     original = original_version()
@@ -268,7 +282,7 @@ def test_rollout_rollback__subscriber__one_rollback_delivery_after_commit(
 
 
 def test_rollout_advance__change_rolled_back__nothing_announced(
-        who: People, sent: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch,
+        who: People, sent: Sent, monkeypatch: pytest.MonkeyPatch,
         django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
     # Given an activation that fails after its webhook row was written
     subscription()
@@ -278,7 +292,7 @@ def test_rollout_advance__change_rolled_back__nothing_announced(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine, "schedule_advance", broken)
+    monkeypatch.setattr(engine, "rollout_advance_schedule", broken)
 
     # When the step fails and its transaction rolls back
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
@@ -296,7 +310,7 @@ def test_webhook_deliver__receiver_answers_200__delivered_signed_json() -> None:
     # Given a subscriber listening on this machine
     with receiver() as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {"regions": ["NE"]})
+        [delivery] = webhook_event(event="activation", payload={"regions": ["NE"]})
 
         # When the delivery is sent
 
@@ -309,7 +323,8 @@ def test_webhook_deliver__receiver_answers_200__delivered_signed_json() -> None:
     [(headers, body)] = hook.requests
     assert json.loads(body) == {"id": delivery.id, "event": "activation",
                                 "payload": {"regions": ["NE"]}}
-    assert signature_verify(SECRET, headers[SIGNATURE_HEADER], body, now=time.time())
+    assert webhook_signature_verify(secret=SECRET, header=headers[SIGNATURE_HEADER], body=body,
+                                    now=time.time())
     assert headers["Content-Type"] == "application/json"
     assert (headers["X-RRM-Event"], headers["X-RRM-Delivery"]) == ("activation", str(delivery.id))
 
@@ -317,7 +332,7 @@ def test_webhook_deliver__receiver_answers_200__delivered_signed_json() -> None:
 def test_webhook_deliver__already_delivered__not_sent_again() -> None:
     with receiver() as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
         webhook_deliver(delivery_id=delivery.id)
 
         again = webhook_deliver(delivery_id=delivery.id)
@@ -327,10 +342,10 @@ def test_webhook_deliver__already_delivered__not_sent_again() -> None:
 
 
 def test_deliver_webhook__500_then_200__retried_with_backoff_then_delivered(
-        sent: dict[str, list[Any]]) -> None:
+        sent: Sent) -> None:
     with receiver(500) as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("rollback", {"region": "SE"})
+        [delivery] = webhook_event(event="rollback", payload={"region": "SE"})
         started = timezone.now()
 
         # When the first attempt gets a 500
@@ -344,7 +359,7 @@ def test_deliver_webhook__500_then_200__retried_with_backoff_then_delivered(
         assert started + timedelta(seconds=10) <= delivery.next_attempt_at
         assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=10)
         assert sent["deliver_later"] == [((delivery.id,), delivery.next_attempt_at)]
-        assert delivery.id not in due_deliveries()  # not due before its backoff
+        assert delivery.id not in webhook_deliveries_due()  # not due before its backoff
 
         # When the retry runs: delivered, with the same signed body
         make_due(delivery.id)  # the moment its backoff ends (the ETA task or the sweep)
@@ -360,7 +375,7 @@ def test_deliver_webhook__500_then_200__retried_with_backoff_then_delivered(
 def test_webhook_deliver__always_500__gives_up_after_max_attempts() -> None:
     with receiver(*[500] * MAX_ATTEMPTS) as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         results = []
         for _ in range(MAX_ATTEMPTS + 1):
@@ -376,7 +391,7 @@ def test_webhook_deliver__nobody_listening__pending_with_the_error() -> None:
     with receiver() as hook:
         url = hook.url
     subscription(url=url)  # the server is gone: the port refuses connections
-    [delivery] = webhook_event("activation", {})
+    [delivery] = webhook_event(event="activation", payload={})
 
     result = webhook_deliver(delivery_id=delivery.id)
 
@@ -388,7 +403,7 @@ def test_webhook_deliver__nobody_listening__pending_with_the_error() -> None:
 def test_webhook_deliver__204__delivered() -> None:
     with receiver(204) as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         result = webhook_deliver(delivery_id=delivery.id)
 
@@ -400,7 +415,7 @@ def test_webhook_deliver__redirect__failed_attempt_with_its_status_and_not_follo
     # Given a receiver that answers the signed POST with a redirect to another server
     with receiver() as elsewhere, receiver(302, headers={"Location": elsewhere.url}) as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         # When the delivery is sent
         result = webhook_deliver(delivery_id=delivery.id)
@@ -419,7 +434,7 @@ def test_webhook_deliver__receiver_hangs__attempt_cut_at_the_timeout(
     settings.RRM_WEBHOOK_TIMEOUT_SECONDS = 0.3
     with receiver(hold=threading.Event()) as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         # When the delivery is sent
         result = webhook_deliver(delivery_id=delivery.id)
@@ -529,7 +544,7 @@ def test_webhook_deliver__host_now_resolves_to_loopback__failed_and_nothing_sent
         dns["hooks.example.com"] = ["93.184.215.14", "127.0.0.1"]
         webhook_subscribe(url=f"http://hooks.example.com:{hook.port}/hook", secret=SECRET * 3,
                           events=[], actor=who.operator)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         # When its name points at this machine by the time the delivery is sent
         result = webhook_deliver(delivery_id=delivery.id)
@@ -547,7 +562,7 @@ def test_webhook_deliver__name_answers_change__connects_to_the_address_it_checke
     with receiver() as hook:
         dns["hooks.example.com"] = ["127.0.0.1", "10.66.0.1"]
         subscription(url=f"http://hooks.example.com:{hook.port}/hook")
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         # When the delivery is sent
         result = webhook_deliver(delivery_id=delivery.id)
@@ -584,7 +599,7 @@ def test_webhook_deliver__https_certificate_for_the_name__delivered_to_the_check
     with receiver(tls=tls_server(certificate)) as hook:
         dns["hooks.example.com"] = ["127.0.0.1"]
         subscription(url=f"https://hooks.example.com:{hook.port}/hook")
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         # When the delivery is sent (to the address, with the name for TLS and Host)
         result = webhook_deliver(delivery_id=delivery.id)
@@ -601,7 +616,7 @@ def test_webhook_deliver__https_certificate_not_trusted__failed_attempt_nothing_
     with receiver(tls=tls_server(certificate)) as hook:
         dns["hooks.example.com"] = ["127.0.0.1"]
         subscription(url=f"https://hooks.example.com:{hook.port}/hook")
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
 
         result = webhook_deliver(delivery_id=delivery.id)
 
@@ -615,7 +630,7 @@ def test_webhook_deliver__allowed_then_setting_off__failed_and_nothing_sent(
         settings: Settings) -> None:
     with receiver() as hook:
         subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
         settings.RRM_WEBHOOK_ALLOW_PRIVATE = False
 
         result = webhook_deliver(delivery_id=delivery.id)
@@ -629,11 +644,11 @@ def test_webhook_deliver__allowed_then_setting_off__failed_and_nothing_sent(
 
 
 def test_webhook_unsubscribe__pending_retry__stopped_and_never_sent_again(
-        who: People, sent: dict[str, list[Any]]) -> None:
+        who: People, sent: Sent) -> None:
     # Given a delivery waiting for its retry after a 500
     with receiver(500) as hook:
         hook_row = subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
         assert tasks.deliver_webhook(delivery.id) == "pending"
 
         # When the subscription is removed
@@ -643,7 +658,7 @@ def test_webhook_unsubscribe__pending_retry__stopped_and_never_sent_again(
         delivery.refresh_from_db()
         assert (delivery.status, delivery.last_error) == ("failed", REMOVED)
         make_due(delivery.id)
-        assert delivery.id not in due_deliveries()
+        assert delivery.id not in webhook_deliveries_due()
         assert tasks.deliver_webhook(delivery.id) == "settled"
     assert len(hook.requests) == 1
     [event] = AuditEvent.objects.filter(action="webhook.unsubscribed")
@@ -653,7 +668,7 @@ def test_webhook_unsubscribe__pending_retry__stopped_and_never_sent_again(
 def test_webhook_deliver__subscription_inactive__failed_without_sending() -> None:
     with receiver() as hook:
         hook_row = subscription(url=hook.url)
-        [delivery] = webhook_event("activation", {})
+        [delivery] = webhook_event(event="activation", payload={})
         WebhookSubscription.objects.filter(id=hook_row.id).update(active=False)
 
         result = webhook_deliver(delivery_id=delivery.id)
@@ -682,17 +697,17 @@ def test_deliver_webhook__routing__own_queue_apart_from_rollout_steps() -> None:
                                                    (7, 600), (30, 600)])
 def test_retry_delay__attempts__doubles_from_10_seconds_capped_at_10_minutes(
         attempts: int, seconds: int) -> None:
-    assert retry_delay(attempts) == timedelta(seconds=seconds)
+    assert webhook_retry_delay(attempts=attempts) == timedelta(seconds=seconds)
 
 
 def test_due_deliveries__pending_and_due__listed() -> None:
     subscription()
-    [due] = webhook_event("activation", {})
-    [later] = webhook_event("activation", {})
+    [due] = webhook_event(event="activation", payload={})
+    [later] = webhook_event(event="activation", payload={})
     WebhookDelivery.objects.filter(id=later.id).update(
         next_attempt_at=timezone.now() + timedelta(minutes=5))
 
-    assert due_deliveries() == [due.id]
+    assert webhook_deliveries_due() == [due.id]
 
 
 def make_due(delivery_id: int) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from rollout.models import ApiToken, AuditEvent
 from rollout.services.roles import Role, user_roles
-from rollout.services.tokens import forget_all_tokens, token_create
+from rollout.services.tokens import token_create, tokens_forget
 from tests.factories import user_factory
 from tests.rollout_factories import People
 from tests.web.helpers import (
@@ -30,9 +30,9 @@ TOKEN = re.compile(r'id="token-text" type="text" readonly value="(rrm_[0-9a-f]+_
 @pytest.fixture(autouse=True)
 def _fresh_token_cache() -> Iterator[None]:
     """Token verdicts are cached per process by prefix; ids and prefixes die with each test."""
-    forget_all_tokens()
+    tokens_forget()
     yield
-    forget_all_tokens()
+    tokens_forget()
 
 
 def create(client: Client, role: str = "viewer", name: str = "ci job",
@@ -119,7 +119,7 @@ def test_token_create__role_the_user_lacks__is_refused(who: People) -> None:
     # Then nothing is created and they do not become an operator
     assert status == 400 and text == ""
     assert not ApiToken.objects.exists()
-    assert user_roles(who.viewer) == {Role.VIEWER}
+    assert user_roles(user=who.viewer) == {Role.VIEWER}
 
 
 def test_token_create__operator__may_create_an_operator_or_viewer_token(who: People) -> None:

@@ -26,7 +26,7 @@ from django.db import transaction
 from rollout.demo import demo_bundles
 from rollout.models import Activation, KpiSnapshot, Version
 from rollout.selectors import version_bundle
-from rollout.services.activations import activate
+from rollout.services.activations import activation_create
 from rollout.services.audit import audit_record
 from rollout.services.kpis import kpi_snapshot_record_simulated, simulation_run
 from rollout.services.versions import version_create
@@ -75,8 +75,8 @@ def go_live(version: Version) -> str:
     with transaction.atomic():
         if Activation.objects.exists():  # another run got here first
             return "live: unchanged (activations already recorded)"
-        activate(regions=codes, version=version, kind=Activation.Kind.ACTIVATE, actor=None,
-                 reason=DEMO_REASON)
+        activation_create(regions=codes, version=version, kind=Activation.Kind.ACTIVATE, actor=None,
+                          reason=DEMO_REASON)
         for code in codes:
             kpi_snapshot_record_simulated(version=version, region=code,
                                           kind=KpiSnapshot.Kind.AFTER)

@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         zone = options["zone"]
         if options["at"] is None:
-            answer = route_lookup(zone)
+            answer = route_lookup(zone=zone)
             if answer is None:
                 raise refused(f"zone {zone!r} is not live")
         else:

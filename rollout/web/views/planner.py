@@ -22,7 +22,7 @@ from django.utils import timezone
 from rollout.domain.findings import Finding
 from rollout.models import Version
 from rollout.selectors.versions import version_choices
-from rollout.services.plans import validate_plan
+from rollout.services.plans import plan_validate
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.rollouts import PlanRejected, plan_check, rollout_create
 from rollout.web.access import actor_of, forbidden, role_required
@@ -127,7 +127,8 @@ def rollout_plan(request: HttpRequest) -> HttpResponse:
 
 def _check(plan: PlanInput) -> CheckResult:
     try:
-        validate_plan(plan.version, plan.phases, plan.gates, plan.on_gate_failure)
+        plan_validate(version=plan.version, phases=plan.phases, gates=plan.gates,
+                      on_gate_failure=plan.on_gate_failure)
     except PlanRejected as exc:
         return CheckResult(grouped(exc.findings, len(plan.phases)), refused=str(exc))
     return CheckResult(grouped(plan_check(version=plan.version, phases=plan.phases),

@@ -24,7 +24,7 @@ from rollout.selectors.kpis import kpi_snapshot_list_since
 from rollout.selectors.versions import version_get
 from rollout.services.activations import region_rollback
 from rollout.services.live import live_state
-from rollout.services.roles import Role, has_role
+from rollout.services.roles import Role, role_held
 from rollout.web.access import actor_of, role_required
 from rollout.web.charts import Pair, before_after_bars
 from rollout.web.errors import page_status
@@ -183,8 +183,7 @@ def _render(request: HttpRequest, code: str, *, form: RollbackForm | None = None
     current = history[0] if history else None
     current_label = (current.version_id or "not live") if current else "never live"
     options = _options(code, history) if current else []
-    can_roll_back = has_role(actor_of(request),
-                             Role.OPERATOR)
+    can_roll_back = role_held(user=actor_of(request), role=Role.OPERATOR)
     if form is None and options and can_roll_back:
         form = RollbackForm(choices=[(o.value, o.version_id or o.message) for o in options])
     drawn = region_map(code, live.colours, state)

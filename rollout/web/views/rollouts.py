@@ -25,7 +25,7 @@ from rollout.domain.lifecycle import State, TransitionRefused
 from rollout.models import Rollout
 from rollout.selectors.rollouts import rollout_find
 from rollout.services.freezes import phase_freeze_override
-from rollout.services.roles import CANCEL_ROLES, Role, has_role
+from rollout.services.roles import CANCEL_ROLES, Role, role_held
 from rollout.services.rollouts import (
     rollout_approve,
     rollout_cancel,
@@ -98,7 +98,7 @@ def rollout_action(request: HttpRequest, rollout_id: int, action: str) -> HttpRe
         return _not_found(request, rollout_id, f"no action {action!r} on rollouts")
     service, roles, done = ACTIONS[action]
     user = actor_of(request)
-    if not any(has_role(user, role) for role in roles):
+    if not any(role_held(user=user, role=role) for role in roles):
         return _refused(request, rollout_id, 403, _needs(action, roles))
     return _run(request, rollout_id, lambda: service(rollout_id=rollout_id, actor=user),
                 f"Rollout {rollout_id} {done}.")
@@ -107,7 +107,7 @@ def rollout_action(request: HttpRequest, rollout_id: int, action: str) -> HttpRe
 @role_required(Role.VIEWER)
 @require_POST
 def rollout_rollback_view(request: HttpRequest, rollout_id: int) -> HttpResponse:
-    if not has_role(actor_of(request), Role.OPERATOR):
+    if not role_held(user=actor_of(request), role=Role.OPERATOR):
         return _refused(request, rollout_id, 403, _needs("roll back", (Role.OPERATOR,)))
     reason = (request.POST.get("reason") or "").strip()
     if not reason:
@@ -124,7 +124,7 @@ def rollout_rollback_view(request: HttpRequest, rollout_id: int) -> HttpResponse
 @require_POST
 def rollout_freeze_override(request: HttpRequest, rollout_id: int,
                             phase_number: int) -> HttpResponse:
-    if not has_role(actor_of(request), Role.OPERATOR):
+    if not role_held(user=actor_of(request), role=Role.OPERATOR):
         return _refused(request, rollout_id, 403,
                         _needs("override a change freeze", (Role.OPERATOR,)))
     reason = (request.POST.get("reason") or "").strip()

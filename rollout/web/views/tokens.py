@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from rollout.models import ApiToken
 from rollout.selectors.tokens import token_get, token_list
-from rollout.services.roles import Role, caller_may, user_roles
+from rollout.services.roles import Role, role_allowed, user_roles
 from rollout.services.tokens import TokenRefused, token_create, token_revoke
 from rollout.web.access import role_required
 
@@ -31,8 +31,8 @@ MAX_DAYS = 3650
 
 def token_roles(user: User) -> list[Role]:
     """The roles `user` may put on a token: those they hold (reading comes with any role)."""
-    held = user_roles(user)
-    return [role for role in Role if caller_may(held, role)]
+    held = user_roles(user=user)
+    return [role for role in Role if role_allowed(held=held, role=role)]
 
 
 class TokenForm(forms.Form):

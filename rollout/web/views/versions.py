@@ -34,7 +34,7 @@ from rollout.selectors.versions import (
     version_list,
 )
 from rollout.services.git_import import version_import_git
-from rollout.services.roles import Role, has_role
+from rollout.services.roles import Role, role_held
 from rollout.services.versions import VersionCreateResult, VersionRejected, version_create
 from rollout.web import usmap
 from rollout.web.access import role_required
@@ -99,7 +99,7 @@ def version_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "rollout/versions/list.html", {
         "versions": versions, "page": page, "pages": pages, "total": total,
         "compare": compare or CompareForm(), "recent": versions[:PAGE_SIZE],
-        "can_upload": has_role(request.user, Role.EDITOR),  # type: ignore[arg-type]  # logged in
+        "can_upload": role_held(user=request.user, role=Role.EDITOR),  # type: ignore[arg-type]  # logged in
     })
 
 
@@ -116,7 +116,7 @@ def version_detail(request: HttpRequest, ref: str) -> HttpResponse:
         findings.append({"finding": item, "anchor": anchor})
     listings = [listing(version_id=version.id, name=name, text=text, notes=notes.get(name, {}))
                 for name, text in sorted(files.items())]
-    is_editor = has_role(request.user, Role.EDITOR)  # type: ignore[arg-type]  # logged in
+    is_editor = role_held(user=request.user, role=Role.EDITOR)  # type: ignore[arg-type]  # logged in
     return render(request, "rollout/versions/detail.html", {
         "version": version, "findings": findings, "listings": listings,
         "can_edit": is_editor, "can_plan": is_editor and version.valid,
