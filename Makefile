@@ -32,10 +32,11 @@ test: $(DEV_STAMP) ## run pytest (extra arguments: PYTEST_ARGS="-k foo -x")
 	fi; \
 	exit $$status
 
-lint: $(DEV_STAMP) ## ruff and mypy; both run, either failing fails
+lint: $(DEV_STAMP) ## ruff, mypy and the layer contracts (lint-imports); all run, any failing fails
 	@status=0; \
 	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
 	echo "mypy ."; $(VENV)/bin/mypy . || status=1; \
+	echo "lint-imports"; $(VENV)/bin/lint-imports --no-cache || status=1; \
 	exit $$status
 
 bench: $(STAMP) ## run the benchmarks (bench/run.py; arguments: BENCH_ARGS=...)

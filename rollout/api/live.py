@@ -26,7 +26,7 @@ def active(request: HttpRequest, at: str | None = None) -> HttpResponse:
     nothing was live yet); a time in the future is a 400."""
     caller(request).require(Role.VIEWER)
     if at is not None:
-        return JsonResponse(live_summary_as_of(instant_parse(at)))
+        return JsonResponse(live_summary_as_of(at=instant_parse(text=at)))
     state = live_state()
     etag = f'"act-{state.at_activation}"'
     if request.headers.get("If-None-Match") == etag:
@@ -44,8 +44,8 @@ def route(request: HttpRequest, zone: str, at: str | None = None) -> HttpRespons
     """The zone's region, version, candidate FCs and path; with `at`, as answered then."""
     caller(request).require(Role.VIEWER)
     if at is not None:
-        instant = instant_parse(at)
-        answer = route_as_of(zone, instant)
+        instant = instant_parse(text=at)
+        answer = route_as_of(zone=zone, at=instant)
         if answer is None:
             raise NotFound(f"zone {zone!r} was not live at {instant.isoformat()}")
     else:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from rollout.models import Activation, GitMirrorState, Version
 from rollout.selectors import version_files
 from rollout.services.git_repo import GitFailed, GitRepo, Identity, Signing
-from rollout.services.live import activated_by, live_state_at, live_summary
+from rollout.services.live import activation_actors, live_state_at, live_summary
 from rollout.services.live_history import LivePoint, live_points
 
 logger = logging.getLogger(__name__)
@@ -78,15 +78,15 @@ class SyncResult:
     pushed: bool
 
 
-def live_document(sequence: int) -> dict[str, Any]:
+def _live_document(sequence: int) -> dict[str, Any]:
     """live.json of a point: the composite state as `manage.py active --format json` shows it
     at that sequence, plus the sequence."""
-    return {"sequence": sequence, **live_summary(state=live_state_at(sequence))}
+    return {"sequence": sequence, **live_summary(state=live_state_at(at_activation=sequence))}
 
 
-def point_files(point: LivePoint) -> dict[str, bytes]:
+def _point_files(point: LivePoint) -> dict[str, bytes]:
     """The tree of a point's commit: live.json and every live version's files."""
-    document = live_document(point.sequence)
+    document = _live_document(point.sequence)
     files = {"live.json": (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()}
     for version_id in sorted({r["version"] for r in document["regions"].values()
                               if r["version"]}):
@@ -96,7 +96,7 @@ def point_files(point: LivePoint) -> dict[str, bytes]:
     return files
 
 
-def commit_message(point: LivePoint) -> str:
+def _commit_message(point: LivePoint) -> str:
     """What changed and why, then trailers: Live-sequence, Rollout, Activated-by, Approved-by."""
     first = point.activations[0]
     regions = ", ".join(a.region for a in point.activations)
@@ -117,7 +117,7 @@ def commit_message(point: LivePoint) -> str:
     trailers = [f"Live-sequence: {point.sequence}"]
     if rollout is not None:
         trailers.append(f"Rollout: {rollout.id}")
-    person = activated_by([first]).get(first.id)
+    person = activation_actors(activations=[first]).get(first.id)
     if person is not None:
         trailers.append(f"Activated-by: {person}")
     if rollout is not None and rollout.approved_by is not None:
@@ -146,8 +146,8 @@ def _write(repo: GitRepo, config: MirrorConfig, points: list[LivePoint],
     """Commit `points` one after another on `parent`; the last commit (None if no points)."""
     head = parent
     for point in points:
-        tree = repo.write_tree(point_files(point))
-        head = repo.commit(tree=tree, parent=head, message=commit_message(point),
+        tree = repo.write_tree(_point_files(point))
+        head = repo.commit(tree=tree, parent=head, message=_commit_message(point),
                            author=config.author, signing=config.signing,
                            when=_git_date(point.activations[-1].created_at))
     return head

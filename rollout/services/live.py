@@ -188,7 +188,7 @@ def live_summary(*, state: LiveState | None = None) -> dict[str, Any]:
     state = state or live_state()
     zones = state.table.zone_counts
     latest = latest_activations(upto=state.at_activation)
-    by = activated_by(list(latest.values()))
+    by = activation_actors(activations=list(latest.values()))
     return {
         "regions": {
             code: {"version": a.version_id, "activation": a.id, "kind": a.kind,
@@ -200,7 +200,7 @@ def live_summary(*, state: LiveState | None = None) -> dict[str, Any]:
     }
 
 
-def activated_by(activations: list[Activation]) -> dict[int, str]:
+def activation_actors(*, activations: list[Activation]) -> dict[int, str]:
     """Who made each activation (activation id -> user name): its actor, or for a rollout's
     phase, which the engine writes with no actor, whoever started the rollout. Absent when
     nobody did (a set-up or the system)."""
@@ -217,7 +217,7 @@ def activated_by(activations: list[Activation]) -> dict[int, str]:
     return out
 
 
-def live_state_at(at_activation: int) -> LiveState:
+def live_state_at(*, at_activation: int) -> LiveState:
     """The live state as it was right after activation `at_activation` (read from its record
     when one was stored, else built, not stored: the records mark writers' commits)."""
     current = live_state()

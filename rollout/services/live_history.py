@@ -32,7 +32,7 @@ class InstantRefused(RolloutError):
     kind = ErrorKind.UNUSABLE
 
 
-def instant_parse(text: str) -> datetime:
+def instant_parse(*, text: str) -> datetime:
     """An ISO 8601 instant with its time zone ("2026-11-30T14:54:00Z"), as the API's `at`
     parameter and the commands' `--at` take it."""
     try:
@@ -69,7 +69,7 @@ def live_points(*, after: int = 0) -> list[LivePoint]:
     return points
 
 
-def live_sequence_at(at: datetime) -> int:
+def live_sequence_at(*, at: datetime) -> int:
     """The sequence of the live state at `at` (0: nothing had been activated): the newest
     point whose transaction had ended by then. An instant between two activations of one
     transaction (a phase writes one row per region) is before that transaction."""
@@ -83,7 +83,7 @@ def live_sequence_at(at: datetime) -> int:
     return _point_before(newest)  # inside a transaction: what was live before it
 
 
-def live_sequence_before(sequence: int) -> int:
+def live_sequence_before(*, sequence: int) -> int:
     """The sequence of the live state just before the one at `sequence` (0: none)."""
     row = Activation.objects.filter(id=sequence).first()
     return 0 if row is None else _point_before(row)
@@ -125,14 +125,14 @@ def _action(row: Activation) -> tuple[object, ...]:
     return (row.kind, row.rollout_id, row.phase_id, row.actor_id, row.reason)
 
 
-def live_state_as_of(at: datetime) -> LiveState | None:
+def live_state_as_of(*, at: datetime) -> LiveState | None:
     """The live state at `at`, or None when nothing had been activated yet."""
-    sequence = live_sequence_at(at)
-    return None if sequence == 0 else live_state_kept(sequence)
+    sequence = live_sequence_at(at=at)
+    return None if sequence == 0 else live_state_kept(sequence=sequence)
 
 
-def live_state_kept(sequence: int) -> LiveState:
-    """`live_state_at(sequence)`, kept among the last few asked in this process."""
+def live_state_kept(*, sequence: int) -> LiveState:
+    """`live_state_at(at_activation=sequence)`, kept among the last few asked here."""
     current = live_state()
     if current.at_activation == sequence:
         return current
@@ -141,7 +141,7 @@ def live_state_kept(sequence: int) -> LiveState:
         if kept is not None:
             _states.move_to_end(sequence)
             return kept
-    state = live_state_at(sequence)
+    state = live_state_at(at_activation=sequence)
     with _lock:
         _states[sequence] = state
         while len(_states) > KEPT_STATES:
@@ -149,19 +149,19 @@ def live_state_kept(sequence: int) -> LiveState:
     return state
 
 
-def live_summary_as_of(at: datetime) -> dict[str, Any]:
+def live_summary_as_of(*, at: datetime) -> dict[str, Any]:
     """`live_summary` as it was at `at`, with "at" and "sequence" (0 and no regions when
     nothing was live)."""
-    sequence = live_sequence_at(at)
+    sequence = live_sequence_at(at=at)
     if sequence == 0:
         return {"at": at.isoformat(), "sequence": 0, "regions": {}, "gaps": []}
     return {"at": at.isoformat(), "sequence": sequence,
-            **live_summary(state=live_state_kept(sequence))}
+            **live_summary(state=live_state_kept(sequence=sequence))}
 
 
-def route_as_of(zone: str, at: datetime) -> dict[str, object] | None:
+def route_as_of(*, zone: str, at: datetime) -> dict[str, object] | None:
     """The route of `zone` as it was answered at `at` (None: not live then)."""
-    state = live_state_as_of(at)
+    state = live_state_as_of(at=at)
     return None if state is None else state.route(zone)
 
 

@@ -29,7 +29,7 @@ def _fresh_history() -> Any:
 
 
 def regions_at(at: datetime) -> dict[str, str | None]:
-    return {code: row["version"] for code, row in live_summary_as_of(at)["regions"].items()}
+    return {code: row["version"] for code, row in live_summary_as_of(at=at)["regions"].items()}
 
 
 def test_live_summary_as_of__around_each_change__the_state_of_that_moment(who: People) -> None:
@@ -48,7 +48,7 @@ def test_live_summary_as_of__around_each_change__the_state_of_that_moment(who: P
     assert regions_at(region) == {"NE": rerouted, "MA": rerouted, "SE": original}
     assert regions_at(click - TICK)["NE"] == rerouted
     assert regions_at(click + TICK) == {"NE": original, "MA": original, "SE": original}
-    summary = live_summary_as_of(region + TICK)
+    summary = live_summary_as_of(at=region + TICK)
     assert summary["sequence"] == rows["region_rollback"][0].id
     assert summary["regions"]["SE"]["by"] == "otto"
 
@@ -57,7 +57,8 @@ def test_route_as_of__zone_of_ne__the_path_then(who: People) -> None:
     h = history_story(who)
     phase1 = h["rows"]["phase1"][-1].created_at
 
-    before, after = route_as_of("070", phase1 - TICK), route_as_of("070", phase1)
+    before = route_as_of(zone="070", at=phase1 - TICK)
+    after = route_as_of(zone="070", at=phase1)
 
     assert before is not None and before["version"] == h["original"]
     assert before["fcs"] == ["FC-EWR4", "FC-BOS7"]
@@ -69,13 +70,13 @@ def test_as_of__before_anything_was_live__nothing(who: People) -> None:
     h = history_story(who)
     early = h["first"] - TICK
 
-    assert live_summary_as_of(early) == {"at": early.isoformat(), "sequence": 0,
+    assert live_summary_as_of(at=early) == {"at": early.isoformat(), "sequence": 0,
                                          "regions": {}, "gaps": []}
-    assert route_as_of("070", early) is None
+    assert route_as_of(zone="070", at=early) is None
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2026-11-30T14:54:00", "2999-01-01T00:00:00Z"],
                          ids=["not a time", "no time zone", "in the future"])
 def test_instant_parse__unusable__refused(text: str) -> None:
     with pytest.raises(InstantRefused):
-        instant_parse(text)
+        instant_parse(text=text)

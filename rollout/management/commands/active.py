@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             summary = (live_summary() if options["at"] is None
-                       else live_summary_as_of(instant_parse(options["at"])))
+                       else live_summary_as_of(at=instant_parse(text=options["at"])))
         except RolloutError as exc:
             raise command_error(exc) from exc
         regions, gaps = summary["regions"], summary["gaps"]

@@ -32,10 +32,10 @@ class Command(BaseCommand):
                 raise refused(f"zone {zone!r} is not live")
         else:
             try:
-                at = instant_parse(options["at"])
+                at = instant_parse(text=options["at"])
             except RolloutError as exc:
                 raise command_error(exc) from exc
-            answer = route_as_of(zone, at)
+            answer = route_as_of(zone=zone, at=at)
             if answer is None:
                 raise refused(f"zone {zone!r} was not live at {at.isoformat()}")
         if options["format"] == "json":

@@ -78,11 +78,11 @@ def as_of_from(query: Any) -> AsOf | None:
         return None
     if len(text) <= 19 and "+" not in text and not text.endswith("Z"):
         text += "+00:00"  # the picker's datetime-local value: the page says UTC
-    at = instant_parse(text)
-    sequence = live_sequence_at(at)
+    at = instant_parse(text=text)
+    sequence = live_sequence_at(at=at)
     before = query.get("moment") == "before"
     if before and sequence:
-        sequence = live_sequence_before(sequence)
+        sequence = live_sequence_before(sequence=sequence)
     return AsOf(at=at, sequence=sequence, before=before)
 
 
@@ -93,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         as_of = as_of_from(request.GET)
     except InstantRefused as exc:
         as_of_error = str(exc)
-    state = live_state() if as_of is None else live_state_kept(as_of.sequence)
+    state = live_state() if as_of is None else live_state_kept(sequence=as_of.sequence)
     live = live_map(state)
     in_flight = rollouts_in_flight() if as_of is None else []
     # the key first: whatever changes after it, the next poll sees a different key
