@@ -17,19 +17,9 @@ from ninja import NinjaAPI
 
 from rollout.api.ratelimit import RateLimited
 from rollout.domain.checks import cap_per_code
-from rollout.domain.errors import ErrorKind, NotFoundError, RolloutError
+from rollout.domain.errors import HTTP_STATUS as HTTP_STATUS  # the one table, re-exported
+from rollout.domain.errors import NotFoundError, RolloutError
 from rollout.domain.findings import SHOWN_PER_CODE, Finding, counts
-
-#: The one mapping of an error's kind to the HTTP status that answers it.
-HTTP_STATUS: dict[ErrorKind, int] = {
-    ErrorKind.NOT_FOUND: 404,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.INVALID: 422,
-    ErrorKind.MALFORMED: 400,
-    ErrorKind.UNUSABLE: 400,
-    ErrorKind.RATE_LIMITED: 429,
-}
 
 
 class NotFound(NotFoundError):

@@ -37,6 +37,20 @@ class ErrorKind(StrEnum):
     RATE_LIMITED = "rate_limited"
 
 
+#: The one mapping of an error's kind to the HTTP status that answers it: the API's
+#: (`rollout.api.errors`) and the pages' (`rollout.web.errors`), so a script reading a page's
+#: JSON answer sees what it would see from the API (DESIGN section 7).
+HTTP_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.INVALID: 422,
+    ErrorKind.MALFORMED: 400,
+    ErrorKind.UNUSABLE: 400,
+    ErrorKind.RATE_LIMITED: 429,
+}
+
+
 class RolloutError(Exception):
     """A refusal with a kind, a message (`str(error)`) and, for some, findings.
 

@@ -4,18 +4,11 @@ script reading a page's JSON answer sees what it would see from the API."""
 
 from __future__ import annotations
 
-from rollout.domain.errors import ErrorKind, RolloutError
+from rollout.domain.errors import HTTP_STATUS, ErrorKind, RolloutError
 
-#: The status of a page (or of its JSON answer to a script) that refuses, by the error's kind.
-PAGE_STATUS: dict[ErrorKind, int] = {
-    ErrorKind.NOT_FOUND: 404,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.INVALID: 422,
-    ErrorKind.MALFORMED: 400,
-    ErrorKind.UNUSABLE: 400,
-    ErrorKind.RATE_LIMITED: 429,
-}
+#: The status of a page (or of its JSON answer to a script) that refuses, by the error's kind:
+#: the API's.
+PAGE_STATUS: dict[ErrorKind, int] = HTTP_STATUS
 
 
 def page_status(error: RolloutError) -> int:
