@@ -17,9 +17,9 @@ The headers of a 200 are not a second copy of the middleware's rules: the first 
 of a process (per URL scheme) is served by Django, and the headers its middleware put on the
 answer are kept and reused. Only Content-Length depends on the answer;
 tests/api/test_route_wsgi.py asserts that both ways give the same status, headers and body.
-The database connection is looked after as Django does for a request (`close_old_connections`
-before and after), because the live state asks the database for a new activation every
-RRM_LIVE_STATE_CHECK_MS.
+The request signals are sent as Django's handler sends them (its receivers look after the
+database connection, because the live state asks the database for a new activation every
+RRM_LIVE_STATE_CHECK_MS; tests that detach them, as Django's test client does, keep theirs).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
+from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import close_old_connections
 
 from rollout.api.auth import caller_of_token
 from rollout.services.roles import Role, RoleRequired
@@ -92,7 +92,9 @@ def answer_of(environ: dict[str, Any]) -> bytes | None:
         request.get_host()  # ALLOWED_HOSTS, as Django checks it for every request
     except DisallowedHost:
         return None
-    close_old_connections()  # a token's first check and the live state may ask the database
+    # As Django's handler does for a request (its receivers look after the database
+    # connection: a token's first check and the live state may ask the database).
+    signals.request_started.send(sender=RouteFastPath, environ=environ)
     try:
         caller = caller_of_token(environ["HTTP_AUTHORIZATION"][len("Bearer "):])
         if caller is None:
@@ -103,5 +105,5 @@ def answer_of(environ: dict[str, Any]) -> bytes | None:
             return None
         answer = route_lookup(zone=query["zone"])
     finally:
-        close_old_connections()
+        signals.request_finished.send(sender=RouteFastPath)
     return None if answer is None else orjson.dumps(answer)
