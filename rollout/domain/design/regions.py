@@ -1,0 +1,330 @@
+"""Region design: propose K regions for a bundle's network from demand, capacity and geography.
+
+1. **Medians.** Zones weighted by demand are the clients, the FCs outside kept regions the
+   candidate sites, great-circle km from zone centroid to FC the cost (zones × FCs only). The
+   p-median solver (`pmedian_solve`) opens K − len(keep) FCs: each is the centre of a region and
+   every zone first joins the region of its nearest open FC. That step is optimal (or says its
+   gap) for the uncapacitated problem.
+2. **Facilities.** Every other free FC joins the region of the zone nearest to it (so a
+   region's capacity is the FCs in its area); a delivery station joins the region holding most
+   of the demand it delivers; a sort centre joins the region of most of the stations it feeds by
+   lane (else of the zone nearest it). A station its region's FCs cannot reach through lanes
+   inside the region (check E131) is left out of every region and listed in `shared`.
+3. **Repairs** (`repair`, greedy, best effort): contiguity (Delaunay adjacency of the zone
+   centroids), then capacity (a region's demand within its FCs' capacity × (1 − headroom)),
+   then balance (largest / smallest region demand), then stability (at most `max_moves` zones
+   away from their base region). A later repair never breaks what an earlier one achieved.
+4. **Codes.** A proposed region that holds more than half of a base region's zones takes that
+   region's code and name; otherwise a new code (R1, R2, ... not used by the base version).
+
+Guaranteed: every zone in exactly one region, every region with at least one FC, kept regions
+exactly as in the base version, no facility in two regions. Best effort, reported in
+`violations` when missed: contiguity, capacity, balance and `max_moves`.
+
+Bounds: the solver's `time_limit` (default 5 s) plus the repairs (see `repair`); memory is a few
+zones × FCs float arrays and the sparse adjacency (about 6 entries a zone).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rollout.domain.assignment import NO_REGION, Assignment
+from rollout.domain.bundle import Bundle
+from rollout.domain.design.adjacency import zone_adjacency
+from rollout.domain.design.pmedian import pmedian_solve
+from rollout.domain.design.problem import Problem, SolveOptions
+from rollout.domain.design.repair import (
+    Partition,
+    balance_ratio,
+    limit_moves,
+    repair_balance,
+    repair_capacity,
+    repair_contiguity,
+)
+from rollout.domain.design.sites import Sites, assign_facilities, unreachable_stations
+from rollout.domain.errors import ErrorKind, RolloutError
+from rollout.domain.network import NetworkIndex, great_circle_km
+
+
+class DesignError(RolloutError, ValueError):
+    """Design arguments no network can use (K out of range, an unknown region to keep, ...)."""
+
+    kind = ErrorKind.UNUSABLE
+
+
+@dataclass(frozen=True)
+class DesignRequest:
+    """What to design: K regions and the constraints (see the module docstring)."""
+
+    regions: int
+    keep: tuple[str, ...] = ()
+    max_moves: int | None = None
+    headroom: float = 0.0
+    contiguous: bool = False
+    balance: float | None = None
+    time_limit: float = 5.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ProposedRegion:
+    code: str
+    name: str
+    zones: tuple[str, ...]
+    facilities: tuple[str, ...]
+    demand: int
+    #: FC capacity (packages/day) of the region; None when one of its FCs has no limit
+    capacity: int | None
+    kept: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "name": self.name, "zones": list(self.zones),
+                "facilities": list(self.facilities), "demand": self.demand,
+                "capacity": self.capacity}
+
+
+@dataclass
+class RegionDesign:
+    """The proposal: regions, zones moved from their base region, and what it misses."""
+
+    regions: list[ProposedRegion]
+    moved_zones: list[str]
+    violations: list[str]
+    shared: list[str]
+    #: demand-weighted great-circle km from each zone to its region's nearest FC
+    objective: float
+    seconds: float
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
+    """Propose `request.regions` regions for the bundle's network (module docstring: how,
+    what is guaranteed, what is best effort). Raises `DesignError` for unusable requests."""
+    started = time.perf_counter()
+    net = NetworkIndex(bundle.network)
+    base = Assignment(bundle, net)
+    kept = _kept_regions(bundle, base, request)
+    n_zones = net.n_zones
+    weights = np.maximum(net.zone_demand, 0).astype(np.float64)
+    if n_zones and not weights.any():
+        weights = np.ones(n_zones)
+    locked_zone = np.isin(base.zone_region, kept) if kept.size else np.zeros(n_zones, bool)
+    locked_facility = (np.isin(base.facility_region, kept) if kept.size
+                       else np.zeros(net.n_facilities, bool))
+    free_zones = np.flatnonzero(~locked_zone)
+    fcs = np.asarray([f for f in net.fc_positions.tolist() if not locked_facility[f]], np.intp)
+    p = request.regions - kept.size
+    _check_sizes(request, p, free_zones.size, fcs.size)
+
+    labels = np.full(n_zones, -1, dtype=np.intp)
+    for index, region in enumerate(kept.tolist()):
+        labels[base.zone_region == region] = p + index
+    km = np.zeros((n_zones, fcs.size))
+    stats: dict[str, float] = {}
+    if p:
+        km = great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
+                             net.facility_lat[fcs][None, :], net.facility_lon[fcs][None, :])
+        solution = pmedian_solve(
+            problem=Problem(costs=km[free_zones], weights=weights[free_zones], p=p),
+            options=SolveOptions(time_limit=request.time_limit, seed=request.seed,
+                                 exact=free_zones.size * fcs.size <= 2_000_000))
+        medians = np.asarray(solution.medians, dtype=np.intp)
+        labels[free_zones] = np.searchsorted(medians, solution.assignment)
+        stats.update(pmedian_seconds=solution.seconds, pmedian_objective=solution.objective,
+                     pmedian_gap=solution.gap if solution.gap is not None else -1.0)
+    else:
+        medians = np.zeros(0, dtype=np.intp)
+
+    sites = Sites(net=net, fcs=fcs, medians=medians, km=km, locked_facility=locked_facility)
+    facility_label = assign_facilities(sites, labels=labels, kept_regions=kept,
+                                       base_facility_region=base.facility_region, p=p)
+    n_regions = p + kept.size
+    capacity, unlimited = _capacity(net, facility_label, n_regions)
+    limits = np.where(unlimited, np.inf, capacity * (1.0 - request.headroom))
+    costs = _region_costs(km, facility_label[fcs], n_regions)
+    part = Partition(labels=labels, weights=weights, costs=costs, limits=limits,
+                     locked=np.arange(n_regions) >= p, adjacency=zone_adjacency(
+                         net.zone_lat, net.zone_lon), contiguous=request.contiguous)
+    if request.contiguous:
+        repair_contiguity(part)
+    repair_capacity(part)
+    if request.balance is not None:
+        repair_balance(part, request.balance)
+    codes = _codes(bundle, base, part.labels, kept, p)
+    if request.max_moves is not None:
+        limit_moves(part, _home(base, part.labels, codes, bundle), request.max_moves)
+        codes = _codes(bundle, base, part.labels, kept, p)
+
+    shared = unreachable_stations(net, facility_label, n_regions)
+    facility_label[shared] = -1
+    regions = _proposed(bundle, net, part, facility_label, codes, capacity, unlimited, p)
+    moved = _moved(bundle, base, part.labels, codes, net)
+    violations = _violations(part, request, regions, codes, len(moved))
+    objective = float(weights @ costs[np.arange(n_zones), part.labels]) if p else 0.0
+    return RegionDesign(regions=regions, moved_zones=moved, violations=violations,
+                        shared=[net.facility_ids[f] for f in shared.tolist()],
+                        objective=objective, seconds=time.perf_counter() - started, stats=stats)
+
+
+def _kept_regions(bundle: Bundle, base: Assignment, request: DesignRequest) -> np.ndarray:
+    unknown = [code for code in request.keep if code not in base.region_position]
+    if unknown:
+        raise DesignError(f"--keep names unknown region(s) {', '.join(unknown)}; the version's "
+                          f"regions are {', '.join(base.region_codes)}")
+    return np.asarray(sorted({base.region_position[code] for code in request.keep}), np.intp)
+
+
+def _check_sizes(request: DesignRequest, p: int, free_zones: int, free_fcs: int) -> None:
+    if request.regions < 1:
+        raise DesignError(f"--regions must be at least 1, got {request.regions}")
+    if p < 0:
+        raise DesignError(f"--regions {request.regions} is fewer than the {-p + request.regions} "
+                          "regions to keep")
+    if p == 0 and free_zones:
+        raise DesignError(f"{free_zones} zone(s) lie outside the kept regions: --regions must "
+                          f"be more than the {request.regions} kept")
+    if p > free_zones:
+        raise DesignError(f"--regions {request.regions} leaves {p} regions to draw but only "
+                          f"{free_zones} zone(s) outside the kept regions")
+    if p > free_fcs:
+        raise DesignError(f"--regions {request.regions} leaves {p} regions to draw but only "
+                          f"{free_fcs} fulfilment centre(s) outside the kept regions")
+    if not 0 <= request.headroom < 1:
+        raise DesignError(f"--headroom must be at least 0 and below 1, got {request.headroom}")
+    if request.balance is not None and not request.balance >= 1:
+        raise DesignError(f"--balance must be at least 1, got {request.balance}")
+    if request.max_moves is not None and request.max_moves < 0:
+        raise DesignError(f"--max-moves must not be negative, got {request.max_moves}")
+    if request.time_limit <= 0:
+        raise DesignError(f"the time limit must be positive, got {request.time_limit}")
+
+
+def _capacity(net: NetworkIndex, facility_label: np.ndarray,
+              n_regions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each region's FC capacity, and whether one of its FCs is unlimited."""
+    capacity, unlimited = np.zeros(n_regions), np.zeros(n_regions, dtype=bool)
+    for facility in net.fc_positions.tolist():
+        region = int(facility_label[facility])
+        if region < 0:
+            continue
+        value = net.network.facilities[facility].capacity
+        if value is None:
+            unlimited[region] = True
+        else:
+            capacity[region] += value
+    return capacity, unlimited
+
+
+def _region_costs(km: np.ndarray, fc_label: np.ndarray, n_regions: int) -> np.ndarray:
+    """zones × regions: km from each zone to the region's nearest FC (inf for kept regions,
+    which the repairs never touch)."""
+    costs = np.full((km.shape[0], n_regions), np.inf)
+    for region in range(n_regions):
+        columns = np.flatnonzero(fc_label == region)
+        if columns.size:
+            costs[:, region] = km[:, columns].min(axis=1)
+    return costs
+
+
+def _codes(bundle: Bundle, base: Assignment, labels: np.ndarray, kept: np.ndarray,
+           p: int) -> list[str]:
+    """Each proposed region's code: a kept region's own; the code of the base region whose
+    zones it mostly holds (more than half of them; the most zones wins); else a new code."""
+    base_regions = bundle.regions.regions
+    codes: list[str | None] = [None] * (p + kept.size)
+    for index, region in enumerate(kept.tolist()):
+        codes[p + index] = base_regions[region].code
+    sizes = np.bincount(base.zone_region[base.zone_region != NO_REGION],
+                        minlength=len(base_regions))
+    claims: list[tuple[int, int, int]] = []
+    for proposed in range(p):
+        held = Counter(base.zone_region[labels == proposed].tolist())
+        for region, count in held.items():
+            if region != NO_REGION and region not in kept and 2 * count > sizes[region]:
+                claims.append((-count, proposed, region))
+    for _, proposed, region in sorted(claims):
+        code = base_regions[region].code
+        if codes[proposed] is None and code not in codes:
+            codes[proposed] = code
+    used = {r.code for r in base_regions}
+    counter = 0
+    for proposed in range(p):
+        while codes[proposed] is None:
+            counter += 1
+            if f"R{counter}" not in used:
+                codes[proposed] = f"R{counter}"
+    return [code for code in codes if code is not None]
+
+
+def _home(base: Assignment, labels: np.ndarray, codes: list[str], bundle: Bundle) -> np.ndarray:
+    """Each zone's home: the proposed region with its base region's code (-1 when no proposed
+    region has it; the zone's own region when it had no base region)."""
+    position = {code: index for index, code in enumerate(codes)}
+    base_codes = [r.code for r in bundle.regions.regions]
+    by_base = np.asarray([position.get(code, -1) for code in base_codes] + [-1], np.intp)
+    home = by_base[np.where(base.zone_region == NO_REGION, len(base_codes), base.zone_region)]
+    return np.where(base.zone_region == NO_REGION, labels, home)
+
+
+def _moved(bundle: Bundle, base: Assignment, labels: np.ndarray, codes: list[str],
+           net: NetworkIndex) -> list[str]:
+    """Ids of zones whose proposed region's code is not their base region's code."""
+    base_codes = [r.code for r in bundle.regions.regions]
+    return [net.zones.ids[zone] for zone in range(labels.size)
+            if base.zone_region[zone] != NO_REGION
+            and codes[labels[zone]] != base_codes[base.zone_region[zone]]]
+
+
+def _proposed(bundle: Bundle, net: NetworkIndex, part: Partition, facility_label: np.ndarray,
+              codes: list[str], capacity: np.ndarray, unlimited: np.ndarray,
+              p: int) -> list[ProposedRegion]:
+    names = {r.code: r.name for r in bundle.regions.regions}
+    order = {r.code: index for index, r in enumerate(bundle.regions.regions)}
+    regions = []
+    for region, code in enumerate(codes):
+        zones = np.flatnonzero(part.labels == region)
+        facilities = [net.facility_ids[f] for f in np.flatnonzero(facility_label == region)]
+        median_fc = sorted(f for f in facilities if net.network.facilities[
+            net.facility_position[f]].type == "fc")[:1]
+        regions.append(ProposedRegion(
+            code=code, name=names.get(code) or f"Region {code} ({', '.join(median_fc)})",
+            zones=tuple(net.zones.ids[z] for z in zones.tolist()),
+            facilities=tuple(sorted(facilities)),
+            demand=int(round(float(part.demand[region]))) if net.zone_demand.max(initial=0) > 0
+            else 0,
+            capacity=None if unlimited[region] else int(capacity[region]),
+            kept=region >= p))
+    regions.sort(key=lambda r: (order.get(r.code, len(order)), len(r.code), r.code))
+    return regions
+
+
+def _violations(part: Partition, request: DesignRequest, regions: list[ProposedRegion],
+                codes: list[str], moves: int) -> list[str]:
+    """What the proposal misses, one sentence each."""
+    problems: list[str] = []
+    by_code = {r.code: r for r in regions}
+    for region in part.over_capacity().tolist():
+        info = by_code[codes[region]]
+        problems.append(f"region {info.code}: demand {info.demand} over its FC capacity "
+                        f"{info.capacity} less {request.headroom:.0%} headroom "
+                        f"({part.limits[region]:.0f})")
+    if request.contiguous:
+        for region in range(part.regions):
+            parts = len(part.fragments(region)) if part.members[region] else 0
+            if parts > 1:
+                problems.append(f"region {codes[region]}: {parts} separate areas, not one")
+    if request.balance is not None:
+        ratio = balance_ratio(part.demand)
+        if ratio > request.balance + 1e-9:
+            problems.append(f"balance: the largest region has {ratio:.2f} times the demand of "
+                            f"the smallest, over the bound {request.balance:g}")
+    if request.max_moves is not None and moves > request.max_moves:
+        problems.append(f"{moves} zones move to another region, over --max-moves "
+                        f"{request.max_moves}")
+    return problems
+
