@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from rollout.domain.assignment import NO_REGION, Assignment
 from rollout.domain.bundle import Bundle
@@ -155,10 +156,9 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     repair_capacity(part)
     if request.balance is not None:
         repair_balance(part, request.balance)
-    codes = _codes(bundle, base, part.labels, kept, p)
     if request.max_moves is not None:
-        limit_moves(part, _home(base, part.labels, codes, bundle), request.max_moves)
-        codes = _codes(bundle, base, part.labels, kept, p)
+        limit_moves(part, _home(base, part.labels, kept, p), request.max_moves)
+    codes = _codes(bundle, base, part.labels, kept, p)
 
     shared = unreachable_stations(net, facility_label, n_regions)
     facility_label[shared] = -1
@@ -261,14 +261,25 @@ def _codes(bundle: Bundle, base: Assignment, labels: np.ndarray, kept: np.ndarra
     return [code for code in codes if code is not None]
 
 
-def _home(base: Assignment, labels: np.ndarray, codes: list[str], bundle: Bundle) -> np.ndarray:
-    """Each zone's home: the proposed region with its base region's code (-1 when no proposed
-    region has it; the zone's own region when it had no base region)."""
-    position = {code: index for index, code in enumerate(codes)}
-    base_codes = [r.code for r in bundle.regions.regions]
-    by_base = np.asarray([position.get(code, -1) for code in base_codes] + [-1], np.intp)
-    home = by_base[np.where(base.zone_region == NO_REGION, len(base_codes), base.zone_region)]
-    return np.where(base.zone_region == NO_REGION, labels, home)
+def _home(base: Assignment, labels: np.ndarray, kept: np.ndarray, p: int) -> np.ndarray:
+    """Each zone's home: the proposed region matched with its base region (-1: none), the
+    matching being the one that keeps the most zones where they are (Hungarian method); a
+    zone of no base region is at home where it is."""
+    n_base = len(base.region_codes)
+    free_base = np.setdiff1d(np.arange(n_base), kept)
+    overlap = np.zeros((p, free_base.size))
+    has_base = base.zone_region != NO_REGION
+    column = np.full(n_base, -1, dtype=np.intp)
+    column[free_base] = np.arange(free_base.size)
+    free = has_base & (labels < p) & (column[np.maximum(base.zone_region, 0)] >= 0)
+    np.add.at(overlap, (labels[free], column[base.zone_region[free]]), 1)
+    by_base = np.full(n_base + 1, -1, dtype=np.intp)
+    rows, cols = linear_sum_assignment(overlap, maximize=True)
+    by_base[free_base[cols]] = rows
+    for index, region in enumerate(kept.tolist()):
+        by_base[region] = p + index
+    home = by_base[np.where(has_base, base.zone_region, n_base)]
+    return np.where(has_base, home, labels)
 
 
 def _moved(bundle: Bundle, base: Assignment, labels: np.ndarray, codes: list[str],
@@ -295,7 +306,7 @@ def _proposed(bundle: Bundle, net: NetworkIndex, part: Partition, facility_label
             code=code, name=names.get(code) or f"Region {code} ({', '.join(median_fc)})",
             zones=tuple(net.zones.ids[z] for z in zones.tolist()),
             facilities=tuple(sorted(facilities)),
-            demand=int(round(float(part.demand[region]))) if net.zone_demand.max(initial=0) > 0
+            demand=round(float(part.demand[region])) if net.zone_demand.max(initial=0) > 0
             else 0,
             capacity=None if unlimited[region] else int(capacity[region]),
             kept=region >= p))

@@ -15,8 +15,6 @@ source region, so the work is O(passes × zones × region size) in the worst cas
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from scipy.sparse import csr_array
 
@@ -45,7 +43,8 @@ class Partition:
         self.adjacency = adjacency
         self.contiguous = contiguous
         self.regions = int(costs.shape[1])
-        self.demand = np.bincount(self.labels, weights=weights, minlength=self.regions)
+        self.demand: FloatArray = np.bincount(self.labels, weights=weights,
+                                             minlength=self.regions).astype(np.float64)
         self.members: list[set[int]] = [set() for _ in range(self.regions)]
         for zone, region in enumerate(self.labels.tolist()):
             self.members[region].add(zone)
@@ -117,7 +116,7 @@ def repair_capacity(part: Partition) -> None:
     """Move zones out of each region over its limit, cheapest extra km first, into regions
     with room (keeping contiguity when asked), until it fits or no move is left."""
     for region in part.over_capacity().tolist():
-        _shed(part, region, lambda: part.demand[region] <= part.limits[region] + 1e-9)
+        _shed(part, region)
 
 
 def repair_balance(part: Partition, ratio: float) -> None:
@@ -171,8 +170,12 @@ def _candidates(part: Partition, zones: IntArray, targets: IntArray) -> list[tup
     return list(zip(zones[rows].tolist(), targets[cols].tolist(), strict=True))
 
 
-def _shed(part: Partition, region: int, done: Callable[[], bool]) -> bool:
-    """Move zones out of `region` until `done()` holds; whether any moved."""
+def _shed(part: Partition, region: int) -> bool:
+    """Move zones out of `region` until it is within its limit; whether any moved."""
+
+    def done() -> bool:
+        return bool(part.demand[region] <= part.limits[region] + 1e-9)
+
     moved_any = False
     targets = np.flatnonzero(~part.locked)
     targets = targets[targets != region]
@@ -202,11 +205,11 @@ def _grow(part: Partition, region: int) -> bool:
     for zone in zones[np.argsort(extra, kind="stable")].tolist():
         source = int(part.labels[zone])
         after = part.demand[region] + part.weights[zone]
-        if after < part.demand[source] - part.weights[zone] + 1e-9 or \
-                part.demand[region] == 0:
-            if part.weights[zone] > 0 and part.can_move(zone, region):
-                part.move(zone, region)
-                return True
+        fits = after < part.demand[source] - part.weights[zone] + 1e-9 or \
+            part.demand[region] == 0
+        if fits and part.weights[zone] > 0 and part.can_move(zone, region):
+            part.move(zone, region)
+            return True
     return False
 
 

@@ -41,10 +41,10 @@ def assign_facilities(sites: Sites, *, labels: IntArray, kept_regions: IntArray,
         label[sites.fcs[others]] = labels[np.argmin(zone_km, axis=0)]
 
     demand = np.maximum(net.zone_demand, 0) + 1e-6  # stations with zones of no demand count
-    station_votes: dict[int, Counter[int]] = {}
+    station_votes: dict[int, dict[int, float]] = {}
     for zone in np.flatnonzero(free_zone & (net.zone_station >= 0)).tolist():
-        station_votes.setdefault(int(net.zone_station[zone]), Counter())[
-            int(labels[zone])] += float(demand[zone])
+        votes = station_votes.setdefault(int(net.zone_station[zone]), {})
+        votes[int(labels[zone])] = votes.get(int(labels[zone]), 0.0) + float(demand[zone])
     for station, votes in station_votes.items():
         if not sites.locked_facility[station] and net.facility_type[station] == "ds":
             label[station] = min(votes, key=lambda region: (-votes[region], region))
@@ -52,10 +52,10 @@ def assign_facilities(sites: Sites, *, labels: IntArray, kept_regions: IntArray,
     free = ~sites.locked_facility
     for sc in np.flatnonzero((net.facility_type == "sc") & free).tolist():
         fed = net.lane_to[(net.lane_from == sc) & (net.lane_to >= 0)]
-        votes = Counter(int(label[d]) for d in fed.tolist()
+        fed_votes = Counter(int(label[d]) for d in fed.tolist()
                         if net.facility_type[d] == "ds" and 0 <= label[d] < p)
-        if votes:
-            label[sc] = min(votes, key=lambda region: (-votes[region], region))
+        if fed_votes:
+            label[sc] = min(fed_votes, key=lambda region: (-fed_votes[region], region))
         elif free_zone.any():
             km = great_circle_km(net.facility_lat[sc], net.facility_lon[sc],
                                  net.zone_lat, net.zone_lon)
