@@ -1,0 +1,120 @@
+"""`manage.py design_regions`: the JSON contract on the east-coast example and the demo network,
+text output, and exit statuses (DESIGN sections 9 and 11)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from rollout.demo import demo_bundles
+from rollout.management.output import EXIT_REFUSED, EXIT_UNUSABLE
+from rollout.services.versions import version_create
+from tests.factories import version_factory
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("design_regions", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_design_regions__east_coast_json__regions_and_kpis_of_the_contract() -> None:
+    # Given the east-coast example stored
+    version = version_factory("east coast")
+
+    # When
+    status, out, _ = _run(version.id, "--regions", "2", "--headroom", "0.1", "--contiguous",
+                          "--format", "json")
+
+    # Then
+    assert status == 0
+    payload = json.loads(out)
+    assert {"regions", "kpis"} <= set(payload)
+    assert len(payload["regions"]) == 2
+    for region in payload["regions"]:
+        assert set(region) == {"code", "name", "zones", "facilities", "demand", "capacity"}
+    assert set(payload["kpis"]) == {"base", "proposal", "delta"}
+    assert set(payload["kpis"]["base"]["regions"]) == {"NE", "MA", "SE"}
+    assert payload["violations"] == []
+
+
+def test_design_regions__demo_network_k8__eight_contiguous_regions_within_capacity() -> None:
+    # Given the demo's all-eight version (904 zones, 32 FCs)
+    files = next(d for d in demo_bundles() if d.name == "all-eight").files
+    version = version_create(files=dict(files), message="demo").version
+
+    # When
+    status, out, _ = _run(version.id, "--regions", "8", "--contiguous", "--headroom", "0.1",
+                          "--format", "json")
+
+    # Then: eight regions covering the 904 zones, each within its capacity less 10%
+    assert status == 0
+    payload = json.loads(out)
+    assert len(payload["regions"]) == 8
+    assert sum(len(region["zones"]) for region in payload["regions"]) == 904
+    assert payload["violations"] == []
+    for region in payload["regions"]:
+        assert region["demand"] <= 0.9 * region["capacity"]
+    total = payload["kpis"]["proposal"]["total"]
+    assert total["orders"] == payload["kpis"]["base"]["total"]["orders"]
+    assert total["in_region_pct"] > 0
+
+
+def test_design_regions__text__regions_then_kpi_table() -> None:
+    # Given
+    version = version_factory("east coast")
+
+    # When
+    status, out, _ = _run(version.id, "--regions", "3")
+
+    # Then
+    assert status == 0
+    assert "3 regions for version" in out
+    assert "TOTAL" in out and "before" in out and "after" in out
+
+
+@pytest.mark.parametrize(("args", "expected", "message"), [
+    (("--regions", "3", "--keep", "NE,XX"), EXIT_UNUSABLE, "XX"),
+    (("--regions", "9"), EXIT_UNUSABLE, "fulfilment centre"),
+    (("--regions", "3", "--headroom", "1.5"), EXIT_UNUSABLE, "--headroom"),
+    (("--regions", "3", "--max-moves", "-2"), EXIT_UNUSABLE, "--max-moves"),
+])
+def test_design_regions__unusable_arguments__exit_2_naming_them(
+        args: tuple[str, ...], expected: int, message: str) -> None:
+    # Given
+    version = version_factory("east coast")
+
+    # When
+    status, _, error = _run(version.id, *args)
+
+    # Then
+    assert status == expected
+    assert message in error
+
+
+def test_design_regions__unknown_version__exit_2() -> None:
+    status, _, error = _run("ffffffffffff", "--regions", "3")
+
+    assert status == EXIT_UNUSABLE
+    assert "ffffffffffff" in error
+
+
+def test_design_regions__version_with_errors__exit_1() -> None:
+    # Given a version with an error
+    version = version_factory("broken", network=("station: DS-ATL2", "station: DS-NOPE"))
+
+    # When
+    status, _, error = _run(version.id, "--regions", "2")
+
+    # Then
+    assert status == EXIT_REFUSED
+    assert "error" in error

@@ -1,0 +1,73 @@
+"""Region design for a stored version: the proposal and its KPIs beside the base version's."""
+
+from __future__ import annotations
+
+import pytest
+
+from rollout.domain.design.regions import DesignError
+from rollout.domain.simulate import KPI_NAMES
+from rollout.services.designs import region_design
+from rollout.services.kpis import SimulationRefused, simulation_run
+from tests.factories import version_factory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_region_design__east_coast__regions_cover_the_network_and_kpis_compare() -> None:
+    # Given the east-coast example stored as a version
+    version = version_factory("east coast")
+
+    # When
+    outcome = region_design(version=version, regions=3, contiguous=True, headroom=0.1)
+
+    # Then: three regions holding every zone once, and both sides simulated on the same day
+    payload = outcome.as_dict()
+    zones = sorted(z for region in payload["regions"] for z in region["zones"])
+    assert len(zones) == len(set(zones)) == 11
+    assert set(payload["kpis"]) == {"base", "proposal", "delta"}
+    base, proposal = payload["kpis"]["base"], payload["kpis"]["proposal"]
+    assert base["total"]["orders"] == proposal["total"]["orders"] > 0
+    assert set(proposal["regions"]) == {region["code"] for region in payload["regions"]}
+    assert set(proposal["total"]) == set(KPI_NAMES)
+    assert payload["kpis"]["delta"]["total"]["orders"] == 0
+    # the base side is the version's own simulation
+    assert base == simulation_run(version=version)
+
+
+def test_region_design__keep_all_but_one__kept_regions_unchanged() -> None:
+    # Given the east-coast example
+    version = version_factory("east coast")
+
+    # When NE and MA are kept
+    outcome = region_design(version=version, regions=3, keep=("NE", "MA"))
+
+    # Then: their zones and facilities as in the version, and no zone moved
+    regions = {r.code: r for r in outcome.design.regions}
+    assert regions["NE"].facilities == tuple(sorted(
+        ["FC-EWR4", "FC-BOS7", "SC-EWR2", "DS-EWR9", "DS-BOS1", "DS-NYC3"]))
+    assert outcome.design.moved_zones == []
+    assert set(regions) == {"NE", "MA", "SE"}
+
+
+def test_region_design__version_with_errors__refused() -> None:
+    # Given a version with an error
+    version = version_factory("broken", network=("station: DS-ATL2", "station: DS-NOPE"))
+
+    # When / Then
+    with pytest.raises(SimulationRefused):
+        region_design(version=version, regions=2)
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"regions": 3, "time_limit": 0}, "time limit"),
+    ({"regions": 3, "time_limit": 1000}, "time limit"),
+    ({"regions": 6}, "fulfilment centre"),
+])
+def test_region_design__unusable_arguments__design_error(arguments: dict[str, object],
+                                                          message: str) -> None:
+    # Given
+    version = version_factory("east coast")
+
+    # When / Then
+    with pytest.raises(DesignError, match=message):
+        region_design(version=version, **arguments)  # type: ignore[arg-type]  # from the table
