@@ -1,0 +1,101 @@
+"""Region design on the demo network (904 zones, 32 FCs) and, with --national, the 40,000-zone
+bench network: K = 8 with capacity (10% headroom) and contiguity, against the hand-made regions.
+
+    .venv/bin/python bench/design.py [--national] [--regions 8] [--headroom 0.1]
+
+Times `rollout.domain.design.regions.region_design` in-process (budget: demo under 5 s,
+national under 60 s and 2 GB peak RSS), then simulates the hand-made regions and the proposal
+on the same generated day of orders (`nearest_in_region` routing for the proposal, the
+version's own routing for the hand-made one) and prints in-region share, trucks, fill and
+average km of both. Writes bench/out/design.md and bench/out/design.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bundles import NATIONAL, ensure_bundle  # noqa: E402
+from rollout.demo import demo_bundles  # noqa: E402
+from rollout.domain.bundle import Bundle, read_bundle_path  # noqa: E402
+from rollout.domain.demand import generate_orders  # noqa: E402
+from rollout.domain.design.proposal import proposal_bundle  # noqa: E402
+from rollout.domain.design.regions import DesignRequest, region_design  # noqa: E402
+from rollout.domain.simulate import simulate  # noqa: E402
+from rollout.domain.validate import validate_files  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+KPIS = ("in_region_pct", "trucks", "fill_pct", "avg_km", "active_lanes", "cross_region_packages")
+
+
+def _bundle(files: dict[str, bytes]) -> Bundle:
+    report = validate_files(files)
+    assert report.bundle is not None and report.valid, "the bench bundle must be valid"
+    return report.bundle
+
+
+def _case(name: str, bundle: Bundle, request: DesignRequest, budget: float) -> dict[str, object]:
+    started = time.perf_counter()
+    design = region_design(bundle=bundle, request=request)
+    seconds = time.perf_counter() - started
+    orders = generate_orders(bundle)
+    before = simulate(bundle, orders).total
+    after = simulate(proposal_bundle(bundle=bundle, design=design), orders).total
+    return {
+        "network": name, "zones": len(bundle.network.zones),
+        "fcs": sum(f.type == "fc" for f in bundle.network.facilities),
+        "regions": request.regions, "seconds": round(seconds, 3), "budget_s": budget,
+        "within_budget": seconds < budget, "violations": design.violations,
+        "moved_zones": len(design.moved_zones), "shared_stations": len(design.shared),
+        "hand_made": {k: before[k] for k in KPIS}, "proposal": {k: after[k] for k in KPIS},
+        "pmedian_gap": design.stats.get("pmedian_gap"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--national", action="store_true",
+                        help="also the 40,000-zone bench network (generated once, ~1 min)")
+    parser.add_argument("--regions", type=int, default=8)
+    parser.add_argument("--headroom", type=float, default=0.1)
+    args = parser.parse_args(argv)
+    request = DesignRequest(regions=args.regions, headroom=args.headroom, contiguous=True,
+                            time_limit=5.0)
+    demo = next(d for d in demo_bundles() if d.name == "all-eight")
+    rows = [_case("demo", _bundle(dict(demo.files)), request, 5.0)]
+    if args.national:
+        directory, _, _ = ensure_bundle("national", NATIONAL)
+        bundle = _bundle(read_bundle_path(directory))
+        rows.append(_case("national", bundle, request, 60.0))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()[0]
+    lines = [f"# Region design, K = {args.regions}, headroom {args.headroom:g}, contiguous",
+             "", f"load average {load:.2f}; peak RSS of the whole run {peak_mb:.0f} MB", "",
+             "| network | zones | FCs | seconds (budget) | violations | moved | "
+             + " | ".join(f"{k} hand-made / proposal" for k in KPIS) + " |",
+             "|" + "---|" * (6 + len(KPIS))]
+    for row in rows:
+        hand, prop = row["hand_made"], row["proposal"]
+        assert isinstance(hand, dict) and isinstance(prop, dict)
+        lines.append(f"| {row['network']} | {row['zones']} | {row['fcs']} | {row['seconds']} "
+                     f"({row['budget_s']}) | {len(row['violations'])} | {row['moved_zones']} | "
+                     + " | ".join(f"{hand[k]:.4g} / {prop[k]:.4g}" for k in KPIS) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "design.md").write_text(text)
+    (OUT / "design.json").write_text(json.dumps({"rows": rows, "peak_rss_mb": round(peak_mb),
+                                                 "load": load}, indent=2) + "\n")
+    return 0 if all(row["within_budget"] for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
