@@ -84,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
              "|" + "---|" * (6 + len(KPIS))]
     for row in rows:
         hand, prop = row["hand_made"], row["proposal"]
-        assert isinstance(hand, dict) and isinstance(prop, dict)
+        violations = row["violations"]
+        assert isinstance(hand, dict) and isinstance(prop, dict) and isinstance(violations, list)
         lines.append(f"| {row['network']} | {row['zones']} | {row['fcs']} | {row['seconds']} "
-                     f"({row['budget_s']}) | {len(row['violations'])} | {row['moved_zones']} | "
+                     f"({row['budget_s']}) | {len(violations)} | {row['moved_zones']} | "
                      + " | ".join(f"{hand[k]:.4g} / {prop[k]:.4g}" for k in KPIS) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
