@@ -94,3 +94,29 @@ class ZoneIndex:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def zone_ranges(*, zones: Sequence[str], index: ZoneIndex, min_run: int = 3) -> list[str]:
+    """`zones` written compactly: every run of at least `min_run` numeric ids of one width that
+    are consecutive among the network's zones (`index`; no other zone lies between them, gaps
+    in the numbering are fine) as one range "FIRST-LAST", the rest as single ids, numeric ids
+    in id order first, then the others as given. Selecting the result gives `zones` back."""
+    wanted = {index.position[z] for z in zones if z in index.position}
+    out: list[str] = []
+    for width in sorted(index._numeric):
+        _, positions = index._numeric[width]
+        run: list[int] = []
+        for position in [*positions.tolist(), -1]:
+            if position in wanted:
+                run.append(position)
+                continue
+            if len(run) >= min_run:
+                out.append(f"{index.ids[run[0]]}-{index.ids[run[-1]]}")
+            else:
+                out.extend(index.ids[p] for p in run)
+            run = []
+    written = set(out)
+    numeric = {index.ids[p] for width in index._numeric for p in index._numeric[width][1]
+               .tolist()}
+    out.extend(z for z in zones if z not in numeric and z not in written)
+    return out

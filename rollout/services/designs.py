@@ -15,19 +15,35 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
 from rollout.domain.demand import generate_orders
-from rollout.domain.design.proposal import proposal_bundle
+from rollout.domain.design.files import proposal_files
 from rollout.domain.design.regions import DesignError, DesignRequest, RegionDesign
 from rollout.domain.design.regions import region_design as design_propose
+from rollout.domain.errors import ErrorKind, RolloutError
+from rollout.domain.findings import Finding
 from rollout.domain.kpis import delta_of
 from rollout.domain.simulate import simulate
+from rollout.domain.validate import validate_files
 from rollout.models import Version
+from rollout.selectors.versions import version_raw_files
 from rollout.services.kpis import simulation_bundle
+from rollout.services.roles import Role, role_require
+from rollout.services.versions import version_create
 
 logger = logging.getLogger(__name__)
 
 #: The longest the solver may be given (seconds).
 MAX_TIME_LIMIT = 120.0
+
+
+class DesignRefused(RolloutError):
+    """A proposal that cannot be saved: its files do not pass the checks."""
+
+    kind = ErrorKind.INVALID
+    shows_findings = True
 
 
 @dataclass
@@ -38,6 +54,10 @@ class DesignOutcome:
     request: DesignRequest
     design: RegionDesign
     kpis: dict[str, Any]
+    #: the version's files with the proposal written in (what `region_design_save` stores)
+    files: dict[str, bytes]
+    #: the checks' findings on those files
+    findings: list[Finding]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `manage.py design_regions --format json` (DESIGN section 11)."""
@@ -49,6 +69,9 @@ class DesignOutcome:
             "moved_zones": design.moved_zones,
             "shared_facilities": design.shared,
             "violations": design.violations,
+            "checks": {"errors": sum(f.severity == "error" for f in self.findings),
+                       "warnings": sum(f.severity == "warning" for f in self.findings),
+                       "findings": [f.as_dict() for f in self.findings[:50]]},
             "constraints": {
                 "regions": self.request.regions, "keep": list(self.request.keep),
                 "max_moves": self.request.max_moves, "headroom": self.request.headroom,
@@ -62,11 +85,14 @@ class DesignOutcome:
 def region_design(*, version: Version, regions: int, keep: tuple[str, ...] = (),
                   max_moves: int | None = None, headroom: float = 0.0,
                   contiguous: bool = False, balance: float | None = None,
-                  time_limit: float = 5.0) -> DesignOutcome:
+                  keep_routing: bool = False, time_limit: float = 5.0) -> DesignOutcome:
     """Propose `regions` regions for the version's network and simulate them beside it.
 
-    Raises `SimulationRefused` for a version with errors, `DesignError` for unusable
-    constraints, `DemandError` when a simulation would exceed its bounds.
+    The proposal is written into the version's files (`rollout.domain.design.files`) and
+    simulated from those files, so a saved proposal simulates exactly as shown. Raises
+    `SimulationRefused` for a version with errors, `DesignError` for unusable constraints,
+    `DemandError` when a simulation would exceed its bounds, `YamlEditError` when the files
+    cannot be edited in place.
     """
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise DesignError(f"the time limit must be above 0 and at most {MAX_TIME_LIMIT:g} s, "
@@ -77,10 +103,32 @@ def region_design(*, version: Version, regions: int, keep: tuple[str, ...] = (),
     design = design_propose(bundle=bundle, request=request)
     orders = generate_orders(bundle)
     before = simulate(bundle, orders).as_dict()
-    after = simulate(proposal_bundle(bundle=bundle, design=design), orders).as_dict()
+    files = proposal_files(files=version_raw_files(version=version), network=bundle.network,
+                           design=design, keep_routing=keep_routing)
+    report = validate_files(files, max_bytes=settings.RRM_MAX_FILE_BYTES)
+    if report.bundle is None:
+        raise DesignRefused("the proposal's files do not parse", findings=report.findings)
+    after = simulate(report.bundle, orders).as_dict()
     logger.info("design.proposed version_id=%s regions=%d moved=%d violations=%d seconds=%.3f",
                 version.id, regions, len(design.moved_zones), len(design.violations),
                 design.seconds)
     return DesignOutcome(version=version, request=request, design=design,
                          kpis={"base": before, "proposal": after,
-                               "delta": delta_of(before, after)})
+                               "delta": delta_of(before, after)},
+                         files=files, findings=report.findings)
+
+
+def region_design_save(*, outcome: DesignOutcome, message: str,
+                       author: AbstractBaseUser | None) -> Version:
+    """Store the proposal as a new version, child of the designed one. The author must hold
+    the editor role; a proposal whose files have errors is refused (`DesignRefused`)."""
+    role_require(user=author, role=Role.EDITOR)
+    errors = [f for f in outcome.findings if f.severity == "error"]
+    if errors:
+        raise DesignRefused(f"the proposal has {len(errors)} error(s); it is not saved",
+                            findings=errors)
+    result = version_create(files=outcome.files, message=message, author=author,
+                            parent=outcome.version)
+    logger.info("design.saved version_id=%s parent_id=%s created=%s", result.version.id,
+                outcome.version.id, result.created)
+    return result.version

@@ -12,8 +12,10 @@ from django.core.management.base import CommandError
 
 from rollout.demo import demo_bundles
 from rollout.management.output import EXIT_REFUSED, EXIT_UNUSABLE
+from rollout.models import Version
+from rollout.services.roles import Role, role_grant
 from rollout.services.versions import version_create
-from tests.factories import version_factory
+from tests.factories import user_factory, version_factory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +120,70 @@ def test_design_regions__version_with_errors__exit_1() -> None:
     # Then
     assert status == EXIT_REFUSED
     assert "error" in error
+
+
+def test_design_regions__save_as_editor__new_version_id_alone_on_the_last_line() -> None:
+    # Given the east-coast example and an editor
+    version = version_factory("east coast")
+    role_grant(user=user_factory("designer"), role=Role.EDITOR)
+
+    # When
+    status, out, _ = _run(version.id, "--regions", "3", "--contiguous", "--save",
+                          "--message", "Proposed regions", "--as", "designer")
+
+    # Then: the last line is the child version's id
+    assert status == 0
+    saved = Version.objects.get(id=out.strip().splitlines()[-1])
+    assert saved.parent_id == version.id
+    assert saved.message == "Proposed regions"
+    assert saved.valid
+
+
+def test_design_regions__save_json__payload_then_id() -> None:
+    # Given
+    version = version_factory("east coast")
+    role_grant(user=user_factory("designer"), role=Role.EDITOR)
+
+    # When
+    status, out, _ = _run(version.id, "--regions", "2", "--format", "json", "--save",
+                          "--message", "Two regions", "--as", "designer")
+
+    # Then: the JSON names the saved version, which is also alone on the last line
+    assert status == 0
+    body, last = out.rstrip().rsplit("\n", 1)
+    assert json.loads(body)["saved_version"] == last
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--save", "--as", "designer"), "--message"),
+    (("--save", "--message", "m"), "--as"),
+    (("--message", "m"), "only go with --save"),
+    (("--save", "--message", "m", "--as", "nobody"), "nobody"),
+])
+def test_design_regions__save_arguments_missing__exit_2(args: tuple[str, ...],
+                                                         message: str) -> None:
+    # Given
+    version = version_factory("east coast")
+    user_factory("designer")
+
+    # When
+    status, _, error = _run(version.id, "--regions", "2", *args)
+
+    # Then
+    assert status == EXIT_UNUSABLE
+    assert message in error
+
+
+def test_design_regions__save_by_a_viewer__exit_1_nothing_stored() -> None:
+    # Given a user without the editor role
+    version = version_factory("east coast")
+    user_factory("viewer")
+    count = Version.objects.count()
+
+    # When
+    status, _, _ = _run(version.id, "--regions", "2", "--save", "--message", "m",
+                        "--as", "viewer")
+
+    # Then
+    assert status == EXIT_REFUSED
+    assert Version.objects.count() == count

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollout.domain.ranges import RangeError, ZoneIndex, ZoneRange, parse_selector
+from rollout.domain.ranges import RangeError, ZoneIndex, ZoneRange, parse_selector, zone_ranges
 
 # ---------------------------------------------------------------------------------------------
 # parse_selector
@@ -254,3 +254,33 @@ def test_select__each_listed_id__selects_its_first_position(
     # Then
     assert known is True
     assert positions.tolist() == [ids.index(chosen)]
+
+
+def test_zone_ranges__runs_among_existing_zones__ranges_then_singles() -> None:
+    # Given zones with a gap in the numbering (012 does not exist) and a non-numeric id
+    index = ZoneIndex(["010", "011", "013", "020", "021", "abc", "0100", "030"])
+
+    # When
+    written = zone_ranges(zones=["010", "011", "013", "021", "abc", "0100"], index=index)
+
+    # Then: 010, 011, 013 are consecutive among the zones; short runs stay single ids
+    assert written == ["010-013", "021", "0100", "abc"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=40, unique=True),
+       st.integers(0, 2**32 - 1))
+def test_zone_ranges__any_subset__selects_exactly_that_subset(values: list[int],
+                                                               seed: int) -> None:
+    # Given zones with gaps and a random subset of them
+    ids = [f"{v:03d}" for v in values]
+    index = ZoneIndex(ids)
+    rng = np.random.default_rng(seed)
+    subset = [z for z in ids if rng.random() < 0.5]
+
+    # When
+    written = zone_ranges(zones=subset, index=index, min_run=2)
+
+    # Then: selecting what is written gives the subset back, nothing more
+    selected = {index.ids[p] for text in written for p in index.select(text)[0].tolist()}
+    assert selected == set(subset)

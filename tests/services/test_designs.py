@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 
 from rollout.domain.design.regions import DesignError
 from rollout.domain.simulate import KPI_NAMES
-from rollout.services.designs import region_design
+from rollout.domain.validate import validate_files
+from rollout.models import Version
+from rollout.selectors.versions import version_bundle
+from rollout.services.designs import DesignRefused, region_design, region_design_save
 from rollout.services.kpis import SimulationRefused, simulation_run
-from tests.factories import version_factory
+from rollout.services.roles import Role, RoleRequired, role_grant
+from tests.factories import user_factory, version_factory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +76,52 @@ def test_region_design__unusable_arguments__design_error(arguments: dict[str, ob
     # When / Then
     with pytest.raises(DesignError, match=message):
         region_design(version=version, **arguments)  # type: ignore[arg-type]  # from the table
+
+
+def _editor(name: str = "designer") -> User:
+    user = user_factory(name)
+    role_grant(user=user, role=Role.EDITOR)
+    return user
+
+
+def test_region_design_save__editor__child_version_valid_and_simulating_as_proposed() -> None:
+    # Given a proposal for the east-coast example
+    version = version_factory("east coast")
+    outcome = region_design(version=version, regions=3, contiguous=True)
+
+    # When an editor saves it
+    saved = region_design_save(outcome=outcome, message="Three proposed regions",
+                               author=_editor())
+
+    # Then: a valid child of the version whose simulation is the proposal's KPIs
+    assert saved.parent_id == version.id
+    assert saved.valid
+    assert simulation_run(version=saved) == outcome.kpis["proposal"]
+    bundle = version_bundle(version=saved)
+    assert bundle is not None
+    assert {r.code for r in bundle.regions.regions} == {r.code for r in outcome.design.regions}
+
+
+def test_region_design_save__viewer__refused_and_nothing_stored() -> None:
+    # Given a proposal and a user without the editor role
+    version = version_factory("east coast")
+    outcome = region_design(version=version, regions=2)
+    count = Version.objects.count()
+
+    # When / Then
+    with pytest.raises(RoleRequired):
+        region_design_save(outcome=outcome, message="nope", author=user_factory("viewer"))
+    assert Version.objects.count() == count
+
+
+def test_region_design_save__proposal_with_errors__refused_naming_them() -> None:
+    # Given a proposal whose files, edited by hand, have an error
+    version = version_factory("east coast")
+    outcome = region_design(version=version, regions=2)
+    outcome.findings = validate_files({**outcome.files, "routing.yaml": (
+        b'routes:\n  - region: NOPE\n    fcs: nearest\n')}).findings
+
+    # When / Then
+    with pytest.raises(DesignRefused) as raised:
+        region_design_save(outcome=outcome, message="broken", author=_editor())
+    assert raised.value.findings

@@ -1,5 +1,6 @@
 """`manage.py design_regions VERSION --regions K [--keep NE,MA] [--max-moves N]
-[--headroom F] [--contiguous] [--balance R] [--time-limit S] [--format text|json]`.
+[--headroom F] [--contiguous] [--balance R] [--keep-routing] [--time-limit S]
+[--format text|json] [--save --message TEXT --as USER]`.
 
 Proposes K regions for a stored version's network (`rollout.services.designs.region_design`)
 and prints them with the proposal's simulated KPIs beside the base version's. JSON (DESIGN
@@ -7,6 +8,9 @@ section 11): {"regions": [{"code", "name", "zones", "facilities", "demand", "cap
 "kpis": {"base", "proposal", "delta"}, ...}. Exit 0; 1 when refused (a version with errors, a
 simulation over its bounds); 2 for unusable arguments (an unknown version or region, K out of
 range). A constraint the proposal misses is not a failure: it is listed under "violations".
+With --save the proposal is stored as a new version, child of VERSION (the acting user needs
+the editor role; a proposal with check errors is refused, exit 1), and the new version's id is
+printed alone on the last line.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from rollout.domain.demand import DemandError
 from rollout.domain.errors import RolloutError
 from rollout.management.kpi_table import render_kpis
 from rollout.management.output import (
+    acting_user,
     add_format_argument,
     command_error,
     refused,
     unusable,
+    write_findings,
     write_json,
 )
 from rollout.selectors.versions import version_get
-from rollout.services.designs import region_design
+from rollout.services.designs import region_design, region_design_save
 
 
 class Command(BaseCommand):
@@ -47,11 +53,25 @@ class Command(BaseCommand):
                             help="each region's zones form one connected area")
         parser.add_argument("--balance", type=float, metavar="RATIO",
                             help="largest region demand at most RATIO x the smallest's")
+        parser.add_argument("--keep-routing", action="store_true",
+                            help="keep the version's routing rules (less those of regions that "
+                                 "no longer exist) instead of nearest_in_region per region")
+        parser.add_argument("--save", action="store_true",
+                            help="store the proposal as a new version (child of VERSION)")
+        parser.add_argument("--message", help="the new version's message (with --save)")
+        parser.add_argument("--as", dest="as_user", help="acting user (with --save; an editor)")
         parser.add_argument("--time-limit", type=float, default=5.0, metavar="SECONDS",
                             help="the solver's time budget (default: 5)")
         add_format_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["save"] and not (options["message"] or "").strip():
+            raise unusable("--save needs --message TEXT saying what changed and why")
+        if options["save"] and not options["as_user"]:
+            raise unusable("--save needs --as USER (a user with the editor role)")
+        if not options["save"] and (options["message"] or options["as_user"]):
+            raise unusable("--message and --as only go with --save")
+        author = acting_user(options["as_user"]) if options["save"] else None
         keep = tuple(dict.fromkeys(code.strip() for code in options["keep"].split(",")
                                    if code.strip()))
         try:
@@ -60,16 +80,23 @@ class Command(BaseCommand):
                 version=version, regions=options["regions"], keep=keep,
                 max_moves=options["max_moves"], headroom=options["headroom"],
                 contiguous=options["contiguous"], balance=options["balance"],
-                time_limit=options["time_limit"])
+                keep_routing=options["keep_routing"], time_limit=options["time_limit"])
+            saved = (region_design_save(outcome=outcome, message=options["message"],
+                                        author=author) if options["save"] else None)
         except DemandError as exc:
             raise refused(f"{options['version']}: {exc}") from exc
         except RolloutError as exc:
+            write_findings(self, exc.findings)
             raise command_error(exc) from exc
         except ValueError as exc:  # pragma: no cover - argparse types catch these first
             raise unusable(str(exc)) from exc
         payload = outcome.as_dict()
+        if saved is not None:
+            payload["saved_version"] = saved.id
         if options["format"] == "json":
             write_json(self, payload)
+            if saved is not None:
+                self.stdout.write(saved.id)
             return
         self.stdout.write(f"{len(payload['regions'])} regions for version {version.id[:12]} "
                           f"({payload['seconds']} s), {len(payload['moved_zones'])} zone(s) "
@@ -86,4 +113,11 @@ class Command(BaseCommand):
             self.stdout.write("in no region (unreachable inside their region): "
                               + ", ".join(payload["shared_facilities"]))
         self.stdout.write("")
+        checks = payload["checks"]
+        self.stdout.write(f"checks: {checks['errors']} error(s), {checks['warnings']} "
+                          "warning(s)")
+        self.stdout.write("")
         self.stdout.write(render_kpis(outcome.kpis["proposal"], outcome.kpis["base"]))
+        if saved is not None:
+            self.stdout.write(f"saved as version {saved.id} (child of {version.id})")
+            self.stdout.write(saved.id)
