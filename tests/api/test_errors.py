@@ -53,6 +53,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "GitImportRefused": (400, 2),  # a repository, ref or path that cannot be imported
     "GitImportForbidden": (403, 1),  # a repository RRM_GIT_IMPORT_ALLOWED does not name
     "RateLimited": (429, 1),
+    "DesignError": (400, 2),  # region design arguments no network can use (issue 14)
+    "DesignRefused": (422, 1),  # a design proposal whose files have check errors
 }
 
 
