@@ -28,15 +28,14 @@ zones × FCs float arrays and the sparse adjacency (about 6 entries a zone).
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from rollout.domain.assignment import NO_REGION, Assignment
+from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import zone_adjacency
+from rollout.domain.design.codes import region_codes, zone_homes, zones_moved
 from rollout.domain.design.pmedian import pmedian_solve
 from rollout.domain.design.problem import Problem, SolveOptions
 from rollout.domain.design.repair import (
@@ -157,13 +156,15 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     if request.balance is not None:
         repair_balance(part, request.balance)
     if request.max_moves is not None:
-        limit_moves(part, _home(base, part.labels, kept, p), request.max_moves)
-    codes = _codes(bundle, base, part.labels, kept, p)
+        homes = zone_homes(base=base, labels=part.labels, kept=kept, p=p)
+        limit_moves(part, homes, request.max_moves)
+    codes = region_codes(bundle=bundle, base=base, labels=part.labels, kept=kept, p=p)
 
     shared = unreachable_stations(net, facility_label, n_regions)
     facility_label[shared] = -1
-    regions = _proposed(bundle, net, part, facility_label, codes, capacity, unlimited, p)
-    moved = _moved(bundle, base, part.labels, codes, net)
+    centres = [net.facility_ids[f] for f in fcs[medians].tolist()]
+    regions = _proposed(bundle, net, part, facility_label, codes, capacity, unlimited, centres)
+    moved = zones_moved(bundle=bundle, base=base, labels=part.labels, codes=codes, net=net)
     violations = _violations(part, request, regions, codes, len(moved))
     objective = float(weights @ costs[np.arange(n_zones), part.labels]) if p else 0.0
     return RegionDesign(regions=regions, moved_zones=moved, violations=violations,
@@ -231,79 +232,20 @@ def _region_costs(km: np.ndarray, fc_label: np.ndarray, n_regions: int) -> np.nd
     return costs
 
 
-def _codes(bundle: Bundle, base: Assignment, labels: np.ndarray, kept: np.ndarray,
-           p: int) -> list[str]:
-    """Each proposed region's code: a kept region's own; the code of the base region whose
-    zones it mostly holds (more than half of them; the most zones wins); else a new code."""
-    base_regions = bundle.regions.regions
-    codes: list[str | None] = [None] * (p + kept.size)
-    for index, region in enumerate(kept.tolist()):
-        codes[p + index] = base_regions[region].code
-    sizes = np.bincount(base.zone_region[base.zone_region != NO_REGION],
-                        minlength=len(base_regions))
-    claims: list[tuple[int, int, int]] = []
-    for proposed in range(p):
-        held = Counter(base.zone_region[labels == proposed].tolist())
-        for region, count in held.items():
-            if region != NO_REGION and region not in kept and 2 * count > sizes[region]:
-                claims.append((-count, proposed, region))
-    for _, proposed, region in sorted(claims):
-        code = base_regions[region].code
-        if codes[proposed] is None and code not in codes:
-            codes[proposed] = code
-    used = {r.code for r in base_regions}
-    counter = 0
-    for proposed in range(p):
-        while codes[proposed] is None:
-            counter += 1
-            if f"R{counter}" not in used:
-                codes[proposed] = f"R{counter}"
-    return [code for code in codes if code is not None]
-
-
-def _home(base: Assignment, labels: np.ndarray, kept: np.ndarray, p: int) -> np.ndarray:
-    """Each zone's home: the proposed region matched with its base region (-1: none), the
-    matching being the one that keeps the most zones where they are (Hungarian method); a
-    zone of no base region is at home where it is."""
-    n_base = len(base.region_codes)
-    free_base = np.setdiff1d(np.arange(n_base), kept)
-    overlap = np.zeros((p, free_base.size))
-    has_base = base.zone_region != NO_REGION
-    column = np.full(n_base, -1, dtype=np.intp)
-    column[free_base] = np.arange(free_base.size)
-    free = has_base & (labels < p) & (column[np.maximum(base.zone_region, 0)] >= 0)
-    np.add.at(overlap, (labels[free], column[base.zone_region[free]]), 1)
-    by_base = np.full(n_base + 1, -1, dtype=np.intp)
-    rows, cols = linear_sum_assignment(overlap, maximize=True)
-    by_base[free_base[cols]] = rows
-    for index, region in enumerate(kept.tolist()):
-        by_base[region] = p + index
-    home = by_base[np.where(has_base, base.zone_region, n_base)]
-    return np.where(has_base, home, labels)
-
-
-def _moved(bundle: Bundle, base: Assignment, labels: np.ndarray, codes: list[str],
-           net: NetworkIndex) -> list[str]:
-    """Ids of zones whose proposed region's code is not their base region's code."""
-    base_codes = [r.code for r in bundle.regions.regions]
-    return [net.zones.ids[zone] for zone in range(labels.size)
-            if base.zone_region[zone] != NO_REGION
-            and codes[labels[zone]] != base_codes[base.zone_region[zone]]]
-
-
 def _proposed(bundle: Bundle, net: NetworkIndex, part: Partition, facility_label: np.ndarray,
               codes: list[str], capacity: np.ndarray, unlimited: np.ndarray,
-              p: int) -> list[ProposedRegion]:
+              centres: list[str]) -> list[ProposedRegion]:
+    """The regions in the base version's order, new ones after (named after their centre)."""
+    p = len(centres)
     names = {r.code: r.name for r in bundle.regions.regions}
     order = {r.code: index for index, r in enumerate(bundle.regions.regions)}
     regions = []
     for region, code in enumerate(codes):
         zones = np.flatnonzero(part.labels == region)
         facilities = [net.facility_ids[f] for f in np.flatnonzero(facility_label == region)]
-        median_fc = sorted(f for f in facilities if net.network.facilities[
-            net.facility_position[f]].type == "fc")[:1]
+        centre = f" ({centres[region]})" if region < p else ""
         regions.append(ProposedRegion(
-            code=code, name=names.get(code) or f"Region {code} ({', '.join(median_fc)})",
+            code=code, name=names.get(code) or f"Region {code}{centre}",
             zones=tuple(net.zones.ids[z] for z in zones.tolist()),
             facilities=tuple(sorted(facilities)),
             demand=round(float(part.demand[region])) if net.zone_demand.max(initial=0) > 0
