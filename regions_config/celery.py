@@ -2,10 +2,26 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+from django.conf import settings
+
+from rollout.telemetry.tasks import tasks_connect
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
 
 app = Celery("regions_config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Task metrics (rrm_celery_tasks_total, rrm_celery_task_duration_seconds), counted where the
+# tasks run; with PROMETHEUS_MULTIPROC_DIR set they reach the web tier's /metrics.
+tasks_connect()
+
+
+def _django_logging(**_: object) -> None:
+    """Receiving setup_logging tells Celery to leave logging alone: the worker logs through
+    the settings' LOGGING (JSON lines) like every other process."""
+
+
+if settings.RRM_LOG_FORMAT == "json":
+    signals.setup_logging.connect(_django_logging, weak=False)

@@ -40,6 +40,16 @@ def env_int(name: str, default: int) -> int:
         raise EnvError(f"{name}={raw!r}: expected a whole number") from exc
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise EnvError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -15,6 +15,7 @@ from kombu import Exchange, Queue
 
 from regions_config.env import (
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_path,
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: request ids, the logs' context and HTTP metrics cover everything below
+    "rollout.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "rollout.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -279,11 +282,20 @@ RRM_MAX_FACILITIES = env_int("RRM_MAX_FACILITIES", 5_000)
 # together (rollout.caches), least recently used dropped first.
 RRM_CACHE_MB = env_int("RRM_CACHE_MB", 256)
 
+# GET /metrics (Prometheus text format): behind a Bearer token of any role, or open to anyone
+# who can reach it when true (a scraper inside a private network).
+RRM_METRICS_PUBLIC = env_bool("RRM_METRICS_PUBLIC", False)
+
+# Log lines: "text" (the default) or "json" (one JSON object per line with the request id,
+# user, rollout and region where known: rollout/telemetry/logs.py).
+RRM_LOG_FORMAT = env_choice("RRM_LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "rollout.telemetry.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if RRM_LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every login at INFO; lockouts are logged (and audited) by the app
     "loggers": {"axes": {"level": "WARNING"}},

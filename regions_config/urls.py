@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from rollout.api import api, fast_route
+from rollout.api.metrics import metrics_view
 from rollout.services.git_mirror import git_mirror_status
 
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/route", fast_route.route),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

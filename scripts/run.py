@@ -9,6 +9,10 @@ under var/ that they point at, for this and every other entry point.)
 Ctrl-C or SIGTERM stops them all (SIGTERM, up to STOP_TIMEOUT seconds, then SIGKILL) and exits
 0. If one dies on its own, the others are stopped and the exit status is 1.
 
+The web and Celery processes share a prometheus_client multiprocess directory
+(PROMETHEUS_MULTIPROC_DIR, default var/metrics, emptied at each start), so GET /metrics sums
+them all.
+
 Environment: PORT (default 8000); every setting of regions_config/settings.py still applies, so
 DATABASE_URL or CELERY_BROKER_URL point this at PostgreSQL or Redis instead of the defaults.
 """
@@ -47,6 +51,18 @@ def say(message: str) -> None:
 def fail(message: str) -> None:
     say(message)
     sys.exit(1)
+
+
+def metrics_dir(var_dir: Path) -> Path:
+    """The prometheus_client multiprocess directory the web workers and the Celery workers share
+    (PROMETHEUS_MULTIPROC_DIR if set, else var/metrics), emptied: a previous run's files would
+    be counted again."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or var_dir / "metrics")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 def child_env() -> dict[str, str]:
@@ -191,6 +207,7 @@ def web_command(port: int) -> list[str]:
         *(sys.executable, "-m", "gunicorn", "regions_config.wsgi"),
         *(f"--bind=127.0.0.1:{port}", "--workers=2", "--access-logfile=-"),
         f"--graceful-timeout={int(STOP_TIMEOUT) - 2}",
+        "--config=python:regions_config.gunicorn_conf",  # metrics of exited workers
     ]
     # Newer gunicorn opens a control socket in ~/.gunicorn by default; two local runs on
     # different ports would fight over it, and nothing here uses it.
@@ -268,6 +285,7 @@ def main() -> int:
 
     from django.conf import settings
 
+    say(f"metrics:  {metrics_dir(Path(settings.VAR_DIR))} (GET /metrics)")
     stop = threading.Event()
     received: list[int] = []
 

@@ -20,11 +20,14 @@ tests/api/test_route_wsgi.py asserts that both ways give the same status, header
 The request signals are sent as Django's handler sends them (its receivers look after the
 database connection, because the live state asks the database for a new activation every
 RRM_LIVE_STATE_CHECK_MS; tests that detach them, as Django's test client does, keep theirs).
+Answers given here are counted in the HTTP metrics as Django's middleware counts the others
+(`rrm_http_requests_total{route="api/v1/route"}`), since they never reach it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,6 +39,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from rollout.api.auth import caller_of_token
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.route_index import route_lookup
+from rollout.telemetry.http import ROUTE_FAST_LATENCY, ROUTE_FAST_OK
 
 ROUTE_PATH = "/api/v1/route"
 
@@ -56,6 +60,7 @@ class RouteFastPath:
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != ROUTE_PATH
                 or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")):
             return self.django(environ, start_response)
+        began = time.perf_counter()
         body = answer_of(environ)
         if body is None:
             return self.django(environ, start_response)
@@ -63,6 +68,10 @@ class RouteFastPath:
         if headers is None:
             return self._learn_headers(environ, start_response)
         start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
+        # Counted here as Django's middleware would count it (rollout/telemetry/http.py), with
+        # children bound once: two increments, a few µs.
+        ROUTE_FAST_OK.inc()
+        ROUTE_FAST_LATENCY.observe(time.perf_counter() - began)
         return [body]
 
     def _learn_headers(self, environ: dict[str, Any],
