@@ -56,8 +56,9 @@ class ObservabilityMiddleware:
     def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any,
                      kwargs: dict[str, Any]) -> None:
         rollout = kwargs.get("rollout_id")
-        region = kwargs.get("code")
-        log_context_update(rollout=rollout, region=region)
+        if isinstance(rollout, str):  # ninja's patterns pass path parameters as text
+            rollout = int(rollout) if rollout.isdecimal() and len(rollout) < 19 else None
+        log_context_update(rollout=rollout, region=kwargs.get("code"))
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
