@@ -32,12 +32,13 @@ from tests.services.test_webhooks import receiver
 
 pytestmark = pytest.mark.django_db
 
+SECRET = "a-secret-of-16-chars"
 ROLES = ("viewer", "editor", "approver", "operator", "observer")
 
 
 def scrape(token: str | None = None) -> Scrape:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    response = Client().get("/metrics", **headers)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = Client().get("/metrics", headers=headers)
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     return Scrape(response.content.decode())
@@ -46,10 +47,10 @@ def scrape(token: str | None = None) -> Scrape:
 @pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Basic dXNlcjpwdw==", "Bearer "])
 def test_metrics__no_valid_token__401_with_json_detail(header: str | None) -> None:
     # Given no token, a wrong one, another scheme, an empty one
-    extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+    headers = {"Authorization": header} if header is not None else {}
 
     # When Prometheus scrapes
-    response = Client().get("/metrics", **extra)
+    response = Client().get("/metrics", headers=headers)
 
     # Then 401, saying what is needed
     assert response.status_code == 401
@@ -81,7 +82,7 @@ def test_metrics__after_rollouts_rollbacks_gates_and_webhooks__counted_by_kind(
     settings.RRM_WEBHOOK_ALLOW_PRIVATE = True  # type: ignore[attr-defined]
     original, rerouted = original_version(), rerouted_version()
     make_live(original)
-    webhook_subscribe(url="http://127.0.0.1:9/hook", secret="a-secret-of-16-chars", events=[], actor=who.operator)
+    webhook_subscribe(url="http://127.0.0.1:9/hook", secret=SECRET, events=[], actor=who.operator)
     clock = Clock()
     # ... a rollout whose gate fails on an observed regression: it rolls back by itself
     failing = rollout_factory(rerouted, ["NE"], ["MA", "SE"], who=who, state="running",
@@ -135,7 +136,7 @@ def test_metrics__delivery_to_a_receiver__counted_delivered(who: People, tokens:
     settings.RRM_WEBHOOK_ALLOW_PRIVATE = True  # type: ignore[attr-defined]
     make_live(original_version())
     with receiver() as hook:
-        webhook_subscribe(url=hook.url, secret="a-secret-of-16-chars", events=[], actor=who.operator)
+        webhook_subscribe(url=hook.url, secret=SECRET, events=[], actor=who.operator)
         region_rollback(region="NE", version=rerouted_version(), reason="go", actor=who.operator)
         # When the delivery is sent (as the worker would)
         for delivery in WebhookDelivery.objects.all():
