@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from rollout.telemetry.http import UNMATCHED, http_observe
-from rollout.telemetry.logs import log_context, log_context_update
+from rollout.telemetry.logs import log_context, log_context_update, request_id_of
 
 
 class RejectNulMiddleware:
@@ -43,8 +41,7 @@ class ObservabilityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         began = time.perf_counter()
-        given = request.headers.get("X-Request-ID", "")
-        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = request_id_of(request.headers.get("X-Request-ID", ""))
         with log_context(request_id=request_id, _request=request):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
@@ -60,5 +57,3 @@ class ObservabilityMiddleware:
             rollout = int(rollout) if rollout.isdecimal() and len(rollout) < 19 else None
         log_context_update(rollout=rollout, region=kwargs.get("code"))
 
-
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

@@ -15,8 +15,9 @@ case that dominates the traffic, and hands everything else to Django unchanged:
 
 The headers of a 200 are not a second copy of the middleware's rules: the first such request
 of a process (per URL scheme) is served by Django, and the headers its middleware put on the
-answer are kept and reused. Only Content-Length depends on the answer;
-tests/api/test_route_wsgi.py asserts that both ways give the same status, headers and body.
+answer are kept and reused. Only Content-Length and X-Request-ID (the middleware's rule,
+`request_id_of`) depend on the answer; tests/api/test_route_wsgi.py asserts that both ways
+give the same status, headers and body.
 The request signals are sent as Django's handler sends them (its receivers look after the
 database connection, because the live state asks the database for a new activation every
 RRM_LIVE_STATE_CHECK_MS; tests that detach them, as Django's test client does, keep theirs).
@@ -40,12 +41,17 @@ from rollout.api.auth import caller_of_token
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.route_index import route_lookup
 from rollout.telemetry.http import ROUTE_FAST_LATENCY, ROUTE_FAST_OK
+from rollout.telemetry.logs import request_id_of
 
 ROUTE_PATH = "/api/v1/route"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
+
+
+#: headers that belong to one answer, never kept for the next ones
+_PER_ANSWER = frozenset({"content-length", "x-request-id"})
 
 
 class RouteFastPath:
@@ -67,7 +73,9 @@ class RouteFastPath:
         headers = self._headers.get(environ.get("wsgi.url_scheme", "http"))
         if headers is None:
             return self._learn_headers(environ, start_response)
-        start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
+        request_id = request_id_of(environ.get("HTTP_X_REQUEST_ID", ""))
+        start_response("200 OK", [*headers, ("Content-Length", str(len(body))),
+                                  ("X-Request-ID", request_id)])
         # Counted here as Django's middleware would count it (rollout/telemetry/http.py), with
         # children bound once: two increments, a few µs.
         ROUTE_FAST_OK.inc()
@@ -82,7 +90,7 @@ class RouteFastPath:
         def keeping(status: str, headers: Headers, *exc_info: Any) -> Any:
             if status.startswith("200 "):
                 kept = [(name, value) for name, value in headers
-                        if name.lower() != "content-length"]
+                        if name.lower() not in _PER_ANSWER]
                 with self._lock:
                     self._headers.setdefault(scheme, kept)
             return start_response(status, headers, *exc_info)

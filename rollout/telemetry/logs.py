@@ -15,6 +15,7 @@ import contextvars
 import json
 import logging
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,15 @@ _EVENT = re.compile(r"^([a-z_][a-z0-9_]*\.[a-z0-9_.]+)(?:\s|$)")
 _PAIR = re.compile(r"(?:^|\s)([a-z_][a-z0-9_]*)=(\"[^\"]*\"|\S+)")
 #: fields a message may not overwrite
 _RESERVED = frozenset({"time", "level", "logger", "message", "event", "exception"})
+
+
+def request_id_of(given: str) -> str:
+    """A request's id: the client's or proxy's `X-Request-ID` when it is 1-64 characters of
+    letters, digits and `._:-`, else a new random one (32 hex digits)."""
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def log_context_get() -> dict[str, Any]:

@@ -43,6 +43,9 @@ class Recording:
 
 def call(app: Any, method: str, path: str, data: dict[str, str] | None = None,
          **extra: str) -> Answer:
+    """One request through `app`, with a fixed X-Request-ID unless given (so that answers of
+    both ways can be compared whole)."""
+    extra.setdefault("HTTP_X_REQUEST_ID", "test-request")
     environ = getattr(RequestFactory(), method.lower())(path, data or {}, **extra).environ
     seen: dict[str, Any] = {}
 
@@ -152,3 +155,22 @@ def test_get_route__after_a_rollback__fast_path_answers_the_new_state(
     # Then the zone is no longer answered
     assert call(app, "GET", "/api/v1/route", {"zone": "212"},
                 **bearer(tokens.viewer)).status.startswith("404")
+
+
+def test_get_route__fast_path_answers__each_its_own_request_id(live: None, tokens: Tokens,
+                                                               who: People) -> None:
+    # Given a warm fast path (Django's first answer carried its own request id)
+    app = RouteFastPath(WSGIHandler())
+    call(app, "GET", "/api/v1/route", {"zone": "070"}, HTTP_X_REQUEST_ID="first",
+         **bearer(tokens.viewer))
+
+    # When answered from the fast path with a client's id, with none, and with a bad one
+    given = call(app, "GET", "/api/v1/route", {"zone": "070"}, HTTP_X_REQUEST_ID="req-7",
+                 **bearer(tokens.viewer))
+    fresh = [call(app, "GET", "/api/v1/route", {"zone": "070"}, HTTP_X_REQUEST_ID=bad,
+                  **bearer(tokens.viewer)) for bad in ("", "no spaces please")]
+
+    # Then the client's id comes back, else a new one each time: never the learned one
+    assert given.headers["x-request-id"] == "req-7"
+    ids = [answer.headers["x-request-id"] for answer in fresh]
+    assert all(len(i) == 32 for i in ids) and len(set(ids)) == 2 and "first" not in ids
