@@ -286,6 +286,11 @@ RRM_CACHE_MB = env_int("RRM_CACHE_MB", 256)
 # who can reach it when true (a scraper inside a private network).
 RRM_METRICS_PUBLIC = env_bool("RRM_METRICS_PUBLIC", False)
 
+# Prometheus's base URL (e.g. http://prometheus:9090; empty: none), for KPIs read from
+# monitoring (rollout/services/prometheus.py); one query must be answered within the timeout.
+RRM_PROMETHEUS_URL = env_str("RRM_PROMETHEUS_URL", "")
+RRM_PROMETHEUS_TIMEOUT_SECONDS = env_int("RRM_PROMETHEUS_TIMEOUT_SECONDS", 5)
+
 # Log lines: "text" (the default) or "json" (one JSON object per line with the request id,
 # user, rollout and region where known: rollout/telemetry/logs.py).
 RRM_LOG_FORMAT = env_choice("RRM_LOG_FORMAT", "text", ("text", "json"))
