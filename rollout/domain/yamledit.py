@@ -398,22 +398,28 @@ class _Doc:
         if not len(seq) or seq.fa.flow_style():
             raise self.error_at("can only add a route to a non-empty block list of routes",
                                 self.list_position)
-        last_line, item_column = seq.lc.item(len(seq) - 1)
-        dash = item_column - 2
-        # The last item ends at its last line indented deeper than its dash.
-        end_line = last_line
-        for line in range(last_line + 1, len(self.starts)):
+        dash = seq.lc.item(len(seq) - 1)[1] - 2
+        _, end_line = self.item_lines(seq, len(seq) - 1)
+        block = "\n" + "\n".join(
+            " " * dash + ("- " if i == 0 else "  ") + text for i, text in enumerate(lines))
+        at = self._line_end(end_line)
+        self.splices.append((at, at, block))
+
+    def item_lines(self, seq: CommentedSeq, position: int) -> tuple[int, int]:
+        """First and last line of a block list's item: it ends at its last line indented
+        deeper than its dash (blank and comment lines do not end it)."""
+        first, column = seq.lc.item(position)
+        dash = column - 2
+        end = first
+        for line in range(first + 1, len(self.starts)):
             content = self.text[self.starts[line]:self._line_end(line)]
             stripped = content.strip()
             if not stripped or stripped.startswith("#"):
                 continue
             if len(content) - len(content.lstrip(" ")) <= dash:
                 break
-            end_line = line
-        block = "\n" + "\n".join(
-            " " * dash + ("- " if i == 0 else "  ") + text for i, text in enumerate(lines))
-        at = self._line_end(end_line)
-        self.splices.append((at, at, block))
+            end = line
+        return first, end
 
     def _line_end(self, line: int) -> int:
         end = self.text.find("\n", self.starts[line])

@@ -115,29 +115,13 @@ def _splice_list(doc: _Doc, seq: CommentedSeq, removed: Sequence[int],
         raise doc.error_at("can only rewrite a non-empty block list (one '- ' item a line)",
                            doc.list_position)
     for position in removed:
-        first, end = _item_lines(doc, seq, position)
+        first, end = doc.item_lines(seq, position)
         doc.splices.append((doc._line_end(first - 1), doc._line_end(end), ""))
     if added:
-        _, end = _item_lines(doc, seq, len(seq) - 1)
+        _, end = doc.item_lines(seq, len(seq) - 1)
         dash = seq.lc.item(len(seq) - 1)[1] - 2
         block = "".join(
             "\n" + " " * dash + ("- " if i == 0 else "  ") + line
             for lines in added for i, line in enumerate(lines))
         at = doc._line_end(end)
         doc.splices.append((at, at, block))
-
-
-def _item_lines(doc: _Doc, seq: CommentedSeq, position: int) -> tuple[int, int]:
-    """First and last line of a block list's item (the last indented deeper than its dash)."""
-    first, column = seq.lc.item(position)
-    dash = column - 2
-    end = first
-    for line in range(first + 1, len(doc.starts)):
-        content = doc.text[doc.starts[line]:doc._line_end(line)]
-        stripped = content.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if len(content) - len(content.lstrip(" ")) <= dash:
-            break
-        end = line
-    return first, end
