@@ -122,22 +122,13 @@ def _fetched(cache: GitRepo, repository: str, ref: str) -> Iterator[str]:
 def _read(cache: GitRepo, commit: str, path: str, *, repository: str,
           ref: str) -> dict[str, bytes]:
     where = f"{repository} at {ref} ({commit[:12]})"
-    listing = cache.run("ls-tree", "-l", "--full-tree", commit, "--", path or ".")
-    entries = {}  # name -> (type, sha, size)
-    for line in listing.splitlines():
-        meta, _, name = line.partition("\t")
-        kind, sha, size = meta.split()[1:4]
-        entries[name] = (kind, sha, size)
+    entries = _listing(cache, commit, path or ".")
     if path and entries.get(path, ("",))[0] == "blob":  # a single-file bundle
         chosen = {Path(path).name: entries[path]}
     else:
         if path and entries.get(path, ("",))[0] == "tree":
-            inner = cache.run("ls-tree", "-l", commit, "--", f"{path}/")
-            entries = {}
-            for line in inner.splitlines():
-                meta, _, name = line.partition("\t")
-                kind, sha, size = meta.split()[1:4]
-                entries[Path(name).name] = (kind, sha, size)
+            entries = {Path(name).name: entry
+                       for name, entry in _listing(cache, commit, f"{path}/").items()}
         elif path:
             raise GitImportRefused(f"{path!r}: no such file or folder in {where}")
         names = bundle_file_names(name for name, (kind, _, _) in entries.items()
@@ -153,6 +144,16 @@ def _read(cache: GitRepo, commit: str, path: str, *, repository: str,
                                    f"of {settings.RRM_MAX_FILE_BYTES:,} (RRM_MAX_FILE_BYTES)")
         files[name] = _blob(cache, sha)
     return files
+
+
+def _listing(cache: GitRepo, commit: str, path: str) -> dict[str, tuple[str, str, str]]:
+    """`git ls-tree -l` of `path` in `commit`: path -> (type, object id, size)."""
+    entries = {}
+    for line in cache.run("ls-tree", "-l", "--full-tree", commit, "--", path).splitlines():
+        meta, _, name = line.partition("\t")
+        kind, sha, size = meta.split()[1:4]
+        entries[name] = (kind, sha, size)
+    return entries
 
 
 def _blob(cache: GitRepo, sha: str) -> bytes:
