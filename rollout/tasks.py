@@ -47,6 +47,13 @@ def sweep() -> int:
     from rollout.models import Rollout
     from rollout.services.webhooks import webhook_deliveries_due
 
+    if not _database_ready(Rollout._meta.db_table):
+        # A worker started on a fresh clone before `manage.py migrate`: one line each sweep,
+        # not a traceback, until the tables exist.
+        logger.warning("rollout.sweep skipped: the database has no tables yet "
+                       "(run `python manage.py migrate`)")
+        return 0
+
     due = list(Rollout.objects.filter(state=State.RUNNING.value,
                                       next_step_at__lte=timezone.now())
                .values_list("id", flat=True))
@@ -67,6 +74,19 @@ def sweep() -> int:
                ",".join(map(str, due)) or "-", ",".join(map(str, deliveries)) or "-",
                ",".join(map(str, jobs)) or "-")
     return len(due)
+
+
+_tables_found = False
+
+
+def _database_ready(table: str) -> bool:
+    """Whether the app's tables exist (asked until they do, then never again)."""
+    global _tables_found
+    if not _tables_found:
+        from django.db import connection
+
+        _tables_found = table in connection.introspection.table_names()
+    return _tables_found
 
 
 class SweepLogFilter(logging.Filter):

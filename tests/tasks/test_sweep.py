@@ -96,3 +96,21 @@ def test_sweep_log_filter__celery_lines__only_the_sweeps_dropped(
 
     # Then only the sweep's are gone
     assert bool([r for r in caplog.records if r.name == logger]) is kept
+
+
+def test_sweep__database_not_migrated__one_warning_and_nothing_sent(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a worker whose database has no tables yet (a fresh clone before migrate)
+    from django.db import connection
+
+    monkeypatch.setattr(tasks, "_tables_found", False)
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
+
+    # When the sweep runs
+    with caplog.at_level(logging.WARNING, logger="rollout.tasks"):
+        sent = tasks.sweep()
+
+    # Then it says what to do, in one line, and sends nothing
+    assert sent == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "rollout.tasks"] == [
+        "rollout.sweep skipped: the database has no tables yet (run `python manage.py migrate`)"]
