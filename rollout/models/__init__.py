@@ -1,6 +1,7 @@
 """The database's records. No behaviour hides here (STYLE.md rule 5): services write them."""
 
 from rollout.models.audit import AuditEvent
+from rollout.models.designs import DesignJob
 from rollout.models.kpis import KpiSnapshot, SimulationRun
 from rollout.models.live import GitMirrorState, LiveLock, LiveStateRecord, RouteTableRecord
 from rollout.models.rollouts import (
@@ -21,6 +22,7 @@ __all__ = [
     "Activation",
     "ApiToken",
     "AuditEvent",
+    "DesignJob",
     "FreezeWindow",
     "Gate",
     "GateResult",

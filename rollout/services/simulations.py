@@ -9,8 +9,6 @@ job is pending or running share that job.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,16 +16,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from rollout.domain.demand import DemandError, bounded_demand, orders_per_day
 from rollout.domain.errors import NotFoundError
 from rollout.domain.kpis import delta_of
 from rollout.domain.schema import Demand
 from rollout.models import SimulationJob, Version
-from rollout.services.enqueue import SIMULATION_JOB_RUN, task_send
+from rollout.services.enqueue import SIMULATION_JOB_RUN
+from rollout.services.jobs import (
+    JobKind,
+    job_claim,
+    job_find_or_create,
+    job_finish,
+    job_request_key,
+    jobs_stale,
+)
 from rollout.services.kpis import (
     SimulationRefused,
     simulation_bundle,
@@ -48,6 +51,9 @@ INLINE_CATALOG = 1_000_000
 STALE_AFTER = timedelta(minutes=5)
 #: a job whose worker died this many times is failed rather than started again
 MAX_ATTEMPTS = 3
+SIMULATION_JOBS = JobKind(model=SimulationJob, task=SIMULATION_JOB_RUN,
+                          log_name="simulation_job", stale_after=STALE_AFTER,
+                          max_attempts=MAX_ATTEMPTS)
 
 
 class SimulationJobNotFound(NotFoundError):
@@ -120,39 +126,15 @@ def simulation_job_create(
         if side is not None:
             _checked_work(side, demand)
     key = _request_key(version, baseline, demand)
-    job = _active_job(key)
-    if job is None:
-        try:
-            with transaction.atomic():
-                job = SimulationJob.objects.create(
-                    version=version, baseline=baseline, request_key=key,
-                    demand=None if demand is None else demand.model_dump(),
-                    requested_by=user)
-                _enqueue_on_commit(job.id)
-            logger.info("simulation_job.created job_id=%s version_id=%s", job.id, version.id)
-            return job
-        except IntegrityError:  # an identical request created it a moment ago
-            job = _active_job(key)
-            if job is None:
-                raise
-    if _stale(SimulationJob.objects.filter(id=job.id)).exists():
-        logger.warning("simulation_job.stale job_id=%s state=%s", job.id, job.state)
-        _enqueue_on_commit(job.id)
-    return job
+    return job_find_or_create(SIMULATION_JOBS, key=key, create=lambda: SimulationJob.objects.create(
+        version=version, baseline=baseline, request_key=key,
+        demand=None if demand is None else demand.model_dump(), requested_by=user))
 
 
 def simulation_jobs_stale(*, limit: int = 100) -> list[int]:
     """Ids of active jobs no worker has worked on for STALE_AFTER (their message was lost, or
     their worker died): the periodic sweep sends them again."""
-    return list(_stale(SimulationJob.objects.all()).order_by("id")
-                .values_list("id", flat=True)[:limit])
-
-
-def _stale(jobs: QuerySet[SimulationJob]) -> QuerySet[SimulationJob]:
-    cutoff = timezone.now() - STALE_AFTER
-    return jobs.filter(Q(started_at__lt=cutoff) | Q(started_at__isnull=True,
-                                                   created_at__lt=cutoff),
-                       state__in=SimulationJob.ACTIVE)
+    return jobs_stale(SIMULATION_JOBS, limit=limit)
 
 
 def simulation_job_get(*, job_id: int, actor: AbstractBaseUser | None) -> SimulationJob:
@@ -167,36 +149,19 @@ def simulation_job_get(*, job_id: int, actor: AbstractBaseUser | None) -> Simula
 def simulation_job_run(*, job_id: int) -> SimulationJob | None:
     """Compute the job (the Celery task's body). A job that is gone or finished is left alone;
     a job whose worker died is started again, up to MAX_ATTEMPTS starts."""
-    with transaction.atomic():
-        job = SimulationJob.objects.select_for_update().filter(id=job_id).first()
-        if job is None or job.state not in SimulationJob.ACTIVE:
-            logger.info("simulation_job.skipped job_id=%s state=%s", job_id,
-                        job.state if job else "gone")
-            return job
-        if job.attempts >= MAX_ATTEMPTS:
-            return _finish(job, error=f"the worker stopped {job.attempts} times while "
-                                      "computing it; ask again to retry")
-        job.state, job.started_at = SimulationJob.State.RUNNING, timezone.now()
-        job.attempts += 1
-        job.save(update_fields=["state", "started_at", "attempts"])
+    job, claimed = job_claim(SIMULATION_JOBS, job_id=job_id)
+    if job is None or not claimed:
+        return job
     demand = None if job.demand is None else Demand.model_validate(job.demand)
     try:
         result = simulation_compare(version=job.version, baseline=job.baseline, demand=demand)
     except (SimulationRefused, DemandError) as exc:
-        return _finish(job, error=str(exc))
+        return job_finish(SIMULATION_JOBS, job, error=str(exc))
     except Exception:
         logger.exception("simulation_job.failed job_id=%s", job.id)
-        return _finish(job, error="the simulation failed unexpectedly; the server log says why")
-    return _finish(job, result=result)
-
-
-def _finish(job: SimulationJob, *, result: dict[str, Any] | None = None,
-            error: str = "") -> SimulationJob:
-    job.state = SimulationJob.State.FAILED if error else SimulationJob.State.DONE
-    job.result, job.error, job.finished_at = result, error, timezone.now()
-    job.save(update_fields=["state", "result", "error", "finished_at"])
-    logger.info("simulation_job.%s job_id=%s version_id=%s", job.state, job.id, job.version_id)
-    return job
+        return job_finish(SIMULATION_JOBS, job,
+                          error="the simulation failed unexpectedly; the server log says why")
+    return job_finish(SIMULATION_JOBS, job, result=result)
 
 
 def _checked_work(version: Version, demand: Demand | None) -> tuple[float, int]:
@@ -208,24 +173,8 @@ def _checked_work(version: Version, demand: Demand | None) -> tuple[float, int]:
 
 
 def _request_key(version: Version, baseline: Version | None, demand: Demand | None) -> str:
-    described = {"version": version.id, "baseline": baseline.id if baseline else None,
-                 "demand": None if demand is None else demand.model_dump()}
-    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
-
-
-def _active_job(key: str) -> SimulationJob | None:
-    return (SimulationJob.objects.filter(request_key=key, state__in=SimulationJob.ACTIVE)
-            .order_by("-created_at").first())
-
-
-def _enqueue_on_commit(job_id: int) -> None:
-    def send() -> None:
-        try:
-            task_send(name=SIMULATION_JOB_RUN, args=(job_id,))
-        except Exception:  # the broker is down: the next identical request sends it again
-            logger.warning("simulation_job.enqueue_failed job_id=%s", job_id, exc_info=True)
-
-    transaction.on_commit(send)
+    return job_request_key({"version": version.id, "baseline": baseline.id if baseline else None,
+                            "demand": None if demand is None else demand.model_dump()})
 
 
 __all__ = [
