@@ -52,8 +52,9 @@ class JobKind(Generic[J]):
     def stale(self, jobs: QuerySet[J]) -> QuerySet[J]:
         """The active jobs among `jobs` whose last sign of life is older than `stale_after`."""
         cutoff = timezone.now() - self.stale_after
-        return (jobs.annotate(_alive_at=Coalesce(*self.heartbeat, "created_at"))
-                .filter(_alive_at__lt=cutoff, state__in=BackgroundJob.ACTIVE))
+        alive_at = Coalesce(*self.heartbeat, "created_at")
+        return jobs.filter(state__in=BackgroundJob.ACTIVE).alias(alive_at=alive_at).filter(
+            alive_at__lt=cutoff)  # type: ignore[return-value]  # alias() keeps the model
 
 
 def job_find_or_create(kind: JobKind[J], *, key: str, create: Callable[[], J],
@@ -69,22 +70,22 @@ def job_find_or_create(kind: JobKind[J], *, key: str, create: Callable[[], J],
         try:
             with transaction.atomic():
                 job = create()
-                job_send_on_commit(kind, job.id)
-            logger.info("%s.created job_id=%s", kind.log_name, job.id)
+                job_send_on_commit(kind, job.pk)
+            logger.info("%s.created job_id=%s", kind.log_name, job.pk)
             return job
         except IntegrityError:  # an identical request created it a moment ago
             job = _active_job(kind, key)
             if job is None:
                 raise
-    if kind.stale(kind.model.objects.filter(id=job.id)).exists():
-        logger.warning("%s.stale job_id=%s state=%s", kind.log_name, job.id, job.state)
-        job_send_on_commit(kind, job.id)
+    if kind.stale(kind.model._default_manager.filter(id=job.pk)).exists():
+        logger.warning("%s.stale job_id=%s state=%s", kind.log_name, job.pk, job.state)
+        job_send_on_commit(kind, job.pk)
     return job
 
 
 def jobs_stale(kind: JobKind[J], *, limit: int = 100) -> list[int]:
     """Ids of the active jobs no worker has shown life in for `stale_after` (at most `limit`)."""
-    return list(kind.stale(kind.model.objects.all()).order_by("id")
+    return list(kind.stale(kind.model._default_manager.all()).order_by("id")
                 .values_list("id", flat=True)[:limit])
 
 
@@ -93,7 +94,7 @@ def job_claim(kind: JobKind[J], *, job_id: int) -> tuple[J | None, bool]:
     now compute it, (job or None, False) when it is gone, finished, or just failed for having
     been started `max_attempts` times."""
     with transaction.atomic():
-        job = kind.model.objects.select_for_update().filter(id=job_id).first()
+        job = kind.model._default_manager.select_for_update().filter(id=job_id).first()
         if job is None or job.state not in BackgroundJob.ACTIVE:
             logger.info("%s.skipped job_id=%s state=%s", kind.log_name, job_id,
                         job.state if job else "gone")
@@ -114,7 +115,7 @@ def job_finish(kind: JobKind[J], job: J, *, result: dict[str, Any] | None = None
     job.state = JobState.FAILED if error else JobState.DONE
     job.result, job.error, job.finished_at = result, error, timezone.now()
     job.save(update_fields=["state", "result", "error", "finished_at", *fields])
-    logger.info("%s.%s job_id=%s", kind.log_name, job.state, job.id)
+    logger.info("%s.%s job_id=%s", kind.log_name, job.state, job.pk)
     return job
 
 
@@ -137,5 +138,5 @@ def job_request_key(described: dict[str, Any]) -> str:
 
 
 def _active_job(kind: JobKind[J], key: str) -> J | None:
-    return (kind.model.objects.filter(request_key=key, state__in=BackgroundJob.ACTIVE)
+    return (kind.model._default_manager.filter(request_key=key, state__in=BackgroundJob.ACTIVE)
             .order_by("-created_at").first())
