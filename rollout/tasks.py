@@ -14,6 +14,7 @@ from django.utils import timezone
 from regions_config.celery import app
 from rollout.domain.lifecycle import State
 from rollout.services.enqueue import (
+    DESIGN_JOB_RUN,
     GIT_MIRROR_SYNC,
     ROLLOUT_ADVANCE,
     SIMULATION_JOB_RUN,
@@ -35,6 +36,14 @@ def simulate_job(job_id: int) -> str:
     from rollout.services.simulations import simulation_job_run
 
     job = simulation_job_run(job_id=job_id)
+    return job.state if job is not None else "gone"
+
+
+@app.task(name=DESIGN_JOB_RUN, ignore_result=True)
+def design_job_run(job_id: int) -> str:
+    from rollout.services.design_jobs import design_job_run as run
+
+    job = run(job_id=job_id)
     return job.state if job is not None else "gone"
 
 
@@ -62,17 +71,21 @@ def sweep() -> int:
     deliveries = list(webhook_deliveries_due())
     for delivery_id in deliveries:
         deliver_webhook.delay(delivery_id)
+    from rollout.services.design_jobs import design_jobs_stale
     from rollout.services.simulations import simulation_jobs_stale
 
     jobs = list(simulation_jobs_stale())
     for job_id in jobs:  # a lost message or a dead worker: send it again
         simulate_job.delay(job_id)
+    designs = list(design_jobs_stale())
+    for job_id in designs:
+        design_job_run.delay(job_id)
     # Every few seconds: a line at INFO only when something was sent again, else one at DEBUG
     # (Celery's own sent/received/succeeded lines for this task are dropped: SweepLogFilter).
-    level = logging.INFO if due or deliveries or jobs else logging.DEBUG
-    logger.log(level, "rollout.sweep due=%s webhooks=%s simulations=%s",
+    level = logging.INFO if due or deliveries or jobs or designs else logging.DEBUG
+    logger.log(level, "rollout.sweep due=%s webhooks=%s simulations=%s designs=%s",
                ",".join(map(str, due)) or "-", ",".join(map(str, deliveries)) or "-",
-               ",".join(map(str, jobs)) or "-")
+               ",".join(map(str, jobs)) or "-", ",".join(map(str, designs)) or "-")
     return len(due)
 
 

@@ -31,6 +31,7 @@ from rollout.services.designs import (
     design_request,
     no_progress,
     progress_part,
+    region_design,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,15 +62,20 @@ def sweep_range(text: str) -> range:
     return range(low, high + 1)
 
 
-def region_design_sweep(*, version: Version, regions: int, sweep: range,
+def region_design_sweep(*, version: Version, regions: int, sweep: range | None,
                         keep: tuple[str, ...] = (), max_moves: int | None = None,
                         headroom: float = 0.0, contiguous: bool = False,
                         balance: float | None = None, keep_routing: bool = False,
                         time_limit: float = 5.0,
                         progress: Progress = no_progress) -> DesignOutcome:
     """The proposal for `regions` (as `region_design` gives it) with `sweep` set: one row per K
-    of `sweep` (`sweep_row`), in order of K. Raises as `region_design`, and `DesignError` for a
-    sweep over its bounds."""
+    of `sweep` (`sweep_row`), in order of K; without a sweep (None) just the proposal. Raises as
+    `region_design`, and `DesignError` for a sweep over its bounds."""
+    if sweep is None:
+        return region_design(version=version, regions=regions, keep=keep, max_moves=max_moves,
+                             headroom=headroom, contiguous=contiguous, balance=balance,
+                             keep_routing=keep_routing, time_limit=time_limit,
+                             progress=progress)
     ks = list(sweep)
     if not ks or len(ks) > MAX_SWEEP:
         raise DesignError(f"a sweep has 1 to {MAX_SWEEP} values of K, got {len(ks)}")

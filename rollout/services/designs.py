@@ -189,13 +189,21 @@ def region_design_save(*, outcome: DesignOutcome, message: str,
                        author: AbstractBaseUser | None) -> Version:
     """Store the proposal as a new version, child of the designed one. The author must hold
     the editor role; a proposal whose files have errors is refused (`DesignRefused`)."""
+    return design_files_save(version=outcome.version, files=outcome.files,
+                             findings=outcome.findings, message=message, author=author)
+
+
+def design_files_save(*, version: Version, files: dict[str, bytes], findings: list[Finding],
+                      message: str, author: AbstractBaseUser | None) -> Version:
+    """Store a proposal's `files` (with the checks' `findings` on them) as a new version, child
+    of `version`: the author must hold the editor role; files with errors are refused
+    (`DesignRefused`). The same files saved again give the same version."""
     role_require(user=author, role=Role.EDITOR)
-    errors = [f for f in outcome.findings if f.severity == "error"]
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise DesignRefused(f"the proposal has {len(errors)} error(s); it is not saved",
                             findings=errors)
-    result = version_create(files=outcome.files, message=message, author=author,
-                            parent=outcome.version)
+    result = version_create(files=files, message=message, author=author, parent=version)
     logger.info("design.saved version_id=%s parent_id=%s created=%s", result.version.id,
-                outcome.version.id, result.created)
+                version.id, result.created)
     return result.version

@@ -12,6 +12,7 @@ from datetime import datetime
 
 ROLLOUT_ADVANCE = "rollout.advance"
 SIMULATION_JOB_RUN = "rollout.simulate_job"
+DESIGN_JOB_RUN = "rollout.design_job_run"
 WEBHOOK_DELIVER = "rollout.deliver_webhook"
 GIT_MIRROR_SYNC = "rollout.git_mirror_sync"
 

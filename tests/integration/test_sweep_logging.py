@@ -29,7 +29,7 @@ def test_sweep__worker_with_beat_and_nothing_due__silent_until_it_sends_somethin
         next_attempt_at=timezone.now() - timedelta(seconds=1))
 
     # Then the sweep says it sent it, in one line
-    line = f"rollout.sweep due=- webhooks={delivery.id} simulations=-"
+    line = f"rollout.sweep due=- webhooks={delivery.id} simulations=- designs=-"
     wait_for(lambda: line in worker.log(), timeout=30, what="the sweep's line", worker=worker)
     # and before, with nothing due, nothing at all was logged about the sweep after start-up
     # (the start-up banner lists the task names)

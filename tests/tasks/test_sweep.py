@@ -69,7 +69,7 @@ def test_sweep__nothing_due__one_debug_line(caplog: pytest.LogCaptureFixture) ->
     # Then it logged one line, at DEBUG
     mine = [r for r in caplog.records if r.name == "rollout.tasks"]
     assert [(r.levelno, r.getMessage()) for r in mine] == [
-        (logging.DEBUG, "rollout.sweep due=- webhooks=- simulations=-")]
+        (logging.DEBUG, "rollout.sweep due=- webhooks=- simulations=- designs=-")]
 
 
 @pytest.mark.parametrize(("logger", "message", "args", "kept"), [

@@ -1,5 +1,5 @@
 """`manage.py design_regions VERSION --regions K [--keep NE,MA] [--max-moves N]
-[--headroom F] [--contiguous] [--balance R] [--keep-routing] [--time-limit S]
+[--headroom F] [--contiguous] [--balance R] [--keep-routing] [--time-limit S] [--sweep A-B]
 [--format text|json] [--save --message TEXT --as USER]`.
 
 Proposes K regions for a stored version's network (`rollout.services.designs.region_design`)
@@ -10,7 +10,10 @@ simulation over its bounds); 2 for unusable arguments (an unknown version or reg
 range). A constraint the proposal misses is not a failure: it is listed under "violations".
 With --save the proposal is stored as a new version, child of VERSION (the acting user needs
 the editor role; a proposal with check errors is refused, exit 1), and the new version's id is
-printed alone on the last line.
+printed alone on the last line. With --sweep A-B (e.g. 4-12) the same design is also made
+for every K in A..B (`rollout.services.design_sweep`): "sweep" in the JSON, one row per K
+(regions, in_region_pct, trucks, fill_pct, avg_km, max_capacity_use_pct, moved_zones,
+violations, seconds, skipped), and a table in the text; a malformed or too wide range exits 2.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from rollout.management.output import (
     write_json,
 )
 from rollout.selectors.versions import version_get
-from rollout.services.designs import region_design, region_design_save
+from rollout.services.design_sweep import MAX_SWEEP, region_design_sweep, sweep_range
+from rollout.services.designs import region_design_save
 
 
 class Command(BaseCommand):
@@ -60,6 +64,9 @@ class Command(BaseCommand):
                             help="store the proposal as a new version (child of VERSION)")
         parser.add_argument("--message", help="the new version's message (with --save)")
         parser.add_argument("--as", dest="as_user", help="acting user (with --save; an editor)")
+        parser.add_argument("--sweep", metavar="A-B",
+                            help="also design every K from A to B (e.g. 4-12, at most "
+                                 f"{MAX_SWEEP} values) and list their KPIs")
         parser.add_argument("--time-limit", type=float, default=5.0, metavar="SECONDS",
                             help="the solver's time budget (default: 5)")
         add_format_argument(parser)
@@ -75,9 +82,10 @@ class Command(BaseCommand):
         keep = tuple(dict.fromkeys(code.strip() for code in options["keep"].split(",")
                                    if code.strip()))
         try:
+            sweep = sweep_range(options["sweep"]) if options["sweep"] is not None else None
             version = version_get(ref=options["version"])
-            outcome = region_design(
-                version=version, regions=options["regions"], keep=keep,
+            outcome = region_design_sweep(
+                sweep=sweep, version=version, regions=options["regions"], keep=keep,
                 max_moves=options["max_moves"], headroom=options["headroom"],
                 contiguous=options["contiguous"], balance=options["balance"],
                 keep_routing=options["keep_routing"], time_limit=options["time_limit"])
@@ -118,6 +126,29 @@ class Command(BaseCommand):
                           "warning(s)")
         self.stdout.write("")
         self.stdout.write(render_kpis(outcome.kpis["proposal"], outcome.kpis["base"]))
+        if outcome.sweep is not None:
+            self.stdout.write("")
+            self.stdout.write(render_sweep(outcome.sweep))
         if saved is not None:
             self.stdout.write(f"saved as version {saved.id} (child of {version.id})")
             self.stdout.write(saved.id)
+
+
+def render_sweep(rows: list[dict[str, Any]]) -> str:
+    """The sweep as a table, one line per K ("-" where a value is unknown or K was skipped)."""
+    columns = (("K", "regions", "{}"), ("in-region %", "in_region_pct", "{:.1f}"),
+               ("trucks", "trucks", "{:,.0f}"), ("fill %", "fill_pct", "{:.1f}"),
+               ("avg km", "avg_km", "{:.1f}"), ("max cap. use %", "max_capacity_use_pct",
+                                                 "{:.1f}"),
+               ("moved", "moved_zones", "{:,}"), ("violations", "violations", "{}"),
+               ("seconds", "seconds", "{:.2f}"))
+    lines = ["  ".join(f"{title:>{max(len(title), 6)}}" for title, _, _ in columns)]
+    for row in rows:
+        cells = []
+        for title, key, form in columns:
+            value = row[key]
+            text = "-" if value is None else form.format(value)
+            cells.append(f"{text:>{max(len(title), 6)}}")
+        lines.append("  ".join(cells) + ("  (skipped: the sweep's time ran out)"
+                                         if row["skipped"] else ""))
+    return "\n".join(lines)
