@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from rollout.models import DesignJob
 
@@ -10,7 +10,7 @@ from rollout.models import DesignJob
 MAX_RECENT = 100
 
 
-def design_jobs_recent(*, user: AbstractBaseUser, limit: int = 20) -> list[DesignJob]:
+def design_jobs_recent(*, user: User, limit: int = 20) -> list[DesignJob]:
     """The design jobs `user` requested, newest first (at most `limit`, capped at MAX_RECENT);
     the result JSON is left out (`deferred`): ask `design_job_get` for one job's result."""
     limit = max(1, min(limit, MAX_RECENT))
