@@ -1,5 +1,5 @@
 """The periodic sweep (rollout/tasks.py): what it sends again (due rollouts, stale simulation
-jobs), and its logging: one DEBUG line when it sent nothing again, INFO when it did; Celery's
+and design jobs), and its logging: one DEBUG line when it sent nothing again, INFO when it did; Celery's
 own per-run lines about it are dropped, those of other tasks kept."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from rollout import tasks
 from rollout.domain.schema import Demand
-from rollout.models import SimulationJob
+from rollout.models import DesignJob, SimulationJob
+from rollout.services.design_jobs import STALE_AFTER as DESIGN_STALE_AFTER
+from rollout.services.design_jobs import DesignParams, design_job_create
 from rollout.services.simulations import STALE_AFTER, simulation_job_create
 from tests.conftest import SentTask
 from tests.rollout_factories import (
@@ -58,6 +60,24 @@ def test_sweep__job_nobody_worked_on_for_a_while__sent_again(
     # Then the two stale jobs are sent to the workers again, the fresh one is left alone
     sent = [t.args[0] for t in sent_tasks if t.name == "rollout.simulate_job"]
     assert sorted(sent) == [lost.id, dead.id] and fresh.id not in sent
+
+
+def test_sweep__design_job_silent_for_a_while__sent_again(
+        who: People, sent_tasks: list[SentTask]) -> None:
+    # Given a design job a killed worker left running, silent since, and a fresh one
+    version = original_version()
+    dead = design_job_create(version=version, params=DesignParams(regions=2), actor=who.editor)
+    fresh = design_job_create(version=version, params=DesignParams(regions=3), actor=who.editor)
+    long_ago = timezone.now() - DESIGN_STALE_AFTER - timedelta(seconds=1)
+    DesignJob.objects.filter(id=dead.id).update(state="running", created_at=long_ago,
+                                                started_at=long_ago, progress_at=long_ago)
+
+    # When the periodic sweep runs
+    tasks.sweep()
+
+    # Then the silent one is sent to the workers again, the fresh one is left alone
+    sent = [t.args[0] for t in sent_tasks if t.name == "rollout.design_job_run"]
+    assert dead.id in sent and fresh.id not in sent
 
 
 def test_sweep__nothing_due__one_debug_line(caplog: pytest.LogCaptureFixture) -> None:
