@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
-from rollout.api import audit, kpis, live, rollouts, versions
+from rollout.api import audit, designs, kpis, live, rollouts, versions
 from rollout.api.auth import BearerToken, BrowserSession
 from rollout.api.errors import register
 
@@ -52,5 +52,5 @@ def healthz(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 
 
-for module in (versions, rollouts, live, kpis, audit):
+for module in (versions, rollouts, live, kpis, audit, designs):
     api.add_router("", module.router)

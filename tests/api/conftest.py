@@ -1,6 +1,7 @@
 """Fixtures of the REST API tests: the people of `people()` and monitoring's service account
 (observer) with one token each, an `api_client(token)` factory, and clean per-process caches
-(tokens, live state, rate-limit counters) around every test."""
+(tokens, live state, rate-limit counters) around every test, and `eager_celery` (tasks run
+in this process, as a worker would run them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from regions_config.celery import app
 from rollout.services.roles import Role, role_grant
 from rollout.services.tokens import token_create, tokens_forget
 from tests.api.helpers import ApiClient, Tokens
@@ -52,3 +54,15 @@ def api_client() -> Callable[..., ApiClient]:
 def as_role(tokens: Tokens) -> Callable[[str], ApiClient]:
     """`as_role("operator")`: a client with that role's token."""
     return lambda role: ApiClient(tokens.of(role))
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks sent with .delay() run at once in this process (and their errors propagate)."""
+    # The app reads Django's settings under the CELERY_ namespace, so these are its keys.
+    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_EAGER_PROPAGATES")
+    saved = {key: app.conf.get(key) for key in keys}
+    app.conf.update(dict.fromkeys(keys, True))
+    assert app.conf.task_always_eager
+    yield
+    app.conf.update(saved)

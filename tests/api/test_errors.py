@@ -55,6 +55,9 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "RateLimited": (429, 1),
     "DesignError": (400, 2),  # region design arguments no network can use (issue 14)
     "DesignRefused": (422, 1),  # a design proposal whose files have check errors
+    "DesignJobNotFound": (404, 2),
+    "DesignJobNotDone": (409, 1),  # saving a design job that is not done
+    "DesignJobLimit": (429, 1),  # a user with too many design jobs pending or running
 }
 
 

@@ -20,6 +20,8 @@ HEALTHZ = ("GET", "/healthz")  # DESIGN section 7: "GET /healthz needs no token"
 SIMULATION_JOB = ("GET", "/simulations/{}")
 #: issue 15: a version from a commit of a Git repository (tests/services/test_git_import.py)
 VERSION_FROM_GIT = ("POST", "/versions/git")
+#: issue 14 / DESIGN section 11: region design jobs (tests/api/test_designs.py)
+DESIGNS = {("POST", "/designs"), ("GET", "/designs/{}"), ("POST", "/designs/{}/save")}
 
 
 def openapi() -> Any:
@@ -44,7 +46,7 @@ def test_openapi__contract_paths__every_one_listed_with_its_methods() -> None:
 
     # Then every path and method of the contract is there (and the health check), nothing else
     assert CONTRACT - listed == set(), "missing from the OpenAPI document"
-    assert listed - CONTRACT == {HEALTHZ, SIMULATION_JOB, VERSION_FROM_GIT}, \
+    assert listed - CONTRACT == {HEALTHZ, SIMULATION_JOB, VERSION_FROM_GIT, *DESIGNS}, \
         "listed but not in DESIGN section 7"
 
 

@@ -9,13 +9,12 @@ it on a real worker and broker).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pytest_django.fixtures import Settings
 
-from regions_config.celery import app
 from rollout.models import SimulationJob, SimulationRun
 from rollout.services.simulations import simulation_compare
 from tests.api.helpers import API, ApiClient
@@ -31,18 +30,6 @@ Capture = Callable[..., Any]
 def nothing_inline(settings: Settings) -> None:
     """The east-coast example is small enough to answer at once; here nothing is."""
     settings.RRM_SIMULATE_INLINE_ITEMS = 0
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Tasks sent with .delay() run at once in this process (and their errors propagate)."""
-    # The app reads Django's settings under the CELERY_ namespace, so these are its keys.
-    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_EAGER_PROPAGATES")
-    saved = {key: app.conf.get(key) for key in keys}
-    app.conf.update(dict.fromkeys(keys, True))
-    assert app.conf.task_always_eager
-    yield
-    app.conf.update(saved)
 
 
 def answered(result: dict[str, Any]) -> dict[str, Any]:
