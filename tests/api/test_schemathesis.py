@@ -63,7 +63,8 @@ def _runs() -> list[tuple[str, str, bool]]:
 
 def _role_for(method: str, path: str) -> str:
     """The operator's token, except where only another role gets past the 403."""
-    if method == "POST" and (path.endswith(("/versions", "/rollouts", "/cancel"))):
+    if method == "POST" and (path.endswith(("/versions", "/rollouts", "/cancel", "/designs",
+                                            "/save"))):
         return "editor"
     return "approver" if path.endswith("/approve") else "operator"
 

@@ -187,3 +187,46 @@ def test_design_regions__save_by_a_viewer__exit_1_nothing_stored() -> None:
     # Then
     assert status == EXIT_REFUSED
     assert Version.objects.count() == count
+
+
+def test_design_regions__sweep_json__the_proposal_and_one_row_per_k() -> None:
+    # Given the east-coast example
+    version = version_factory("east coast")
+
+    # When K = 2 is asked for with a sweep over 1..3
+    status, out, _ = _run(version.id, "--regions", "2", "--sweep", "1-3", "--format", "json")
+
+    # Then the proposal is K = 2's, and the sweep has one row per K with the KPIs to compare
+    assert status == 0
+    payload = json.loads(out)
+    assert len(payload["regions"]) == 2
+    assert [row["regions"] for row in payload["sweep"]] == [1, 2, 3]
+    for row in payload["sweep"]:
+        assert {"in_region_pct", "trucks", "fill_pct", "avg_km", "max_capacity_use_pct",
+                "moved_zones", "violations", "seconds"} <= set(row)
+    assert payload["sweep"][1]["avg_km"] == payload["kpis"]["proposal"]["total"]["avg_km"]
+
+
+def test_design_regions__sweep_text__a_table_row_per_k() -> None:
+    version = version_factory("east coast")
+
+    status, out, _ = _run(version.id, "--regions", "2", "--sweep", "1-3")
+
+    assert status == 0
+    lines = out.splitlines()
+    header = next(index for index, line in enumerate(lines) if "max cap. use %" in line)
+    assert "in-region %" in lines[header] and "avg km" in lines[header]
+    assert [line.split()[0] for line in lines[header + 1:header + 4]] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(("sweep", "message"), [
+    ("4", "A-B such as 4-12"), ("12-4", "A <= B"), ("1-40", "at most 16"),
+    ("2-9", "fulfilment centre"),
+])
+def test_design_regions__unusable_sweep__exit_2_saying_what(sweep: str, message: str) -> None:
+    version = version_factory("east coast")
+
+    status, _, error = _run(version.id, "--regions", "2", "--sweep", sweep)
+
+    assert status == EXIT_UNUSABLE
+    assert message in error
