@@ -188,7 +188,8 @@ def design_job_save(*, job_id: int, message: str, actor: AbstractBaseUser | None
     (pending, running or failed: 409), `DesignRefused` (the proposal has check errors)."""
     user = role_require(user=actor, role=Role.EDITOR)
     with transaction.atomic():
-        job = (DesignJob.objects.select_for_update().select_related("version", "saved_version")
+        job = (DesignJob.objects.select_for_update(of=("self",))
+               .select_related("version", "saved_version")
                .filter(id=job_id).first())
         if job is None:
             raise DesignJobNotFound(f"no design job {job_id}")
