@@ -2,7 +2,7 @@
 (any role) until done; POST /designs/{id}/save (editors) -> 201 with the new version.
 
 The job runs through Celery as in production: enqueued after the commit and run by the task
-`rollout.design_job_run`, here eagerly in this process (tests/api/test_design_worker.py
+`rollout.design_job_run`, here eagerly in this process (tests/api/test_job_workers.py
 runs it on a real worker and broker).
 """
 

@@ -3,7 +3,7 @@ poll at GET /simulations/{id} (pending, running, done with the 200 body, failed)
 result is still 200 at once; identical requests share one job.
 
 The job runs through Celery as in production: enqueued after the commit, run by the task
-`rollout.simulate_job` (here eagerly, in this process; tests/api/test_simulate_worker.py runs
+`rollout.simulate_job` (here eagerly, in this process; tests/api/test_job_workers.py runs
 it on a real worker and broker).
 """
 

@@ -140,7 +140,7 @@ def test_design_job_run__pending__done_with_the_command_json_and_the_changed_fil
     assert done.progress == 1.0 and done.progress_text == "done"
     expected = region_design(version=job.version, regions=2, contiguous=True).as_dict()
     result = DesignJob.objects.get(id=job.id).result
-    assert result["regions"] == expected["regions"]
+    assert result is not None and result["regions"] == expected["regions"]
     assert [row["regions"] for row in result["sweep"]] == [1, 2, 3]
     # And the job keeps only the files the proposal changed
     assert done.files and set(done.files) <= {"regions.yaml", "routing.yaml"}
@@ -176,7 +176,7 @@ def test_design_job_run__progress__written_to_the_row_while_running(
     assert {"solving K=1", "solving K=2", "solving K=3", "checking K=2",
             "simulating K=2"} <= set(texts)
     fractions = [fraction for fraction, _ in seen]
-    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+    assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] <= 1
 
 
 def test_progress_writer__within_the_interval__one_write(
@@ -247,6 +247,7 @@ def test_design_job_save__done__a_valid_child_version_and_again_the_same(
     assert version.message == "Two regions"
     assert DesignJob.objects.get(id=job.id).saved_version_id == version.id
     result = DesignJob.objects.get(id=job.id).result
+    assert result is not None
     proposal = region_design(version=version, regions=2, contiguous=True).as_dict()
     assert proposal["kpis"]["base"] == result["kpis"]["proposal"]
     assert AuditEvent.objects.filter(action="design_job.saved",

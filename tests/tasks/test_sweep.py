@@ -1,6 +1,6 @@
 """The periodic sweep (rollout/tasks.py): what it sends again (due rollouts, stale simulation
-and design jobs), and its logging: one DEBUG line when it sent nothing again, INFO when it did; Celery's
-own per-run lines about it are dropped, those of other tasks kept."""
+and design jobs), and its logging: one DEBUG line when it sent nothing again, INFO when it did;
+Celery's own per-run lines about it are dropped, those of other tasks kept."""
 
 from __future__ import annotations
 
