@@ -9,11 +9,14 @@ import itertools
 import numpy as np
 import pytest
 
+from rollout.demo import demo_bundles
 from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import components, zone_adjacency
+from rollout.domain.design.files import proposal_files
 from rollout.domain.design.regions import DesignError, DesignRequest, RegionDesign, region_design
 from rollout.domain.network import NetworkIndex, great_circle_km
+from rollout.domain.validate import validate_files
 from tests.domain.design_instances import random_bundle
 
 
@@ -206,3 +209,28 @@ def test_region_design__base_assignment_unchanged_by_design() -> None:
 
     # Then: the bundle is read, never changed
     assert (Assignment(bundle, NetworkIndex(bundle.network)).zone_region == before).all()
+
+
+def test_region_design__demo_k8__every_regional_facility_placed_and_no_check_error() -> None:
+    # Given the demo's national version (eight hand-made regions; three national FCs in none)
+    demo = next(d for d in demo_bundles() if d.name == "all-eight")
+    files = dict(demo.files)
+    bundle = validate_files(files, max_bytes=1 << 26).bundle
+    assert bundle is not None
+
+    # When
+    design = region_design(bundle=bundle, request=DesignRequest(
+        regions=8, contiguous=True, headroom=0.1))
+    report = validate_files(proposal_files(files=files, network=bundle.network, design=design),
+                            max_bytes=1 << 26)
+
+    # Then: every facility a base region lists is in a proposed region, the national FCs in
+    # none, and the checks find no error (E131: every station reached in its region)
+    base = Assignment(bundle, NetworkIndex(bundle.network))
+    listed = {f for region in bundle.regions.regions for f in region.facilities}
+    placed = {f for region in design.regions for f in region.facilities}
+    assert design.shared == []
+    assert placed == listed
+    assert all(base.facility_region[base.net.facility_position[f]] < 0 for f in
+               {f.id for f in bundle.network.facilities} - placed)
+    assert report.errors == 0, [f.message for f in report.findings if f.severity == "error"]

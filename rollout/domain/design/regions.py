@@ -1,24 +1,26 @@
 """Region design: propose K regions for a bundle's network from demand, capacity and geography.
 
-1. **Medians.** Zones weighted by demand are the clients, the FCs outside kept regions the
-   candidate sites, great-circle km from zone centroid to FC the cost (zones × FCs only). The
-   p-median solver (`pmedian_solve`) opens K − len(keep) FCs: each is the centre of a region and
-   every zone first joins the region of its nearest open FC. That step is optimal (or says its
-   gap) for the uncapacitated problem.
-2. **Facilities.** Every other free FC joins the region of the zone nearest to it (so a
-   region's capacity is the FCs in its area); a delivery station joins the region holding most
-   of the demand it delivers; a sort centre joins the region of most of the stations it feeds by
-   lane (else of the zone nearest it). A station its region's FCs cannot reach through lanes
-   inside the region (check E131) is left out of every region and listed in `shared`.
+1. **Medians.** Zones weighted by demand are the clients, the regional FCs (those a base region
+   lists) outside kept regions the candidate sites, great-circle km from zone centroid to FC the
+   cost (zones × FCs only). The p-median solver (`pmedian_solve`) opens K − len(keep) FCs: each
+   is the centre of a region and every zone first joins the region of its nearest open FC. That
+   step is optimal (or says its gap) for the uncapacitated problem.
+2. **FCs** (`sites.assign_fcs`). Every other free regional FC joins the region of the zone
+   nearest to it (so a region's capacity is the FCs in its area). Facilities no base region
+   lists (national FCs, shared hubs) stay in no region.
 3. **Repairs** (`repair`, greedy, best effort): contiguity (Delaunay adjacency of the zone
    centroids), then capacity (a region's demand within its FCs' capacity × (1 − headroom)),
    then balance (largest / smallest region demand), then stability (at most `max_moves` zones
    away from their base region). A later repair never breaks what an earlier one achieved.
+   Then the **hubs** (`sites.assign_hubs`): sort centres and stations move with the routes of
+   the zones through them, repaired until every station is reached in its region (check
+   E131); a station no region reaches is left in no region and listed in `shared`.
 4. **Codes.** A proposed region that holds more than half of a base region's zones takes that
    region's code and name; otherwise a new code (R1, R2, ... not used by the base version).
 
 Guaranteed: every zone in exactly one region, every region with at least one FC, kept regions
-exactly as in the base version, no facility in two regions. Best effort, reported in
+exactly as in the base version, no facility in two regions, every station of a free region
+reached from its FCs through its own facilities (no E131). Best effort, reported in
 `violations` when missed: contiguity, capacity, balance and `max_moves`.
 
 Bounds: the solver's `time_limit` (default 5 s) plus the repairs (see `repair`); memory is a few
@@ -46,7 +48,7 @@ from rollout.domain.design.repair import (
     repair_capacity,
     repair_contiguity,
 )
-from rollout.domain.design.sites import Sites, assign_facilities, unreachable_stations
+from rollout.domain.design.sites import Sites, assign_fcs, assign_hubs
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.network import NetworkIndex, great_circle_km
 
@@ -95,6 +97,7 @@ class RegionDesign:
     regions: list[ProposedRegion]
     moved_zones: list[str]
     violations: list[str]
+    #: facilities a base region lists that the proposal leaves in no region (unreachable)
     shared: list[str]
     #: demand-weighted great-circle km from each zone to its region's nearest FC
     objective: float
@@ -117,7 +120,9 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     locked_facility = (np.isin(base.facility_region, kept) if kept.size
                        else np.zeros(net.n_facilities, bool))
     free_zones = np.flatnonzero(~locked_zone)
-    fcs = np.asarray([f for f in net.fc_positions.tolist() if not locked_facility[f]], np.intp)
+    # Only regional FCs are sites: an FC no base region lists (a national one) stays shared.
+    fcs = np.asarray([f for f in net.fc_positions.tolist()
+                      if not locked_facility[f] and base.facility_region[f] >= 0], np.intp)
     p = request.regions - kept.size
     _check_sizes(request, p, free_zones.size, fcs.size)
 
@@ -140,9 +145,9 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     else:
         medians = np.zeros(0, dtype=np.intp)
 
-    sites = Sites(net=net, fcs=fcs, medians=medians, km=km, locked_facility=locked_facility)
-    facility_label = assign_facilities(sites, labels=labels, kept_regions=kept,
-                                       base_facility_region=base.facility_region, p=p)
+    sites = Sites(net=net, fcs=fcs, medians=medians, km=km, locked_facility=locked_facility,
+                  base_region=base.facility_region)
+    facility_label = assign_fcs(sites, labels=labels, kept_regions=kept, p=p)
     n_regions = p + kept.size
     capacity, unlimited = _capacity(net, facility_label, n_regions)
     limits = np.where(unlimited, np.inf, capacity * (1.0 - request.headroom))
@@ -160,8 +165,9 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
         limit_moves(part, homes, request.max_moves)
     codes = region_codes(bundle=bundle, base=base, labels=part.labels, kept=kept, p=p)
 
-    shared = unreachable_stations(net, facility_label, n_regions)
-    facility_label[shared] = -1
+    facility_label = assign_hubs(sites, bundle=bundle, labels=part.labels,
+                                 label=facility_label, p=p)
+    shared = np.flatnonzero((base.facility_region >= 0) & (facility_label < 0))
     centres = [net.facility_ids[f] for f in fcs[medians].tolist()]
     regions = _proposed(bundle, net, part, facility_label, codes, capacity, unlimited, centres)
     moved = zones_moved(bundle=bundle, base=base, labels=part.labels, codes=codes, net=net)
@@ -194,7 +200,8 @@ def _check_sizes(request: DesignRequest, p: int, free_zones: int, free_fcs: int)
                           f"{free_zones} zone(s) outside the kept regions")
     if p > free_fcs:
         raise DesignError(f"--regions {request.regions} leaves {p} regions to draw but only "
-                          f"{free_fcs} fulfilment centre(s) outside the kept regions")
+                          f"{free_fcs} regional fulfilment centre(s) (listed by a base region) "
+                          "outside the kept regions")
     if not 0 <= request.headroom < 1:
         raise DesignError(f"--headroom must be at least 0 and below 1, got {request.headroom}")
     if request.balance is not None and not request.balance >= 1:
