@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from rollout.domain.design.bound import lagrangian_bound, proof_target, reduction
-from rollout.domain.design.exact import exact_solve
+from rollout.domain.design.exact import MAX_PAIRS, exact_solve
 from rollout.domain.design.interchange import Medians, descend, greedy, medians_of, search
 from rollout.domain.design.problem import FloatArray, Problem, Solution, SolveOptions
 
@@ -61,11 +61,14 @@ def pmedian_solve(*, problem: Problem, options: SolveOptions | None = None) -> S
                        seed=options.seed)
     if lower < state.objective and time.perf_counter() < deadline:
         restricted = reduction(costs, problem.p, bound, fixed=fixed,
-                               threshold=proof_target(state.objective, integral=integral))
-        stats["reduced_sites"] = restricted.sites.size
-        stats["reduced_pairs"] = restricted.clients.size
-        exact = exact_solve(costs, problem.p, restricted,
-                            time_limit=deadline - time.perf_counter())
+                               threshold=proof_target(state.objective, integral=integral),
+                               max_pairs=MAX_PAIRS)
+        exact = None
+        if restricted is not None:
+            stats["reduced_sites"] = restricted.sites.size
+            stats["reduced_pairs"] = restricted.clients.size
+            exact = exact_solve(costs, problem.p, restricted,
+                                time_limit=deadline - time.perf_counter())
         if exact is not None:
             if exact.sites is not None and exact.objective < state.objective:
                 state = medians_of(costs, exact.sites)

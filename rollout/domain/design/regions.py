@@ -23,8 +23,10 @@ exactly as in the base version, no facility in two regions, every station of a f
 reached from its FCs through its own facilities (no E131). Best effort, reported in
 `violations` when missed: contiguity, capacity, balance and `max_moves`.
 
-Bounds: the solver's `time_limit` (default 5 s) plus the repairs (see `repair`); memory is a few
-zones × FCs float arrays and the sparse adjacency (about 6 entries a zone).
+Bounds: the solver's `time_limit` (default 5 s) plus the repairs (see `repair`) and one route
+resolution (`sites`); memory is a few zones × FCs float arrays, the solver's block temporaries
+(`interchange`, `bound`) and the sparse adjacency (about 6 entries a zone). The Lagrangian bound
+runs at every size, so the p-median step always reports its gap (`stats["pmedian_gap"]`).
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
         solution = pmedian_solve(
             problem=Problem(costs=km[free_zones], weights=weights[free_zones], p=p),
             options=SolveOptions(time_limit=request.time_limit, seed=request.seed,
-                                 exact=free_zones.size * fcs.size <= 2_000_000))
+                                 exact=True))
         medians = np.asarray(solution.medians, dtype=np.intp)
         labels[free_zones] = np.searchsorted(medians, solution.assignment)
         stats.update(pmedian_seconds=solution.seconds, pmedian_objective=solution.objective,
