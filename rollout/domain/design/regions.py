@@ -39,9 +39,8 @@ import numpy as np
 from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import zone_adjacency
+from rollout.domain.design.centres import centres_solve
 from rollout.domain.design.codes import region_codes, zone_homes, zones_moved
-from rollout.domain.design.pmedian import pmedian_solve
-from rollout.domain.design.problem import Problem, SolveOptions
 from rollout.domain.design.repair import (
     Partition,
     balance_ratio,
@@ -105,6 +104,20 @@ class RegionDesign:
     objective: float
     seconds: float
     stats: dict[str, float] = field(default_factory=dict)
+    #: demand-weighted great-circle km from each free zone to its region's centre (median) FC:
+    #: the objective the solver bounds
+    centre_km: float = 0.0
+    #: a proven lower bound on `centre_km` for any design meeting the capacity and max-moves
+    #: constraints (None when none is known)
+    lower_bound: float | None = None
+
+    @property
+    def gap(self) -> float | None:
+        """(centre_km - lower bound) / centre_km: 0 when proven optimal; None when unknown."""
+        if self.lower_bound is None:
+            return None
+        return max(0.0, (self.centre_km - self.lower_bound) / self.centre_km) \
+            if self.centre_km > 0 else 0.0
 
 
 def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
@@ -133,23 +146,29 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
         labels[base.zone_region == region] = p + index
     km = np.zeros((n_zones, fcs.size))
     stats: dict[str, float] = {}
+    medians, fc_region, lower_bound = np.zeros(0, dtype=np.intp), None, None
     if p:
         km = great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
                              net.facility_lat[fcs][None, :], net.facility_lon[fcs][None, :])
-        solution = pmedian_solve(
-            problem=Problem(costs=km[free_zones], weights=weights[free_zones], p=p),
-            options=SolveOptions(time_limit=request.time_limit, seed=request.seed,
-                                 exact=True))
-        medians = np.asarray(solution.medians, dtype=np.intp)
-        labels[free_zones] = np.searchsorted(medians, solution.assignment)
-        stats.update(pmedian_seconds=solution.seconds, pmedian_objective=solution.objective,
-                     pmedian_gap=solution.gap if solution.gap is not None else -1.0)
-    else:
-        medians = np.zeros(0, dtype=np.intp)
+        free_base = np.setdiff1d(np.arange(len(base.region_codes)), kept)
+        base_index = np.full(len(base.region_codes) + 1, -1, dtype=np.intp)
+        base_index[free_base] = np.arange(free_base.size)
+        capacities = [net.network.facilities[f].capacity for f in fcs.tolist()]
+        found = centres_solve(
+            km=km[free_zones], weights=weights[free_zones], p=p,
+            fc_limits=np.array([np.inf if c is None else c * (1.0 - request.headroom)
+                                for c in capacities]),
+            zone_base=base_index[base.zone_region[free_zones]], n_base=free_base.size,
+            max_moves=request.max_moves, time_limit=request.time_limit, seed=request.seed)
+        medians, fc_region, lower_bound = found.medians, found.fc_region, found.lower_bound
+        labels[free_zones] = found.zone_region
+        stats.update(found.stats)
 
     sites = Sites(net=net, fcs=fcs, medians=medians, km=km, locked_facility=locked_facility,
                   base_region=base.facility_region)
     facility_label = assign_fcs(sites, labels=labels, kept_regions=kept, p=p)
+    if fc_region is not None:  # the constrained model placed the FCs itself
+        facility_label[fcs] = fc_region
     n_regions = p + kept.size
     capacity, unlimited = _capacity(net, facility_label, n_regions)
     limits = np.where(unlimited, np.inf, capacity * (1.0 - request.headroom))
@@ -175,9 +194,12 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     moved = zones_moved(bundle=bundle, base=base, labels=part.labels, codes=codes, net=net)
     violations = _violations(part, request, regions, codes, len(moved))
     objective = float(weights @ costs[np.arange(n_zones), part.labels]) if p else 0.0
+    free = free_zones[part.labels[free_zones] < p]
+    centre_km = float(weights[free] @ km[free, medians[part.labels[free]]]) if p else 0.0
     return RegionDesign(regions=regions, moved_zones=moved, violations=violations,
                         shared=[net.facility_ids[f] for f in shared.tolist()],
-                        objective=objective, seconds=time.perf_counter() - started, stats=stats)
+                        objective=objective, seconds=time.perf_counter() - started, stats=stats,
+                        centre_km=centre_km, lower_bound=lower_bound)
 
 
 def _kept_regions(bundle: Bundle, base: Assignment, request: DesignRequest) -> np.ndarray:
