@@ -4,10 +4,12 @@ bench network: K = 8 with capacity (10% headroom) and contiguity, against the ha
     .venv/bin/python bench/design.py [--national] [--regions 8] [--headroom 0.1]
 
 Times `rollout.domain.design.regions.region_design` in-process (budget: demo under 5 s,
-national under 60 s and 2 GB peak RSS), then simulates the hand-made regions and the proposal
-on the same generated day of orders (`nearest_in_region` routing for the proposal, the
-version's own routing for the hand-made one) and prints in-region share, trucks, fill and
-average km of both. Writes bench/out/design.md and bench/out/design.json.
+national under 60 s and 2 GB peak RSS, read as the process's peak right after the design, so
+the bundle's loading counts and the simulations do not), then simulates the hand-made
+regions and the proposal on the same generated day of orders (`nearest_in_region` routing for
+the proposal, the version's own routing for the hand-made one) and prints in-region share,
+trucks, fill and average km of both, the gap, and the regional facilities left in no region.
+Writes bench/out/design.md and bench/out/design.json.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def _case(name: str, files: dict[str, bytes], request: DesignRequest,
     started = time.perf_counter()
     design = region_design(bundle=bundle, request=request)
     seconds = time.perf_counter() - started
+    # The process's peak so far: loading the bundle plus the design (not yet the simulations).
+    design_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     orders = generate_orders(bundle)
     before = simulate(bundle, orders).total
     proposal = validate_files(proposal_files(files=files, network=bundle.network,
@@ -60,9 +64,11 @@ def _case(name: str, files: dict[str, bytes], request: DesignRequest,
         "fcs": sum(f.type == "fc" for f in bundle.network.facilities),
         "regions": request.regions, "seconds": round(seconds, 3), "budget_s": budget,
         "within_budget": seconds < budget, "violations": design.violations,
-        "moved_zones": len(design.moved_zones), "shared_stations": len(design.shared),
+        "moved_zones": len(design.moved_zones), "regional_facilities_in_no_region":
+        len(design.shared),
         "hand_made": {k: before[k] for k in KPIS}, "proposal": {k: after[k] for k in KPIS},
-        "pmedian_gap": design.stats.get("pmedian_gap"),
+        "pmedian_gap": design.stats.get("pmedian_gap"), "gap": design.gap,
+        "peak_rss_mb_after_design": round(design_rss_mb),
         "proposal_check_errors": proposal.errors, "proposal_check_warnings": proposal.warnings,
     }
 
@@ -85,16 +91,21 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     lines = [f"# Region design, K = {args.regions}, headroom {args.headroom:g}, contiguous",
              "", f"load average {load:.2f}; peak RSS of the whole run {peak_mb:.0f} MB", "",
-             "| network | zones | FCs | seconds (budget) | violations | moved | check errors | "
+             "| network | zones | FCs | seconds (budget) | peak RSS MB after design | gap | "
+             "violations | moved | in no region | check errors / warnings | "
              + " | ".join(f"{k} hand-made / proposal" for k in KPIS) + " |",
-             "|" + "---|" * (7 + len(KPIS))]
+             "|" + "---|" * (10 + len(KPIS))]
     for row in rows:
         hand, prop = row["hand_made"], row["proposal"]
         violations = row["violations"]
         assert isinstance(hand, dict) and isinstance(prop, dict) and isinstance(violations, list)
+        gap = row["gap"]
         lines.append(f"| {row['network']} | {row['zones']} | {row['fcs']} | {row['seconds']} "
-                     f"({row['budget_s']}) | {len(violations)} | {row['moved_zones']} | "
-                     f"{row['proposal_check_errors']} | "
+                     f"({row['budget_s']}) | {row['peak_rss_mb_after_design']} | "
+                     f"{'-' if not isinstance(gap, float) else f'{gap:.2%}'} | "
+                     f"{len(violations)} | {row['moved_zones']} | "
+                     f"{row['regional_facilities_in_no_region']} | "
+                     f"{row['proposal_check_errors']} / {row['proposal_check_warnings']} | "
                      + " | ".join(f"{hand[k]:.4g} / {prop[k]:.4g}" for k in KPIS) + " |")
     text = "\n".join(lines) + "\n"
     print(text)

@@ -82,6 +82,11 @@ class DesignOutcome:
                 "contiguous": self.request.contiguous, "balance": self.request.balance,
             },
             "objective_km": round(design.objective, 1),
+            # the solver's objective (km to each region's centre FC) and how far from optimal
+            "bound": {"centre_km": round(design.centre_km, 1),
+                      "lower_bound_km": None if design.lower_bound is None
+                      else round(design.lower_bound, 1),
+                      "gap": None if design.gap is None else round(design.gap, 6)},
             "seconds": round(design.seconds, 3),
             **({"sweep": self.sweep} if self.sweep is not None else {}),
         }

@@ -65,8 +65,9 @@ def centres_solve(*, km: FloatArray, weights: FloatArray, p: int, fc_limits: Flo
     if result is None:
         return found
     stats.update(constrained_infeasible=float(result.infeasible),
-                 constrained_optimal=float(result.optimal),
-                 constrained_objective=result.objective)
+                 constrained_optimal=float(result.optimal))
+    if np.isfinite(result.objective):
+        stats["constrained_objective"] = result.objective
     lower = max(found.lower_bound if found.lower_bound is not None else -np.inf, result.lower)
     lower_bound = float(lower) if np.isfinite(lower) else found.lower_bound
     if result.centres is None or result.zone_region is None or result.fc_region is None:
