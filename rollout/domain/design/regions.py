@@ -49,7 +49,14 @@ from rollout.domain.design.repair import (
     repair_capacity,
     repair_contiguity,
 )
-from rollout.domain.design.sites import Sites, assign_fcs, assign_hubs
+from rollout.domain.design.sites import (
+    Sites,
+    assign_fcs,
+    assign_hubs,
+    fc_capacity,
+    region_capacity,
+    region_costs,
+)
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.network import NetworkIndex, great_circle_km
 
@@ -153,11 +160,9 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
         free_base = np.setdiff1d(np.arange(len(base.region_codes)), kept)
         base_index = np.full(len(base.region_codes) + 1, -1, dtype=np.intp)
         base_index[free_base] = np.arange(free_base.size)
-        capacities = [net.network.facilities[f].capacity for f in fcs.tolist()]
         found = centres_solve(
             km=km[free_zones], weights=weights[free_zones], p=p,
-            fc_limits=np.array([np.inf if c is None else c * (1.0 - request.headroom)
-                                for c in capacities]),
+            fc_limits=fc_capacity(net, fcs) * (1.0 - request.headroom),
             zone_base=base_index[base.zone_region[free_zones]], n_base=free_base.size,
             max_moves=request.max_moves, time_limit=request.time_limit, seed=request.seed)
         medians, fc_region, lower_bound = found.medians, found.fc_region, found.lower_bound
@@ -170,9 +175,9 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     if fc_region is not None:  # the constrained model placed the FCs itself
         facility_label[fcs] = fc_region
     n_regions = p + kept.size
-    capacity, unlimited = _capacity(net, facility_label, n_regions)
+    capacity, unlimited = region_capacity(net, facility_label, n_regions)
     limits = np.where(unlimited, np.inf, capacity * (1.0 - request.headroom))
-    costs = _region_costs(km, facility_label[fcs], n_regions)
+    costs = region_costs(km, facility_label[fcs], n_regions)
     part = Partition(labels=labels, weights=weights, costs=costs, limits=limits,
                      locked=np.arange(n_regions) >= p, adjacency=zone_adjacency(
                          net.zone_lat, net.zone_lon), contiguous=request.contiguous)
@@ -234,33 +239,6 @@ def _check_sizes(request: DesignRequest, p: int, free_zones: int, free_fcs: int)
         raise DesignError(f"--max-moves must not be negative, got {request.max_moves}")
     if request.time_limit <= 0:
         raise DesignError(f"the time limit must be positive, got {request.time_limit}")
-
-
-def _capacity(net: NetworkIndex, facility_label: np.ndarray,
-              n_regions: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each region's FC capacity, and whether one of its FCs is unlimited."""
-    capacity, unlimited = np.zeros(n_regions), np.zeros(n_regions, dtype=bool)
-    for facility in net.fc_positions.tolist():
-        region = int(facility_label[facility])
-        if region < 0:
-            continue
-        value = net.network.facilities[facility].capacity
-        if value is None:
-            unlimited[region] = True
-        else:
-            capacity[region] += value
-    return capacity, unlimited
-
-
-def _region_costs(km: np.ndarray, fc_label: np.ndarray, n_regions: int) -> np.ndarray:
-    """zones × regions: km from each zone to the region's nearest FC (inf for kept regions,
-    which the repairs never touch)."""
-    costs = np.full((km.shape[0], n_regions), np.inf)
-    for region in range(n_regions):
-        columns = np.flatnonzero(fc_label == region)
-        if columns.size:
-            costs[:, region] = km[:, columns].min(axis=1)
-    return costs
 
 
 def _proposed(bundle: Bundle, net: NetworkIndex, part: Partition, facility_label: np.ndarray,

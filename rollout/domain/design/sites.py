@@ -171,3 +171,32 @@ def _reach_repair(net: NetworkIndex, label: np.ndarray, votes: FloatArray, hubs:
             break
     lost = unreached(net, label)
     label[lost & hubs & (net.facility_type == "ds")] = -1
+
+
+def fc_capacity(net: NetworkIndex, fcs: IntArray) -> FloatArray:
+    """The capacity (packages/day) of each of the FCs `fcs`; inf for an FC without one."""
+    values = [net.network.facilities[f].capacity for f in np.asarray(fcs).tolist()]
+    return np.array([np.inf if value is None else float(value) for value in values])
+
+
+def region_capacity(net: NetworkIndex, facility_label: np.ndarray,
+                    n_regions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each region's FC capacity (of its limited FCs), and whether one of its FCs is unlimited."""
+    fcs = net.fc_positions[facility_label[net.fc_positions] >= 0]
+    regions, capacity = facility_label[fcs], fc_capacity(net, fcs)
+    limited = np.isfinite(capacity)
+    unlimited = np.zeros(n_regions, dtype=bool)
+    unlimited[regions[~limited]] = True
+    return (np.bincount(regions[limited], weights=capacity[limited], minlength=n_regions)
+            .astype(np.float64), unlimited)
+
+
+def region_costs(km: np.ndarray, fc_label: np.ndarray, n_regions: int) -> np.ndarray:
+    """zones × regions: km from each zone to the region's nearest FC (inf for kept regions,
+    which the repairs never touch)."""
+    costs = np.full((km.shape[0], n_regions), np.inf)
+    for region in range(n_regions):
+        columns = np.flatnonzero(fc_label == region)
+        if columns.size:
+            costs[:, region] = km[:, columns].min(axis=1)
+    return costs
