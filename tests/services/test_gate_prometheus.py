@@ -29,6 +29,7 @@ from tests.rollout_factories import (
     rerouted_version,
     rollout_factory,
 )
+from tests.web.helpers import client_as
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -84,6 +85,10 @@ def judge_now(rollout: Rollout) -> GateResult:
     return GateResult.objects.get(phase__rollout=rollout, region="NE")
 
 
+def local(moment: Any) -> str:
+    return str(timezone.localtime(moment).isoformat(timespec="seconds"))
+
+
 def kinds(rollout: Rollout) -> list[str]:
     return list(rollout.events.order_by("at", "id").values_list("kind", flat=True))
 
@@ -112,6 +117,14 @@ def test_prometheus_gate__regression_seen_in_prometheus__rolls_back_by_itself(
     assert rollout.state == "rolled_back"
     assert kinds(rollout)[-3:] == ["phase_activated", "gates_failed", "rolled_back"]
     assert metrics_business().gates == {("in_region_pct", "fail"): 1}
+    # ... and the rollout page shows the query, the instants, the values and the reason
+    page = client_as(who.viewer).get(f"/rollouts/{rollout.id}/").content.decode()
+    assert ('<code class="gate-query">avg(rrm_test_in_region_pct{region=&quot;NE&quot;})'
+            '</code>') in page
+    assert f'read before at <time datetime="{local(result.before_at)}">' in page
+    assert f'after at <time datetime="{local(result.after_at)}">' in page
+    assert "<td class=\"num\">90.00</td><td class=\"num\">50.00</td>" in page
+    assert "prometheus: in_region_pct regressed 44.44%" in page
 
 
 def test_prometheus_gate__healthy_from_the_queries_file__passes(
