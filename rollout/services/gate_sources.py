@@ -58,9 +58,7 @@ def prometheus_queries_file() -> QueryFile:
     try:
         stat = Path(path).stat()
     except OSError as exc:
-        return QueryFile(errors=[Finding(code="E100", file=path, line=1, column=1,
-                                         message=f"cannot read the queries file: "
-                                                 f"{exc.strerror or exc}")])
+        return _unreadable(path, exc)
     stamp = (stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
         cached = _cache.get(path)
@@ -70,13 +68,17 @@ def prometheus_queries_file() -> QueryFile:
         with Path(path).open("rb") as handle:
             raw = handle.read(MAX_QUERIES_FILE_BYTES + 1)
     except OSError as exc:
-        return QueryFile(errors=[Finding(code="E100", file=path, line=1, column=1,
-                                         message=f"cannot read the queries file: "
-                                                 f"{exc.strerror or exc}")])
+        return _unreadable(path, exc)
     loaded = promql_queries_load(name=path, raw=raw, kpis=KPI_NAMES)
     with _cache_lock:
         _cache[path] = (stamp, loaded)
     return loaded
+
+
+def _unreadable(path: str, exc: OSError) -> QueryFile:
+    return QueryFile(errors=[Finding(code="E100", file=path, line=1, column=1,
+                                     message=f"cannot read the queries file: "
+                                             f"{exc.strerror or exc}")])
 
 
 def gate_source_of(*, kpi: str, own_query: str = "") -> GateSource:
