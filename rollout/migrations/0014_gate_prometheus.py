@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rollout', '0012_version_git_source'),
+        ('rollout', '0013_design_job'),
     ]
 
     operations = [
