@@ -6,6 +6,7 @@ from celery import Celery, signals
 from django.conf import settings
 
 from rollout.telemetry.tasks import tasks_connect
+from rollout.telemetry.worker_metrics import worker_metrics_serve
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
 
@@ -16,6 +17,15 @@ app.autodiscover_tasks()
 # Task metrics (rrm_celery_tasks_total, rrm_celery_task_duration_seconds), counted where the
 # tasks run; with PROMETHEUS_MULTIPROC_DIR set they reach the web tier's /metrics.
 tasks_connect()
+
+
+def _serve_worker_metrics(**_: object) -> None:
+    """A worker on a machine of its own serves its metrics itself (RRM_WORKER_METRICS_PORT)."""
+    worker_metrics_serve(port=settings.RRM_WORKER_METRICS_PORT)
+
+
+if settings.RRM_WORKER_METRICS_PORT:
+    signals.worker_init.connect(_serve_worker_metrics, weak=False)
 
 
 def _django_logging(**_: object) -> None:

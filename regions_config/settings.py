@@ -290,6 +290,13 @@ RRM_METRICS_PUBLIC = env_bool("RRM_METRICS_PUBLIC", False)
 # monitoring (rollout/services/prometheus.py); one query must be answered within the timeout.
 RRM_PROMETHEUS_URL = env_str("RRM_PROMETHEUS_URL", "")
 RRM_PROMETHEUS_TIMEOUT_SECONDS = env_int("RRM_PROMETHEUS_TIMEOUT_SECONDS", 5)
+# A YAML file of a query per KPI (`kpis: {in_region_pct: 'avg(x{region="$region"}) * 100'}`):
+# with RRM_PROMETHEUS_URL set, gates on those KPIs read Prometheus (rollout/services/
+# gate_sources.py); checked at start-up (rollout/checks.py).
+RRM_PROMETHEUS_QUERIES = env_str("RRM_PROMETHEUS_QUERIES", "")
+# A Celery worker serves its own /metrics on this port (all interfaces) when set: workers on
+# machines without a web process (rollout/telemetry/worker_metrics.py). 0: off.
+RRM_WORKER_METRICS_PORT = env_int("RRM_WORKER_METRICS_PORT", 0)
 
 # Log lines: "text" (the default) or "json" (one JSON object per line with the request id,
 # user, rollout and region where known: rollout/telemetry/logs.py).

@@ -25,7 +25,25 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
                 id="rollout.E002",
             )
         )
+    errors.extend(_prometheus_queries())
     return errors
+
+
+def _prometheus_queries() -> list[CheckMessage]:
+    """RRM_PROMETHEUS_QUERIES: every problem of the file at its file:line:column."""
+    from rollout.services.gate_sources import prometheus_queries_file
+
+    if not settings.RRM_PROMETHEUS_QUERIES:
+        return []
+    found: list[CheckMessage] = [
+        Error(f"RRM_PROMETHEUS_QUERIES: {problem.as_text()}", id="rollout.E003",
+              hint="fix the file: a mapping `kpis:` of KPI names to queries naming $region")
+        for problem in prometheus_queries_file().errors]
+    if not settings.RRM_PROMETHEUS_URL:
+        found.append(Warning("RRM_PROMETHEUS_QUERIES is set but RRM_PROMETHEUS_URL is not: "
+                             "no gate reads the queries.", id="rollout.W003",
+                             hint="set RRM_PROMETHEUS_URL to Prometheus's base URL"))
+    return found
 
 
 @register(deploy=True)

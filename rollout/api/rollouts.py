@@ -61,7 +61,7 @@ def create_rollout(request: HttpRequest, body: RolloutIn) -> tuple[int, dict[str
         version=version_get(ref=body.version),
         phases=[PhasePlan(regions=p.regions, bake_minutes=p.bake_minutes,
                           start_after=p.start_after) for p in body.phases],
-        gates=[GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct)
+        gates=[GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct, query=g.query)
                for g in body.gates],
         on_gate_failure=body.on_gate_failure, actor=user)
     return 201, rollout_status(rollout=rollout)

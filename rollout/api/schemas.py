@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import AfterValidator, Field
 
 from rollout.domain.demand import MAX_ITEMS, SimulationDemand
+from rollout.domain.promql import MAX_QUERY_CHARS
 from rollout.domain.text import text_problem
 
 
@@ -96,6 +97,12 @@ class PhaseIn(Schema):
 class GateIn(Schema):
     kpi: str
     max_regression_pct: float = Field(ge=0, le=1e6)
+    query: str = Field(
+        default="", max_length=MAX_QUERY_CHARS,
+        description="a PromQL query naming $region: the gate reads Prometheus "
+                    "(RRM_PROMETHEUS_URL) at activation and at bake end instead of posted "
+                    "values; empty: the RRM_PROMETHEUS_QUERIES file's query for the KPI, if "
+                    "any, else posted observations, else the simulation")
 
 
 class RolloutIn(Schema):
@@ -154,6 +161,7 @@ class PhaseOut(Schema):
 class GateOut(Schema):
     kpi: str
     max_regression_pct: float
+    query: str
 
 
 class EventOut(Schema):

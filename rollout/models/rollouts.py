@@ -61,6 +61,9 @@ class Phase(models.Model):
     freeze_override_reason = models.TextField(blank=True)
     freeze_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                            on_delete=models.PROTECT, related_name="+")
+    #: the "before" readings from Prometheus taken at activation, for the gates that read it:
+    #: {region: {kpi: {"query", "at" (ISO 8601), "value" (None when failed), "error"}}}
+    prometheus_before = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ("rollout", "index")
@@ -74,6 +77,9 @@ class Gate(models.Model):
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="gates")
     kpi = models.CharField(max_length=32)
     max_regression_pct = models.FloatField()
+    #: the rollout's own Prometheus query template for this KPI ("" for none: the queries
+    #: file's, else posted values; rollout.services.gate_sources)
+    query = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.kpi} may regress at most {self.max_regression_pct}%"
@@ -90,12 +96,17 @@ class GateResult(models.Model):
     regression_pct = models.FloatField(null=True, blank=True)
     max_regression_pct = models.FloatField()
     passed = models.BooleanField()
-    source = models.CharField(max_length=16)  # observed | simulation | none
+    source = models.CharField(max_length=16)  # observed | simulation | prometheus
     #: for an observed value: the observation it came from (who posted it, with which token)
     observation = models.ForeignKey("rollout.KpiSnapshot", null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True)
     evaluated_at = models.DateTimeField(default=timezone.now)
+    #: for source prometheus: the query asked (the region filled in) and the instants of the
+    #: "before" (at activation) and "after" (at bake end) readings
+    query = models.TextField(blank=True)
+    before_at = models.DateTimeField(null=True, blank=True)
+    after_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.region} {self.kpi}: {'pass' if self.passed else 'FAIL'}"

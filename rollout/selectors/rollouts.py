@@ -93,7 +93,7 @@ def rollout_status(*, rollout: Rollout) -> dict[str, Any]:
              "finished_at": p.finished_at.isoformat() if p.finished_at else None}
             for p in rollout.phases.order_by("index")
         ],
-        "gates": [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct}
+        "gates": [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct, "query": g.query}
                   for g in rollout.gates.order_by("id")],
         "events": [
             {"at": e.at.isoformat(), "kind": e.kind, "message": e.message,

@@ -10,13 +10,13 @@ it.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from rollout.domain.findings import Finding
-from rollout.domain.gates import judge
 from rollout.domain.lifecycle import (
     Action,
     FreezeView,
@@ -28,15 +28,21 @@ from rollout.domain.lifecycle import (
     next_step,
     transition,
 )
+from rollout.domain.promql import Reading
 from rollout.models import (
     Activation,
     FreezeWindow,
-    GateResult,
     KpiSnapshot,
     Phase,
     Rollout,
 )
 from rollout.services.activations import activation_create, live_state_lock
+from rollout.services.gate_judging import phase_gates_judge
+from rollout.services.gate_sources import (
+    GateSpec,
+    gate_readings,
+    reading_stored,
+)
 from rollout.services.kpis import observations_latest, simulation_run
 from rollout.services.live import (
     LiveBasis,
@@ -44,8 +50,7 @@ from rollout.services.live import (
     live_network_errors,
     live_state_publish,
 )
-from rollout.services.plans import RolloutNotFound, RolloutRefused
-from rollout.services.rollbacks import rollout_rollback_locked
+from rollout.services.plans import RolloutNotFound
 from rollout.services.route_tables import version_route_table
 from rollout.services.timeline import (
     rollout_advance_schedule,
@@ -58,30 +63,33 @@ logger = logging.getLogger(__name__)
 
 
 def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
-    """Do the rollout's next due step, if any. Safe to call any number of times."""
+    """Do the rollout's next due step, if any. Safe to call any number of times.
+
+    Slow reads happen before any lock or transaction: the simulations (cached after the
+    first time) and, for a phase to activate or judge, the Prometheus readings of its gates
+    (`gate_sources.gate_readings`: at most ceil(regions x gates / 8) x the query timeout)."""
     _warm_simulations(rollout_id)  # slow the first time: done before taking the lock
+    now = now or timezone.now()
+    readings = _prometheus_read(rollout_id, now)
     with transaction.atomic():
         try:
             rollout = rollout_lock(rollout_id=rollout_id)
         except RolloutNotFound:  # deleted since it was enqueued: nothing to do
             return Step(StepKind.NONE, reason="no such rollout")
-        now = now or timezone.now()
         phases = list(rollout.phases.select_for_update().order_by("index"))
-        step = next_step(
-            State(rollout.state),
-            [PhaseView(p.index, PhaseState(p.state), p.start_after, p.bake_until)
-             for p in phases],
-            now,
-            [FreezeView(f.starts_at, f.ends_at)
-             for f in FreezeWindow.objects.filter(ends_at__gt=now)],
-            frozenset(p.index for p in phases if p.freeze_override_reason),
-        )
+        step = _due_step(rollout, phases, now)
+        if step.kind in (StepKind.ACTIVATE, StepKind.EVALUATE) and \
+                readings.step != (step.kind, step.phase):
+            # Another run moved the rollout while Prometheus was read: read again, unlocked.
+            rollout_advance_schedule(rollout_id=rollout.id)
+            return Step(StepKind.NONE, reason="the due step changed while Prometheus was read")
         if step.kind == StepKind.ACTIVATE:
             assert step.phase is not None
-            _activate_phase(rollout, phases[step.phase], now)
+            _activate_phase(rollout, phases[step.phase], now, readings.values)
         elif step.kind == StepKind.EVALUATE:
             assert step.phase is not None
-            _evaluate_phase(rollout, phases[step.phase], now)
+            phase_gates_judge(rollout=rollout, phase=phases[step.phase], now=now,
+                              readings=readings.values)
         elif step.kind == StepKind.COMPLETE:
             rollout.state = transition(Action.COMPLETE, State(rollout.state)).value
             rollout.finished_at, rollout.next_step_at = now, None
@@ -102,8 +110,45 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
     return step
 
 
-def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
-    """All regions of the phase go live in this one transaction, with before/after KPIs."""
+def _due_step(rollout: Rollout, phases: list[Phase], now: datetime) -> Step:
+    """What the state machine says is due for the rollout at `now`."""
+    return next_step(
+        State(rollout.state),
+        [PhaseView(p.index, PhaseState(p.state), p.start_after, p.bake_until) for p in phases],
+        now,
+        [FreezeView(f.starts_at, f.ends_at)
+         for f in FreezeWindow.objects.filter(ends_at__gt=now)],
+        frozenset(p.index for p in phases if p.freeze_override_reason),
+    )
+
+
+@dataclass(frozen=True)
+class _Readings:
+    """The Prometheus readings taken (unlocked) for the step that was due: (kind, phase)."""
+
+    step: tuple[StepKind, int | None] | None
+    values: dict[tuple[str, str], Reading]
+
+
+def _prometheus_read(rollout_id: int, now: datetime) -> _Readings:
+    """Outside any lock: if a phase is due to activate or be judged, read every (region,
+    gate) of it that reads Prometheus, at `now` ("before" or "after")."""
+    rollout = Rollout.objects.filter(id=rollout_id, state=State.RUNNING.value).first()
+    if rollout is None:
+        return _Readings(None, {})
+    phases = list(rollout.phases.order_by("index"))
+    step = _due_step(rollout, phases, now)
+    if step.kind not in (StepKind.ACTIVATE, StepKind.EVALUATE) or step.phase is None:
+        return _Readings(None, {})
+    values = gate_readings(regions=phases[step.phase].regions,
+                           gates=[GateSpec(g.kpi, g.query) for g in rollout.gates.all()], at=now)
+    return _Readings((step.kind, step.phase), values)
+
+
+def _activate_phase(rollout: Rollout, phase: Phase, now: datetime,
+                    readings: dict[tuple[str, str], Reading]) -> None:
+    """All regions of the phase go live in this one transaction, with before/after KPIs
+    (and the "before" readings from Prometheus, read just before)."""
     live_state_lock()
     basis = LiveBasis.read()
     latest = basis.latest
@@ -130,7 +175,10 @@ def _activate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
     phase.state = PhaseState.BAKING.value
     phase.activated_at = now
     phase.bake_until = now + timedelta(minutes=phase.bake_minutes)
-    phase.save(update_fields=["state", "activated_at", "bake_until"])
+    phase.prometheus_before = {}
+    for (region, kpi), reading in readings.items():
+        phase.prometheus_before.setdefault(region, {})[kpi] = reading_stored(reading)
+    phase.save(update_fields=["state", "activated_at", "bake_until", "prometheus_before"])
     rollout.next_step_at = phase.bake_until
     rollout.save(update_fields=["next_step_at"])
     rollout_event_record(rollout=rollout, kind="phase_activated",
@@ -176,81 +224,6 @@ def _snapshot(region: str, version: object, kind: str, now: datetime) -> None:
                                        kind=kind, values=observed, taken_at=now)
 
 
-def _evaluate_phase(rollout: Rollout, phase: Phase, now: datetime) -> None:
-    """Judge every gate for every region of the phase; pass, or act on the failure."""
-    failures: list[str] = []
-    gates = list(rollout.gates.all())
-    assert phase.activated_at is not None  # a baking phase was activated
-    for region in phase.regions:
-        before = {s.source: s.values for s in KpiSnapshot.objects.filter(
-            region=region, kind=KpiSnapshot.Kind.BEFORE, taken_at=phase.activated_at)}
-        after_sim = KpiSnapshot.objects.filter(
-            region=region, kind=KpiSnapshot.Kind.AFTER, taken_at=phase.activated_at,
-            source=KpiSnapshot.Source.SIMULATION).first()
-        observed = observations_latest(region, since=phase.activated_at)
-        for gate in gates:
-            after_value: object
-            before_value: object
-            observation = observed.get(gate.kpi)
-            if observation is not None:
-                source = "observed"
-                after_value = observation.value
-                before_value = before.get("observed", {}).get(
-                    gate.kpi, before.get("simulation", {}).get(gate.kpi))
-            else:
-                source = "simulation"
-                after_value = after_sim.values.get(gate.kpi) if after_sim else None
-                before_value = before.get("simulation", {}).get(gate.kpi)
-            if not before:
-                verdict_passed, regression, reason = True, None, (
-                    f"{region} was not live before this phase: nothing to regress against")
-            else:
-                verdict = judge(gate.kpi, gate.max_regression_pct, before_value, after_value)
-                verdict_passed, regression, reason = (verdict.passed, verdict.regression_pct,
-                                                      verdict.reason)
-            GateResult.objects.create(
-                phase=phase, region=region, kpi=gate.kpi, before=_number(before_value),
-                after=_number(after_value), regression_pct=_finite(regression),
-                max_regression_pct=gate.max_regression_pct, passed=verdict_passed,
-                source=source, observation=observation.snapshot if observation else None,
-                reason=reason, evaluated_at=now)
-            if not verdict_passed:
-                failures.append(f"{region}: {reason}")
-    if not failures:
-        phase.state, phase.finished_at = PhaseState.PASSED.value, now
-        phase.save(update_fields=["state", "finished_at"])
-        rollout.next_step_at = now
-        rollout.save(update_fields=["next_step_at"])
-        rollout_event_record(rollout=rollout, kind="gates_passed",
-                             message=f"phase {phase.index + 1} passed its gates", actor=None)
-        rollout_advance_schedule(rollout_id=rollout.id)
-        return
-    summary = "; ".join(failures)
-    rollout_event_record(rollout=rollout, kind="gates_failed",
-                         message=f"phase {phase.index + 1} failed: {summary}", actor=None,
-                         details={"failures": failures})
-    rolled_back = False
-    if rollout.on_gate_failure == Rollout.OnGateFailure.ROLLBACK:
-        try:
-            with transaction.atomic():
-                rollout_rollback_locked(rollout=rollout, actor=None,
-                                        reason=f"gate failed in phase {phase.index + 1}: {summary}")
-            rolled_back = True
-        except RolloutRefused as exc:
-            rollout.refresh_from_db()
-            rollout_event_record(rollout=rollout, kind="rollback_refused",
-                                 message=f"automatic rollback refused: {exc}", actor=None,
-                                 details={"findings": [f.as_dict() for f in exc.findings[:50]]})
-    if not rolled_back:
-        phase.state = PhaseState.FAILED.value
-        phase.save(update_fields=["state"])
-        rollout.state = transition(Action.PAUSE, State(rollout.state)).value
-        rollout.next_step_at = None
-        rollout.save(update_fields=["state", "next_step_at"])
-        rollout_event_record(rollout=rollout, kind="paused", message="paused after a gate failure",
-                             actor=None)
-
-
 def _warm_simulations(rollout_id: int) -> None:
     """Compute (and cache) the simulations and the route table a phase activation will read,
     outside any lock."""
@@ -265,15 +238,3 @@ def _warm_simulations(rollout_id: int) -> None:
                 simulation_run(version=activation.version)
     except Exception:  # a failure here must not stop the engine; the snapshot will retry
         logger.warning("rollout.warm_failed rollout_id=%s", rollout_id, exc_info=True)
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _finite(value: float | None) -> float | None:
-    import math
-
-    return value if value is not None and math.isfinite(value) else None

@@ -13,9 +13,12 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
+
 from rollout.domain.composite_checks import check_composite_after
 from rollout.domain.errors import ErrorKind, NotFoundError, RolloutError
 from rollout.domain.findings import Finding
+from rollout.domain.promql import promql_template_problem
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
@@ -62,6 +65,8 @@ class PhasePlan:
 class GatePlan:
     kpi: str
     max_regression_pct: float
+    #: the rollout's own Prometheus query template ("" for none; see gate_sources)
+    query: str = ""
 
 
 def plan_digest(*, version_id: str, phases: list[PhasePlan], gates: list[GatePlan],
@@ -75,7 +80,10 @@ def plan_digest(*, version_id: str, phases: list[PhasePlan], gates: list[GatePla
                     "start_after": (p.start_after.astimezone(UTC).isoformat()
                                     if p.start_after else None)}
                    for p in phases],
+        # A gate's own query is in the digest only when it has one, so the digests of plans
+        # made before gates had queries (and their approvals) stay what they were.
         "gates": [{"kpi": g.kpi, "max_regression_pct": float(g.max_regression_pct)}
+                  | ({"query": g.query} if g.query else {})
                   for g in gates],
         "on_gate_failure": on_gate_failure,
     }
@@ -134,6 +142,13 @@ def plan_validate(*, version: Version, phases: list[PhasePlan], gates: list[Gate
                                  f"(known: {', '.join(KPI_NAMES)})")
         if not gate.max_regression_pct >= 0:
             raise PlanRejected(f"gate {gate.kpi}: max regression must be >= 0")
+        if gate.query:
+            problem = promql_template_problem(gate.query)
+            if problem:
+                raise PlanRejected(f"gate {gate.kpi}: {problem}")
+            if not settings.RRM_PROMETHEUS_URL:
+                raise PlanRejected(f"gate {gate.kpi} has a Prometheus query but "
+                                   "RRM_PROMETHEUS_URL is not set: it could never pass")
     if on_gate_failure not in Rollout.OnGateFailure.values:
         raise PlanRejected("on_gate_failure must be rollback or pause")
 
@@ -141,7 +156,7 @@ def plan_validate(*, version: Version, phases: list[PhasePlan], gates: list[Gate
 def plan_read(*, rollout: Rollout) -> tuple[list[PhasePlan], list[GatePlan]]:
     phases = [PhasePlan(regions=list(p.regions), bake_minutes=p.bake_minutes,
                         start_after=p.start_after) for p in rollout.phases.order_by("index")]
-    gates = [GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct)
+    gates = [GatePlan(kpi=g.kpi, max_regression_pct=g.max_regression_pct, query=g.query)
              for g in rollout.gates.order_by("id")]
     return phases, gates
 

@@ -81,7 +81,7 @@ def rollout_create(
         Phase.objects.bulk_create(
             Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
                   start_after=p.start_after) for i, p in enumerate(phases))
-        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi,
+        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi, query=g.query,
                                       max_regression_pct=g.max_regression_pct) for g in gates)
         rollout_event_record(rollout=rollout, kind="created",
                              message=f"created by {user.username} for version {version.id}",
@@ -116,7 +116,7 @@ def rollout_update_plan(
         Phase.objects.bulk_create(
             Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
                   start_after=p.start_after) for i, p in enumerate(phases))
-        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi,
+        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi, query=g.query,
                                       max_regression_pct=g.max_regression_pct) for g in gates)
         voided = rollout.state == State.APPROVED.value
         rollout.state = new_state.value

@@ -25,13 +25,14 @@ from rollout.domain.lifecycle import (
     next_step,
 )
 from rollout.domain.lifecycle import PhaseView as LifecyclePhase
-from rollout.models import Activation, FreezeWindow, GateResult, Phase, Rollout
+from rollout.models import Activation, FreezeWindow, Phase, Rollout
 from rollout.selectors.freezes import freeze_window_list
 from rollout.selectors.regions import known_region_codes
 from rollout.selectors.rollouts import phase_list, rollout_event_list, rollout_list_with_phases
 from rollout.services.live import latest_activations
 from rollout.services.roles import CANCEL_ROLES, Role, user_roles
 from rollout.services.rollbacks import rollback_targets
+from rollout.web.gate_data import gate_plan_rows, gate_result_row
 from rollout.web.usmap import region_colours
 
 #: states in which the operator's one-click rollback is allowed (asked of the state machine)
@@ -129,6 +130,7 @@ class RolloutStatus:
     freeze: dict[str, Any] | None = None
     can_override_freeze: bool = False
     next_due: dict[str, Any] | None = None
+    gates: list[dict[str, Any]] = field(default_factory=list)
     done: int = 0
     baking: int = 0
 
@@ -153,7 +155,7 @@ class RolloutStatus:
             "phases": self.phases, "events": self.events, "live": self.live,
             "actions": [b.action for b in self.buttons if b.enabled],
             "can_rollback": self.can_rollback, "rollback_changes": self.rollback_changes,
-            "freeze": self.freeze, "next_due": self.next_due,
+            "freeze": self.freeze, "next_due": self.next_due, "gates": self.gates,
             "server_time": timezone.now().isoformat(),
         }
 
@@ -168,7 +170,8 @@ def rollout_status_of(rollout: Rollout, user: AbstractBaseUser | None) -> Rollou
     freezes = freeze_window_list(now=now)
     freeze_now = active_freeze([FreezeView(f.starts_at, f.ends_at) for f in freezes], now)
     status = RolloutStatus(rollout=rollout, phases=[], events=_events(rollout, now),
-                           colours=colours, live=_live_versions(phases, latest))
+                           colours=colours, live=_live_versions(phases, latest),
+                           gates=gate_plan_rows(rollout.gates.order_by("id")))
     for p in phases:
         status.phases.append(_phase_row(p, colours, freeze_now is not None, now))
         status.done += p.state == PhaseState.PASSED.value
@@ -216,7 +219,8 @@ def _phase_row(p: Phase, colours: dict[str, str], frozen: bool,
                    "bake_until": when(p.bake_until, now),
                    "finished_at": when(p.finished_at, now)},
         "freeze_override": _freeze_override(p),
-        "gate_results": [_gate_row(g) for g in p.gate_results.all()],
+        "gate_results": [gate_result_row(g, lambda m: when(m, now))
+                         for g in p.gate_results.all()],
     }
 
 
@@ -225,13 +229,6 @@ def _freeze_override(p: Phase) -> dict[str, Any] | None:
         return None
     return {"reason": p.freeze_override_reason,
             "by": p.freeze_override_by.username if p.freeze_override_by else None}
-
-
-def _gate_row(g: GateResult) -> dict[str, Any]:
-    return {"region": g.region, "kpi": g.kpi, "before": g.before, "after": g.after,
-            "regression_pct": g.regression_pct, "max_regression_pct": g.max_regression_pct,
-            "passed": g.passed, "source": g.source, "observed_by": _observed_by(g),
-            "reason": g.reason}
 
 
 def _next_due(state: State, phases: list[Phase], freezes: list[FreezeWindow],
@@ -277,15 +274,6 @@ def rollback_changes(rollout: Rollout, phases: list[Phase],
                         "text": (f"{target.region}: {short(current)} → back to "
                                  f"{short(restore) if restore else 'not live'}")})
     return changes
-
-
-def _observed_by(gate: GateResult) -> str:
-    """Who posted the observation a gate was judged on: its source name and token, if known."""
-    snapshot = gate.observation
-    if snapshot is None:
-        return ""
-    token = f"token rrm_{snapshot.token.prefix}_…" if snapshot.token else ""
-    return " · ".join(part for part in (snapshot.source_system, token) if part)
 
 
 def _buttons(status: RolloutStatus, rollout: Rollout, state: State,

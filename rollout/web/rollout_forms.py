@@ -15,6 +15,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils import timezone
 
+from rollout.domain.promql import MAX_QUERY_CHARS
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Rollout, Version
 from rollout.services.plans import GatePlan, PhasePlan, plan_digest
@@ -92,6 +93,11 @@ class GateForm(forms.Form):
                             choices=[("", "— no gate —")] + [(k, k) for k in KPI_NAMES])
     max_regression_pct = NumberField(label="Max regression (%)", required=False,
                                      min_value=0, max_value=1000)
+    query = forms.CharField(
+        label="Prometheus query (optional)", required=False, max_length=MAX_QUERY_CHARS,
+        strip=True, widget=forms.TextInput(attrs={
+            "placeholder": 'avg(metric{region="$region"})', "spellcheck": "false",
+            "autocomplete": "off", "size": 34, "class": "mono"}))
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -135,7 +141,8 @@ def plan_input(form: PlanForm, phase_forms: forms.BaseFormSet, gate_forms: forms
                                     bake_minutes=_bake(phase_form.cleaned_data.get("bake_minutes")),
                                     start_after=phase_form.cleaned_data.get("start_after")))
     gates = [GatePlan(kpi=g.cleaned_data["kpi"],
-                      max_regression_pct=float(g.cleaned_data["max_regression_pct"]))
+                      max_regression_pct=float(g.cleaned_data["max_regression_pct"]),
+                      query=g.cleaned_data.get("query") or "")
              for g in gate_forms if g.cleaned_data.get("kpi")]
     return PlanInput(version, phases, gates, form.cleaned_data["on_gate_failure"])
 

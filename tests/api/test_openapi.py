@@ -70,7 +70,9 @@ def test_openapi__documented_bodies__match_the_contract_fields() -> None:
     assert {"version", "phases", "gates", "on_gate_failure"} <= set(
         schemas["RolloutIn"]["properties"])
     assert {"regions", "bake_minutes", "start_after"} <= set(schemas["PhaseIn"]["properties"])
-    assert set(schemas["GateIn"]["properties"]) == {"kpi", "max_regression_pct"}
+    # the contract's two fields, required; `query` (issue 16) is optional
+    assert set(schemas["GateIn"]["required"]) == {"kpi", "max_regression_pct"}
+    assert set(schemas["GateIn"]["properties"]) == {"kpi", "max_regression_pct", "query"}
     assert schemas["ReasonIn"]["required"] == ["reason"]
     assert set(schemas["RegionRollbackIn"]["properties"]) == {"version", "reason"}
     assert set(schemas["RouteOut"]["required"]) == {"zone", "region", "version", "fcs", "path"}

@@ -72,7 +72,7 @@ def test_post_rollouts__editor_valid_plan__201_draft_with_phases_and_gates(
     assert out["state"] == "draft" and out["version"] == version.id
     assert out["created_by"] == "edna" and out["on_gate_failure"] == "pause"
     assert [p["regions"] for p in out["phases"]] == [["NE", "MA"], ["SE"]]
-    assert out["gates"] == [{"kpi": "in_region_pct", "max_regression_pct": 2.0}]
+    assert out["gates"] == [{"kpi": "in_region_pct", "max_regression_pct": 2.0, "query": ""}]
     assert Rollout.objects.get().id == out["id"]
 
 
@@ -107,6 +107,42 @@ def test_post_rollouts__plan_mistake__422_with_reason(as_role: AsRole, who: Peop
                                                         gates=gates))
 
     assert response.status_code == 422 and detail in response.json()["detail"]
+
+
+def test_post_rollouts__gate_with_a_prometheus_query__stored_and_answered(
+        as_role: AsRole, who: People, settings: Any) -> None:
+    # Given Prometheus configured
+    settings.RRM_PROMETHEUS_URL = "http://127.0.0.1:9"
+    query = 'avg(in_region{region="$region"})'
+
+    # When an editor plans a gate with its own query
+    response = as_role("editor").post("/rollouts", plan(
+        original_version().id, ["NE"], gates=[{"kpi": "in_region_pct", "max_regression_pct": 2,
+                                               "query": query}]))
+
+    # Then the gate keeps it, and answers it back
+    assert response.status_code == 201
+    assert response.json()["gates"] == [{"kpi": "in_region_pct", "max_regression_pct": 2.0,
+                                         "query": query}]
+    assert Rollout.objects.get().gates.get().query == query
+
+
+@pytest.mark.parametrize(("url", "query", "detail"), [
+    ("", 'avg(x{region="$region"})', "RRM_PROMETHEUS_URL is not set"),
+    ("http://127.0.0.1:9", "avg(x)", "does not name $region"),
+], ids=["no prometheus", "no placeholder"])
+def test_post_rollouts__unusable_gate_query__422_saying_why(
+        as_role: AsRole, who: People, settings: Any, url: str, query: str,
+        detail: str) -> None:
+    settings.RRM_PROMETHEUS_URL = url
+
+    response = as_role("editor").post("/rollouts", plan(
+        original_version().id, ["NE"], gates=[{"kpi": "fill_pct", "max_regression_pct": 1,
+                                               "query": query}]))
+
+    assert response.status_code == 422 and detail in response.json()["detail"]
+    assert response.json()["detail"].startswith("gate fill_pct")
+    assert not Rollout.objects.exists()
 
 
 def test_post_rollouts__invalid_version__422(as_role: AsRole, who: People) -> None:

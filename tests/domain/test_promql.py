@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from rollout.domain.promql import QueryTemplateError, promql_reading, promql_render
+from rollout.domain.promql import (
+    POSTED,
+    GateSource,
+    QueryTemplateError,
+    gate_source,
+    promql_queries_load,
+    promql_reading,
+    promql_render,
+)
 
 QUERY = 'avg(rrm_fill{region="NE"})'
 
@@ -57,3 +65,59 @@ def test_promql_reading__not_one_finite_number__no_value_and_the_reason(answer: 
                                                                         why: str) -> None:
     reading = promql_reading(query=QUERY, at=1.0, answer=answer)
     assert not reading.ok and reading.value is None and why in reading.error
+
+
+# --- the queries file and the source rule ---------------------------------------------------
+
+KPIS = ("in_region_pct", "fill_pct")
+
+
+def test_promql_queries_load__good_file__the_queries() -> None:
+    loaded = promql_queries_load(name="q.yaml", kpis=KPIS,
+                                 raw=b"kpis:\n  fill_pct: 'avg(f{region=\"$region\"})'\n")
+    assert loaded.errors == [] and loaded.queries == {"fill_pct": 'avg(f{region="$region"})'}
+
+
+@pytest.mark.parametrize(("raw", "where", "why"), [
+    (b"- a\n", None, "must be a mapping with a mapping `kpis:`"),
+    (b"kpis: {}\nextra: 1\n", (2, 1), "unknown key 'extra'"),
+    (b"kpis:\n  fill_pct: 3\n", (2, 13), "fill_pct: the query must be a string"),
+    (b"kpis:\n  fill_pct: '   '\n", (2, 13), "fill_pct: the query is empty"),
+    (b"kpis:\n  fill_pct: {a: 1\n", None, "E100"),
+], ids=["not a mapping", "unknown key", "not a string", "empty", "bad yaml"])
+def test_promql_queries_load__mistake__no_queries_and_where(
+        raw: bytes, where: tuple[int, int] | None, why: str) -> None:
+    loaded = promql_queries_load(name="q.yaml", raw=raw, kpis=KPIS)
+
+    assert loaded.queries == {}
+    assert len(loaded.errors) == 1 and why in loaded.errors[0].as_text()
+    if where is not None:
+        assert (loaded.errors[0].line, loaded.errors[0].column) == where
+
+
+def test_promql_queries_load__one_bad_entry__no_query_at_all() -> None:
+    # Half a file would quietly judge some gates on the simulation
+    loaded = promql_queries_load(name="q.yaml", kpis=KPIS, raw=(
+        b"kpis:\n  fill_pct: 'avg(f{region=\"$region\"})'\n  in_region_pct: 'up'\n"))
+    assert loaded.queries == {} and len(loaded.errors) == 1
+
+
+def source(own: str = "", file: dict[str, str] | None = None, error: str = "",
+           prometheus: bool = True) -> GateSource:
+    return gate_source(kpi="fill_pct", own_query=own, file_queries=file or {},
+                       file_error=error, prometheus_set=prometheus)
+
+
+def test_gate_source__the_rule() -> None:
+    own, filed = 'own{region="$region"}', 'file{region="$region"}'
+    # a gate's own query always reads Prometheus (without a URL its readings fail closed)
+    assert source(own, {"fill_pct": filed}) == GateSource("prometheus", own, "gate")
+    assert source(own, prometheus=False).prometheus
+    # else the file's query, only with Prometheus configured
+    assert source(file={"fill_pct": filed}) == GateSource("prometheus", filed, "file")
+    assert source(file={"fill_pct": filed}, prometheus=False) == POSTED
+    # a broken file fails the gate closed instead of judging it on posted values
+    assert source(error="q.yaml:2:3: ...") == GateSource("prometheus", "", "file",
+                                                         "q.yaml:2:3: ...")
+    # no query anywhere: posted observations, else the simulation
+    assert source(file={"in_region_pct": filed}) == POSTED

@@ -26,6 +26,7 @@ from rollout.services.plans import plan_validate
 from rollout.services.roles import Role, RoleRequired
 from rollout.services.rollouts import PlanRejected, plan_check, rollout_create
 from rollout.web.access import actor_of, forbidden, role_required
+from rollout.web.gate_data import gate_plan_rows
 from rollout.web.planner_data import PlannerRegion, planner_regions
 from rollout.web.rollout_forms import (
     GateFormSet,
@@ -176,8 +177,8 @@ def _fresh(plan: PlanInput) -> tuple[BaseFormSet, BaseFormSet]:
         {"regions": ", ".join(p.regions), "bake_minutes": p.bake_minutes,
          "start_after": p.start_after.astimezone(zone) if p.start_after else None}
         for p in plan.phases]
-    gates: list[dict[str, Any]] = [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct}
-                                   for g in plan.gates]
+    gates: list[dict[str, Any]] = [{"kpi": g.kpi, "max_regression_pct": g.max_regression_pct,
+                                    "query": g.query} for g in plan.gates]
     return (PhaseFormSet(prefix="phase", initial=phases),
             GateFormSet(prefix="gate", initial=gates or [{}]))
 
@@ -207,6 +208,7 @@ def _page(request: HttpRequest, version: Version | None, versions: list[Version]
         "pool": [r for r in regions if r.code not in placed], "phases": phases,
         "form": form, "phase_forms": phase_forms, "gate_forms": gate_forms,
         "result": result, "changes": changes, "dropped": dropped or [],
+        "gate_rows": gate_plan_rows(plan.gates) if plan is not None else [],
         "time_zone": timezone.get_current_timezone_name(),
     }, status=status)
 
