@@ -122,3 +122,17 @@ if os.environ.get("CI"):
 
     hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
     hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks sent with .delay() run at once in this process (and their errors propagate)."""
+    from regions_config.celery import app
+
+    # The app reads Django's settings under the CELERY_ namespace, so these are its keys.
+    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_EAGER_PROPAGATES")
+    saved = {key: app.conf.get(key) for key in keys}
+    app.conf.update(dict.fromkeys(keys, True))
+    assert app.conf.task_always_eager
+    yield
+    app.conf.update(saved)

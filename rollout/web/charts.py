@@ -167,5 +167,5 @@ def _short(value: float, unit: str) -> str:
     if abs(value) >= 10_000:
         return f"{value / 1000:.0f}k"
     if abs(value) >= 1000:
-        return f"{value / 1000:.1f}k"
+        return f"{value:,.0f}"
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"

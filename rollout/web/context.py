@@ -12,6 +12,7 @@ NAVIGATION = (
     ("web:dashboard", "Dashboard", Role.VIEWER),
     ("web:version_list", "Versions", Role.VIEWER),
     ("web:simulate", "Simulate", Role.VIEWER),
+    ("web:design", "Design regions", Role.VIEWER),
     ("web:rollout_list", "Rollouts", Role.VIEWER),
     ("web:freezes", "Freezes", Role.VIEWER),
     ("web:audit", "Audit log", Role.VIEWER),

@@ -80,6 +80,8 @@ def design_maps(*, bundle: Bundle, result: Mapping[str, Any],
                      f"{len(moved)} zone{'s' * (len(moved) != 1)} moved (ringed)")
     proposed.zones = [dataclasses.replace(dot, moved_from=base_zones.get(dot.id, "none"))
                       if dot.id in moved else dot for dot in proposed.zones]
+    for drawing in (current, proposed):  # a region with no zone on one side is not in its key
+        drawing.legend = [entry for entry in drawing.legend if entry[2]]
     return current, proposed
 
 

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from rollout.web.views import (
     audit,
     dashboard,
+    designs,
     freezes,
     planner,
     regions,
@@ -28,6 +29,7 @@ urlpatterns = [
     *regions.urlpatterns,
     *versions.urlpatterns,
     *simulation.urlpatterns,
+    *designs.urlpatterns,
     *planner.urlpatterns,
     *rollouts.urlpatterns,
     *freezes.urlpatterns,

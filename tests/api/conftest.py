@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from regions_config.celery import app
 from rollout.services.roles import Role, role_grant
 from rollout.services.tokens import token_create, tokens_forget
 from tests.api.helpers import ApiClient, Tokens
@@ -56,13 +55,3 @@ def as_role(tokens: Tokens) -> Callable[[str], ApiClient]:
     return lambda role: ApiClient(tokens.of(role))
 
 
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Tasks sent with .delay() run at once in this process (and their errors propagate)."""
-    # The app reads Django's settings under the CELERY_ namespace, so these are its keys.
-    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_EAGER_PROPAGATES")
-    saved = {key: app.conf.get(key) for key in keys}
-    app.conf.update(dict.fromkeys(keys, True))
-    assert app.conf.task_always_eager
-    yield
-    app.conf.update(saved)

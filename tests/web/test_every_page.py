@@ -37,7 +37,7 @@ def _arguments() -> dict[str, Any]:
         "who": who,
         "kwargs": {"ref": moved.id, "a": original.id, "b": moved.id, "code": "NE",
                    "rollout_id": rollout.id, "token_id": 1, "name": "regions.yaml",
-                   "action": "approve", "phase_number": 1},
+                   "action": "approve", "phase_number": 1, "job_id": 1},
     }
 
 
