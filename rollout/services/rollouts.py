@@ -69,24 +69,36 @@ def rollout_create(
     """A draft rollout, after the plan check passes."""
     user = role_require(user=actor, role=Role.EDITOR)
     gates = gates or []
-    plan_validate(version=version, phases=phases, gates=gates, on_gate_failure=on_gate_failure)
-    errors = [f for f in plan_check(version=version, phases=phases) if f.severity == "error"]
-    if errors:
-        raise PlanRejected("the plan check failed", errors)
+    _plan_vouch(version=version, phases=phases, gates=gates, on_gate_failure=on_gate_failure)
     with transaction.atomic():
         rollout = Rollout.objects.create(
             version=version, created_by=user, on_gate_failure=on_gate_failure,
             plan_digest=plan_digest(version_id=version.id, phases=phases, gates=gates,
                                     on_gate_failure=on_gate_failure))
-        Phase.objects.bulk_create(
-            Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
-                  start_after=p.start_after) for i, p in enumerate(phases))
-        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi, query=g.query,
-                                      max_regression_pct=g.max_regression_pct) for g in gates)
+        _plan_rows_create(rollout=rollout, phases=phases, gates=gates)
         rollout_event_record(rollout=rollout, kind="created",
                              message=f"created by {user.username} for version {version.id}",
                              actor=user, details={"phases": [p.regions for p in phases]})
     return rollout
+
+
+def _plan_vouch(*, version: Version, phases: list[PhasePlan], gates: list[GatePlan],
+                on_gate_failure: str) -> None:
+    """Refuse a plan that is malformed (`plan_validate`) or whose check finds errors."""
+    plan_validate(version=version, phases=phases, gates=gates, on_gate_failure=on_gate_failure)
+    errors = [f for f in plan_check(version=version, phases=phases) if f.severity == "error"]
+    if errors:
+        raise PlanRejected("the plan check failed", errors)
+
+
+def _plan_rows_create(*, rollout: Rollout, phases: list[PhasePlan],
+                      gates: list[GatePlan]) -> None:
+    """The plan's phase and gate rows of a rollout (created, or re-created after an edit)."""
+    Phase.objects.bulk_create(
+        Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
+              start_after=p.start_after) for i, p in enumerate(phases))
+    Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi, query=g.query,
+                                  max_regression_pct=g.max_regression_pct) for g in gates)
 
 
 def rollout_update_plan(
@@ -105,19 +117,11 @@ def rollout_update_plan(
         rollout = rollout_lock(rollout_id=rollout_id)
         new_state = transition(Action.EDIT, State(rollout.state))
         failure_policy = on_gate_failure or rollout.on_gate_failure
-        plan_validate(version=rollout.version, phases=phases, gates=gates,
-                      on_gate_failure=failure_policy)
-        errors = [f for f in plan_check(version=rollout.version, phases=phases)
-                  if f.severity == "error"]
-        if errors:
-            raise PlanRejected("the plan check failed", errors)
+        _plan_vouch(version=rollout.version, phases=phases, gates=gates,
+                    on_gate_failure=failure_policy)
         rollout.phases.all().delete()
         rollout.gates.all().delete()
-        Phase.objects.bulk_create(
-            Phase(rollout=rollout, index=i, regions=p.regions, bake_minutes=p.bake_minutes,
-                  start_after=p.start_after) for i, p in enumerate(phases))
-        Gate.objects.bulk_create(Gate(rollout=rollout, kpi=g.kpi, query=g.query,
-                                      max_regression_pct=g.max_regression_pct) for g in gates)
+        _plan_rows_create(rollout=rollout, phases=phases, gates=gates)
         voided = rollout.state == State.APPROVED.value
         rollout.state = new_state.value
         rollout.on_gate_failure = failure_policy
