@@ -46,8 +46,9 @@ def test_design_regions__editor_designs_sees_maps_and_saves__version_page(
     job = DesignJob.objects.get()
     assert [task.name for task in worker_queue.sent] == ["rollout.design_job_run"]
     design_job_run(job_id=job.id)  # the worker
-    page.reload()
-    expect(page.locator("#map-current")).to_be_visible()
+    # The page reloads itself (a meta refresh every second while the job runs): wait for
+    # that rather than reloading it here, which raced the page's own reload (ERR_ABORTED).
+    expect(page.locator("#map-current")).to_be_visible(timeout=15_000)
     expect(page.locator("#map-proposed")).to_be_visible()
     expect(page.get_by_role("heading", name="K sweep")).to_be_visible()
     expect(page.locator(".chart.trade-off .panel")).to_have_count(5)
