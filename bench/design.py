@@ -30,7 +30,8 @@ from rollout.demo import demo_bundles  # noqa: E402
 from rollout.domain.bundle import Bundle, read_bundle_path  # noqa: E402
 from rollout.domain.demand import generate_orders  # noqa: E402
 from rollout.domain.design.files import proposal_files  # noqa: E402
-from rollout.domain.design.regions import DesignRequest, region_design  # noqa: E402
+from rollout.domain.design.frame import DesignRequest  # noqa: E402
+from rollout.domain.design.regions import region_design  # noqa: E402
 from rollout.domain.simulate import simulate  # noqa: E402
 from rollout.domain.validate import validate_files  # noqa: E402
 

@@ -20,10 +20,11 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.domain.design.frame import design_request_check
 from rollout.domain.errors import ErrorKind, NotFoundError, RolloutError
 from rollout.domain.validate import validate_files
 from rollout.models import DesignJob, Version
@@ -104,19 +105,23 @@ def design_job_create(*, version: Version, params: DesignParams,
     identical request if there is one, else a new one (sent after the commit, audited).
 
     Refuses before storing anything: `RoleRequired` (not an editor), `DesignError` (parameters
-    out of range, a malformed or too wide sweep), `SimulationRefused` (a version with errors),
+    out of range for the version's network, an unknown region to keep, a malformed or too wide
+    sweep), `SimulationRefused` (a version with errors),
     `DesignJobLimit` (too many active designs of this user).
     """
     user = role_require(user=actor, role=Role.EDITOR)
-    design_request(regions=params.regions, keep=params.keep, max_moves=params.max_moves,
-                   headroom=params.headroom, contiguous=params.contiguous,
-                   balance=params.balance, time_limit=params.time_limit)
+    request = design_request(regions=params.regions, keep=params.keep,
+                             max_moves=params.max_moves, headroom=params.headroom,
+                             contiguous=params.contiguous, balance=params.balance,
+                             time_limit=params.time_limit)
     if params.sweep is not None:
         sweep_range(params.sweep)
-    simulation_bundle(version=version)
+    design_request_check(bundle=simulation_bundle(version=version), request=request)
     key = job_request_key({"version": version.id, **params.as_dict()})
 
     def refuse() -> None:
+        # Counted under a lock on the user's row, so two requests at once cannot both pass.
+        User.objects.select_for_update().filter(pk=user.pk).first()
         active = DesignJob.objects.filter(requested_by=user, state__in=DesignJob.ACTIVE).count()
         if active >= MAX_ACTIVE_PER_USER:
             raise DesignJobLimit(f"{user.get_username()} already has {active} designs pending "

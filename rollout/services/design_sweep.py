@@ -21,7 +21,7 @@ import re
 import time
 from typing import Any
 
-from rollout.domain.design.regions import DesignError
+from rollout.domain.design.frame import DesignError
 from rollout.models import Version
 from rollout.services.designs import (
     DesignOutcome,

@@ -22,7 +22,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from rollout.domain.bundle import Bundle
 from rollout.domain.demand import Orders, generate_orders
 from rollout.domain.design.files import proposal_files
-from rollout.domain.design.regions import DesignError, DesignRequest, RegionDesign
+from rollout.domain.design.frame import DesignError, DesignRequest
+from rollout.domain.design.regions import RegionDesign
 from rollout.domain.design.regions import region_design as design_propose
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.findings import Finding

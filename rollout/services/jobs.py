@@ -62,13 +62,14 @@ def job_find_or_create(kind: JobKind[J], *, key: str, create: Callable[[], J],
     """The active job with request key `key`, else the one `create()` makes (sent to the
     workers after the commit). `refuse`, when given, is called before creating a new job (a
     bound on active jobs, say) and raises to refuse it; joining an existing job is never
-    refused. A stale active job found here is sent again."""
+    refused. `refuse` runs in the transaction that creates the job, so a lock it takes holds
+    until the job is stored. A stale active job found here is sent again."""
     job = _active_job(kind, key)
     if job is None:
-        if refuse is not None:
-            refuse()
         try:
             with transaction.atomic():
+                if refuse is not None:
+                    refuse()
                 job = create()
                 job_send_on_commit(kind, job.pk)
             logger.info("%s.created job_id=%s", kind.log_name, job.pk)

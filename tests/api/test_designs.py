@@ -93,6 +93,16 @@ def test_post_designs__sweep_too_wide__400_saying_so(as_role: AsRole) -> None:
     assert "at most 16" in response.json()["detail"]
 
 
+def test_post_designs__unknown_region_to_keep__400_naming_it_nothing_stored(
+        as_role: AsRole) -> None:
+    response = as_role("editor").post("/designs", {"version": version_factory().id,
+                                                   "regions": 2, "keep": ["ZZ"]})
+
+    assert response.status_code == 400
+    assert "--keep names unknown region(s) ZZ" in response.json()["detail"]
+    assert not DesignJob.objects.exists()
+
+
 def test_post_designs__unknown_version__404(as_role: AsRole) -> None:
     response = as_role("editor").post("/designs", {"version": "ffffffffffff", "regions": 2})
 

@@ -14,7 +14,8 @@ from rollout.domain.design.constrained import (
     ConstrainedProblem,
     constrained_solve,
 )
-from rollout.domain.design.regions import DesignRequest, region_design
+from rollout.domain.design.frame import DesignRequest
+from rollout.domain.design.regions import region_design
 from rollout.domain.network import NetworkIndex, great_circle_km
 from tests.domain.design_instances import random_bundle
 

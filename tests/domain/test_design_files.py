@@ -6,7 +6,8 @@ import pytest
 
 from rollout.domain.assignment import Assignment
 from rollout.domain.design.files import proposal_files
-from rollout.domain.design.regions import DesignRequest, RegionDesign, region_design
+from rollout.domain.design.frame import DesignRequest
+from rollout.domain.design.regions import RegionDesign, region_design
 from rollout.domain.network import NetworkIndex
 from rollout.domain.simulate import simulate
 from rollout.domain.validate import validate_files

@@ -14,7 +14,8 @@ from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import components, zone_adjacency
 from rollout.domain.design.files import proposal_files
-from rollout.domain.design.regions import DesignError, DesignRequest, RegionDesign, region_design
+from rollout.domain.design.frame import DesignError, DesignRequest
+from rollout.domain.design.regions import RegionDesign, region_design
 from rollout.domain.network import NetworkIndex, great_circle_km
 from rollout.domain.validate import validate_files
 from tests.domain.design_instances import random_bundle

@@ -3,15 +3,18 @@ per-user bound, a job's run (result, progress, failure), saving (once), and stal
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
-from rollout.domain.design.regions import DesignError
+from rollout.domain.design.frame import DesignError
 from rollout.models import AuditEvent, DesignJob, Version
 from rollout.selectors.designs import design_jobs_recent
 from rollout.services import design_jobs
@@ -79,6 +82,10 @@ def test_design_job_create__viewer__refused_nothing_stored(who: People) -> None:
     ({"regions": 2, "sweep": "12-4"}, "A <= B"),
     ({"regions": 2, "sweep": "1-40"}, "at most 16"),
     ({"regions": 2, "time_limit": 500}, "time limit"),
+    # checked against the version's network before a job is queued, as the worker would
+    ({"regions": 2, "keep": ("NOPE",)}, "--keep names unknown region(s) NOPE"),
+    ({"regions": 500}, "--regions 500 leaves 500 regions to draw"),
+    ({"regions": 2, "headroom": 1.5}, "--headroom must be at least 0 and below 1"),
 ])
 def test_design_job_create__parameters_out_of_range__design_error_nothing_stored(
         who: People, params: dict[str, Any], message: str) -> None:
@@ -88,6 +95,52 @@ def test_design_job_create__parameters_out_of_range__design_error_nothing_stored
 
     assert message in str(refused.value)
     assert not DesignJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_design_job_create__two_at_the_bound_at_the_same_moment__one_refused(
+        who: People, sent_tasks: list[SentTask]) -> None:
+    """Two new requests of one user with one slot left, both past the count at once: the
+    lock on the user's row makes the second count again after the first stored its job. (These
+    transactions commit: `sent_tasks` keeps the jobs' messages off the broker.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions (PostgreSQL: DATABASE_URL=postgres://...)")
+    version = version_factory("east coast")
+    for k in range(1, MAX_ACTIVE_PER_USER):
+        design_job_create(version=version, params=DesignParams(regions=k), actor=who.editor)
+    barrier = threading.Barrier(2)
+    real_filter = DesignJob.objects.filter
+    outcomes: list[str] = []
+
+    def racing_filter(*args: Any, **kwargs: Any) -> Any:
+        found = real_filter(*args, **kwargs)
+        if "requested_by" in kwargs and threading.current_thread().name.startswith("racer"):
+            # Both count before either stores; with the lock the second cannot count until the
+            # first commits, so the first's wait times out.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=2)
+        return found
+
+    def ask(k: int) -> None:
+        try:
+            design_job_create(version=version, params=DesignParams(regions=k), actor=who.editor)
+            outcomes.append("created")
+        except DesignJobLimit:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DesignJob.objects, "filter", racing_filter)
+        racers = [threading.Thread(target=ask, args=(MAX_ACTIVE_PER_USER + i,),
+                                   name=f"racer-{i}") for i in range(2)]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(timeout=30)
+
+    assert sorted(outcomes) == ["created", "refused"]
+    assert DesignJob.objects.filter(requested_by=who.editor).count() == MAX_ACTIVE_PER_USER
 
 
 def test_design_job_create__version_with_errors__refused(who: People) -> None:
@@ -198,9 +251,20 @@ def test_progress_writer__within_the_interval__one_write(
     assert row.progress_at is not None
 
 
-def test_design_job_run__k_the_network_cannot_have__failed_saying_why(
+def test_design_job_create__k_the_network_cannot_have__refused_saying_why(
         who: People, django_capture_on_commit_callbacks: Capture) -> None:
-    job = created(who, django_capture_on_commit_callbacks, regions=9)
+    with pytest.raises(DesignError) as refused:
+        created(who, django_capture_on_commit_callbacks, regions=9)
+
+    assert "fulfilment centre" in str(refused.value)
+    assert not DesignJob.objects.exists()
+
+
+def test_design_job_run__design_error__failed_saying_why(
+        who: People, django_capture_on_commit_callbacks: Capture) -> None:
+    # Given a job whose parameters the design refuses (stored before the checks at creation)
+    job = created(who, django_capture_on_commit_callbacks)
+    DesignJob.objects.filter(id=job.id).update(params={**job.params, "regions": 9})
 
     failed = design_job_run(job_id=job.id)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rollout.domain.design.regions import DesignError
+from rollout.domain.design.frame import DesignError
 from rollout.services import design_sweep
 from rollout.services.design_sweep import MAX_SWEEP, region_design_sweep, sweep_range
 from rollout.services.designs import region_design

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from rollout.domain.design.regions import DesignError
+from rollout.domain.design.frame import DesignError
 from rollout.domain.simulate import KPI_NAMES
 from rollout.domain.validate import validate_files
 from rollout.models import Version

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from rollout.domain.bundle import Bundle
-from rollout.domain.design.regions import DesignRequest, region_design
+from rollout.domain.design.frame import DesignRequest
+from rollout.domain.design.regions import region_design
 from rollout.web.design_data import base_owners, design_maps, proposal_owners, sweep_chart
 from tests.domain.design_instances import random_bundle
 

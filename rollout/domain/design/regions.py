@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import zone_adjacency
 from rollout.domain.design.centres import centres_solve
 from rollout.domain.design.codes import region_codes, zone_homes, zones_moved
+from rollout.domain.design.frame import DesignRequest, design_frame
 from rollout.domain.design.repair import (
     Partition,
     balance_ratio,
@@ -57,28 +57,7 @@ from rollout.domain.design.sites import (
     region_capacity,
     region_costs,
 )
-from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.domain.network import NetworkIndex, great_circle_km
-
-
-class DesignError(RolloutError, ValueError):
-    """Design arguments no network can use (K out of range, an unknown region to keep, ...)."""
-
-    kind = ErrorKind.UNUSABLE
-
-
-@dataclass(frozen=True)
-class DesignRequest:
-    """What to design: K regions and the constraints (see the module docstring)."""
-
-    regions: int
-    keep: tuple[str, ...] = ()
-    max_moves: int | None = None
-    headroom: float = 0.0
-    contiguous: bool = False
-    balance: float | None = None
-    time_limit: float = 5.0
-    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,22 +110,13 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     """Propose `request.regions` regions for the bundle's network (module docstring: how,
     what is guaranteed, what is best effort). Raises `DesignError` for unusable requests."""
     started = time.perf_counter()
-    net = NetworkIndex(bundle.network)
-    base = Assignment(bundle, net)
-    kept = _kept_regions(bundle, base, request)
+    frame = design_frame(bundle=bundle, request=request)
+    net, base, kept, p = frame.net, frame.base, frame.kept, frame.p
+    locked_facility, free_zones, fcs = frame.locked_facility, frame.free_zones, frame.fcs
     n_zones = net.n_zones
     weights = np.maximum(net.zone_demand, 0).astype(np.float64)
     if n_zones and not weights.any():
         weights = np.ones(n_zones)
-    locked_zone = np.isin(base.zone_region, kept) if kept.size else np.zeros(n_zones, bool)
-    locked_facility = (np.isin(base.facility_region, kept) if kept.size
-                       else np.zeros(net.n_facilities, bool))
-    free_zones = np.flatnonzero(~locked_zone)
-    # Only regional FCs are sites: an FC no base region lists (a national one) stays shared.
-    fcs = np.asarray([f for f in net.fc_positions.tolist()
-                      if not locked_facility[f] and base.facility_region[f] >= 0], np.intp)
-    p = request.regions - kept.size
-    _check_sizes(request, p, free_zones.size, fcs.size)
 
     labels = np.full(n_zones, -1, dtype=np.intp)
     for index, region in enumerate(kept.tolist()):
@@ -205,40 +175,6 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
                         shared=[net.facility_ids[f] for f in shared.tolist()],
                         objective=objective, seconds=time.perf_counter() - started, stats=stats,
                         centre_km=centre_km, lower_bound=lower_bound)
-
-
-def _kept_regions(bundle: Bundle, base: Assignment, request: DesignRequest) -> np.ndarray:
-    unknown = [code for code in request.keep if code not in base.region_position]
-    if unknown:
-        raise DesignError(f"--keep names unknown region(s) {', '.join(unknown)}; the version's "
-                          f"regions are {', '.join(base.region_codes)}")
-    return np.asarray(sorted({base.region_position[code] for code in request.keep}), np.intp)
-
-
-def _check_sizes(request: DesignRequest, p: int, free_zones: int, free_fcs: int) -> None:
-    if request.regions < 1:
-        raise DesignError(f"--regions must be at least 1, got {request.regions}")
-    if p < 0:
-        raise DesignError(f"--regions {request.regions} is fewer than the {-p + request.regions} "
-                          "regions to keep")
-    if p == 0 and free_zones:
-        raise DesignError(f"{free_zones} zone(s) lie outside the kept regions: --regions must "
-                          f"be more than the {request.regions} kept")
-    if p > free_zones:
-        raise DesignError(f"--regions {request.regions} leaves {p} regions to draw but only "
-                          f"{free_zones} zone(s) outside the kept regions")
-    if p > free_fcs:
-        raise DesignError(f"--regions {request.regions} leaves {p} regions to draw but only "
-                          f"{free_fcs} regional fulfilment centre(s) (listed by a base region) "
-                          "outside the kept regions")
-    if not 0 <= request.headroom < 1:
-        raise DesignError(f"--headroom must be at least 0 and below 1, got {request.headroom}")
-    if request.balance is not None and not request.balance >= 1:
-        raise DesignError(f"--balance must be at least 1, got {request.balance}")
-    if request.max_moves is not None and request.max_moves < 0:
-        raise DesignError(f"--max-moves must not be negative, got {request.max_moves}")
-    if request.time_limit <= 0:
-        raise DesignError(f"the time limit must be positive, got {request.time_limit}")
 
 
 def _proposed(bundle: Bundle, net: NetworkIndex, part: Partition, facility_label: np.ndarray,
