@@ -214,14 +214,21 @@ CELERY_BEAT_SCHEDULE = {
     "rollout-sweep": {"task": "rollout.sweep", "schedule": float(RRM_SWEEP_SECONDS)},
 }
 CELERY_IMPORTS = ("rollout.tasks",)
-# Webhook deliveries have their own queue, so a slow receiver never delays a rollout's step when
-# rollouts and deliveries run on different workers (`-Q celery` and `-Q webhooks`); a worker
-# started without -Q consumes both, so one worker alone still delivers.
+# Rollout steps have the `celery` queue to themselves: webhook deliveries (waiting on other
+# systems) and simulation and design jobs (computing for up to minutes) have their own, so a
+# slow receiver or a national design never delays a phase, a gate or an automatic rollback when
+# they run on different workers (`-Q celery`, `-Q webhooks`, `-Q jobs`). A worker started
+# without -Q consumes all three, so one worker alone still does everything.
 CELERY_TASK_QUEUES = (
     Queue("celery", Exchange("celery"), routing_key="celery"),
     Queue("webhooks", Exchange("webhooks"), routing_key="webhooks"),
+    Queue("jobs", Exchange("jobs"), routing_key="jobs"),
 )
-CELERY_TASK_ROUTES = {"rollout.deliver_webhook": {"queue": "webhooks"}}
+CELERY_TASK_ROUTES = {
+    "rollout.deliver_webhook": {"queue": "webhooks"},
+    "rollout.simulate_job": {"queue": "jobs"},
+    "rollout.design_job_run": {"queue": "jobs"},
+}
 # Webhooks go to public addresses only; true also allows loopback, private and link-local ones
 # (development and tests: a receiver on 127.0.0.1). Never on in production.
 RRM_WEBHOOK_ALLOW_PRIVATE = env_bool("RRM_WEBHOOK_ALLOW_PRIVATE", False)

@@ -1,10 +1,10 @@
 """`make run`: prepare the embedded setup, then run the web server and Celery workers together.
 
 Steps: `migrate`, `collectstatic`, `ensure_admin`, `demo` (when that command exists), then
-start gunicorn, the rollouts' Celery worker with its beat scheduler, and a worker of its own
-for webhook deliveries. Their output is interleaved on this terminal with a "web |" /
-"worker |" / "webhooks |" prefix. (Loading the settings creates the folders
-under var/ that they point at, for this and every other entry point.)
+start gunicorn, the rollouts' Celery worker with its beat scheduler, a worker of its own for
+webhook deliveries and one for simulation and design jobs. Their output is interleaved on this
+terminal with a "web |" / "worker |" / "webhooks |" / "jobs |" prefix. (Loading the settings
+creates the folders under var/ that they point at, for this and every other entry point.)
 
 Ctrl-C or SIGTERM stops them all (SIGTERM, up to STOP_TIMEOUT seconds, then SIGKILL) and exits
 0. If one dies on its own, the others are stopped and the exit status is 1.
@@ -236,6 +236,16 @@ def webhook_worker_command() -> list[str]:
     ]
 
 
+def job_worker_command() -> list[str]:
+    """Simulation and design jobs on a worker of their own (queue `jobs`, one at a time: they
+    compute), so a long design never holds a rollout step back."""
+    return [
+        *(sys.executable, "-m", "celery", "-A", "regions_config", "worker"),
+        *("-Q", "jobs", "--hostname=jobs@%h", "--concurrency=1"),
+        "--loglevel=INFO",
+    ]
+
+
 def announce_when_ready(port: int, stop: threading.Event) -> None:
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + READY_TIMEOUT
@@ -304,6 +314,7 @@ def main() -> int:
             Child("worker", worker_command(str(settings.CELERY_BEAT_SCHEDULE_FILENAME)))
         )
         children.append(Child("webhooks", webhook_worker_command()))
+        children.append(Child("jobs", job_worker_command()))
         threading.Thread(target=announce_when_ready, args=(port, stop), daemon=True).start()
         while died is None and not stop.wait(0.2):
             died = next((c for c in children if c.process.poll() is not None), None)

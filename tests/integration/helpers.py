@@ -112,7 +112,7 @@ class CeleryWorker:
         self.log_path = self.log_dir / f"worker-{self.starts}.log"
         argv = [PYTHON, "-m", "celery", "-A", "regions_config", "worker",
                 *(["--beat"] if self.beat else []), "--pool=solo", "--concurrency=1",
-                "-Q", "celery", "--loglevel=INFO", "--hostname", self.hostname]
+                "-Q", "celery,jobs", "--loglevel=INFO", "--hostname", self.hostname]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT,

@@ -681,7 +681,7 @@ def test_webhook_deliver__subscription_inactive__failed_without_sending() -> Non
 # --- their own queue ------------------------------------------------------------------------
 
 
-def test_deliver_webhook__routing__own_queue_apart_from_rollout_steps() -> None:
+def test_task_routing__webhooks_and_jobs__own_queues_apart_from_rollout_steps() -> None:
     from regions_config.celery import app
 
     def queue(task: str) -> str:
@@ -689,8 +689,10 @@ def test_deliver_webhook__routing__own_queue_apart_from_rollout_steps() -> None:
 
     assert queue("rollout.deliver_webhook") == "webhooks"
     assert queue("rollout.advance") == queue("rollout.sweep") == "celery"
-    # a worker started without -Q (`celery -A regions_config worker --beat`) consumes both
-    assert set(app.amqp.queues) == {"celery", "webhooks"}
+    # the long computations have a queue of their own too
+    assert queue("rollout.simulate_job") == queue("rollout.design_job_run") == "jobs"
+    # a worker started without -Q (`celery -A regions_config worker --beat`) consumes them all
+    assert set(app.amqp.queues) == {"celery", "webhooks", "jobs"}
 
 
 @pytest.mark.parametrize(("attempts", "seconds"), [(1, 10), (2, 20), (3, 40), (6, 320),
