@@ -194,6 +194,36 @@ def test_rollout_create__malformed_gate__exit_2(who: People) -> None:
     assert status == 2
 
 
+def test_rollout_create__gate_query__stored_with_its_gate(
+        who: People, settings: Any) -> None:
+    settings.RRM_PROMETHEUS_URL = "http://127.0.0.1:9090"
+    query = 'avg(rrm_in_region_pct{region="$region"})'
+
+    run("rollout", "create", original_version().id, "--phase", "NE", "--gate",
+        "in_region_pct:2", "--gate", "trucks:5", "--gate-query", f"in_region_pct={query}",
+        "--as", "edna")
+
+    assert list(Rollout.objects.get().gates.order_by("kpi").values_list("kpi", "query")) == [
+        ("in_region_pct", query), ("trucks", "")]
+
+
+@pytest.mark.parametrize(("args", "expected", "message"), [
+    (("--gate-query", "in_region_pct"), 2, "expected KPI=PROMQL"),
+    (("--gate-query", "trucks=sum(x{region=\"$region\"})"), 2, "no --gate on that KPI"),
+    # checked by the service, as for the API and the planner (a rejected plan: exit 1)
+    (("--gate-query", "in_region_pct=sum(x)"), 1, "does not name $region"),
+], ids=["no-equals", "no-such-gate", "no-region"])
+def test_rollout_create__bad_gate_query__refused_nothing_stored(
+        who: People, settings: Any, args: tuple[str, ...], expected: int, message: str) -> None:
+    settings.RRM_PROMETHEUS_URL = "http://127.0.0.1:9090"
+
+    status, said = exit_status("rollout", "create", original_version().id, "--phase", "NE",
+                               "--gate", "in_region_pct:2", *args, "--as", "edna")
+
+    assert status == expected and message in said
+    assert not Rollout.objects.exists()
+
+
 # --- region_rollback, active, route ---------------------------------------------------------
 
 

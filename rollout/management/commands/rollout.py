@@ -61,6 +61,10 @@ class Command(BaseCommand):
         create.add_argument("--bake-minutes", type=float, default=60.0)
         create.add_argument("--gate", action="append", default=[],
                             help="KPI:MAX_REGRESSION_PCT, e.g. in_region_pct:2")
+        create.add_argument("--gate-query", action="append", default=[], metavar="KPI=PROMQL",
+                            help="read the --gate on KPI from Prometheus (RRM_PROMETHEUS_URL) "
+                                 "with this query naming $region, e.g. "
+                                 "'in_region_pct=avg(in_region_pct{region=\"$region\"})'")
         create.add_argument("--on-gate-failure", choices=("rollback", "pause"),
                             default="rollback")
         for name in (*TRANSITIONS, "status"):
@@ -96,13 +100,23 @@ class Command(BaseCommand):
         phases = [PhasePlan(regions=[r.strip() for r in phase.split(",") if r.strip()],
                             bake_minutes=options["bake_minutes"])
                   for phase in options["phase"]]
+        queries: dict[str, str] = {}
+        for text in options["gate_query"]:
+            kpi, equals, query = text.partition("=")
+            if not equals or not kpi.strip():
+                raise unusable(f"--gate-query {text!r}: expected KPI=PROMQL")
+            queries[kpi.strip()] = query
         gates = []
         for text in options["gate"]:
             kpi, _, limit = text.partition(":")
             try:
-                gates.append(GatePlan(kpi=kpi.strip(), max_regression_pct=float(limit)))
+                gates.append(GatePlan(kpi=kpi.strip(), max_regression_pct=float(limit),
+                                      query=queries.pop(kpi.strip(), "")))
             except ValueError:
                 raise unusable(f"--gate {text!r}: expected KPI:MAX_REGRESSION_PCT") from None
+        if queries:  # the query's checks (it names $region, ...) are the service's
+            raise unusable(f"--gate-query for {', '.join(sorted(queries))} but no --gate on "
+                           "that KPI")
         return rollout_create(version=version, phases=phases, gates=gates,
                               on_gate_failure=options["on_gate_failure"], actor=actor)
 
