@@ -9,6 +9,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
     from django.core.management import execute_from_command_line
 
+    from regions_config.env import settings_or_exit
+
+    settings_or_exit("manage.py")
+
     try:
         execute_from_command_line(sys.argv)
     except BrokenPipeError:

@@ -5,10 +5,12 @@ import os
 from celery import Celery, signals
 from django.conf import settings
 
+from regions_config.env import settings_or_exit
 from rollout.telemetry.tasks import tasks_connect
 from rollout.telemetry.worker_metrics import worker_metrics_serve
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
+settings_or_exit("celery")
 
 app = Celery("regions_config")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -92,3 +94,28 @@ def make_folders(folders: list[Path]) -> None:
                 f"cannot create the folder {folder} ({exc.strerror}): make it writable, or set "
                 "RRM_VAR_DIR (or DATABASE_URL / CELERY_BROKER_URL) to somewhere that is"
             ) from exc
+
+
+def database_from_url(url: str, **options: Any) -> dict[str, Any]:
+    """Django's DATABASES entry for `url` (DATABASE_URL); an unusable URL is an `EnvError`
+    naming the variable, not the parser's own error."""
+    import dj_database_url
+
+    try:
+        return dict(dj_database_url.parse(url, **options))
+    except (ValueError, dj_database_url.UnknownSchemeError) as exc:
+        shown = url.split("@", 1)[-1] if "@" in url else url  # never print a password
+        raise EnvError(f"DATABASE_URL ({shown}): {exc}") from exc
+
+
+def settings_or_exit(program: str) -> None:
+    """Load the settings now; when an environment variable holds a value they cannot use, say
+    which and why on one line of stderr and exit 2, rather than a traceback. Every entry point
+    calls it first: manage.py, the Celery app, the WSGI app and `make run`."""
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (reading a setting loads them all)
+    except EnvError as exc:
+        sys.stderr.write(f"{program}: configuration error: {exc}\n")
+        raise SystemExit(2) from None

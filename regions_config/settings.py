@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from kombu import Exchange, Queue
 
 from regions_config.env import (
+    database_from_url,
     env_bool,
     env_choice,
     env_int,
@@ -89,8 +89,8 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 # Health checks: a connection kept across requests is tested before reuse, so a database restart
 # costs a reconnect, not a 500 to the next request of each web process.
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60,
-                                              conn_health_checks=True)}
+DATABASES = {"default": database_from_url(DATABASE_URL, conn_max_age=60,
+                                         conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the Celery worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -103,6 +103,9 @@ def describe_setup() -> tuple[str, str]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regions_config.settings")
     from django.conf import settings  # reading settings loads no app: cheap
 
+    from regions_config.env import settings_or_exit
+
+    settings_or_exit("make run")
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database_label = f"SQLite {database['NAME']}"

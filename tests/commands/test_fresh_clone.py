@@ -82,3 +82,30 @@ def test_make_folders__not_writable__says_which_folder_and_what_to_set(tmp_path:
     # When / Then
     with pytest.raises(EnvError, match=r"cannot create the folder .*a-file/var.*RRM_VAR_DIR"):
         make_folders([blocker / "var"])
+
+
+# --- a bad environment value: one line saying which, exit 2, at every entry point ----------
+
+ENTRY_POINTS = {
+    "manage.py": [PYTHON, "manage.py", "check"],
+    "celery": [PYTHON, "-m", "celery", "-A", "regions_config", "worker"],
+    "wsgi": [PYTHON, "-c", "import regions_config.wsgi"],
+    "make run": [PYTHON, "scripts/run.py"],
+}
+
+
+@pytest.mark.parametrize("program", list(ENTRY_POINTS))
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("RRM_SWEEP_SECONDS", "soon", "RRM_SWEEP_SECONDS='soon': expected a whole number"),
+    ("DATABASE_URL", "mysqlish://rrm:s3cret@db/rrm", "DATABASE_URL (db/rrm): Scheme"),
+], ids=["int", "database-url"])
+def test_entry_point__bad_environment_value__one_line_exit_2_no_traceback(
+        tmp_path: Path, program: str, variable: str, value: str, said: str) -> None:
+    env = {**fresh_env(tmp_path / "var"), variable: value}
+
+    result = run(ENTRY_POINTS[program], env)
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"{program}: configuration error: {said}")
+    assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
+    assert not (tmp_path / "var" / "db.sqlite3").exists()
