@@ -9,10 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from django.utils import timezone
-
 from regions_config.celery import app
-from rollout.domain.lifecycle import State
 from rollout.services.enqueue import (
     DESIGN_JOB_RUN,
     GIT_MIRROR_SYNC,
@@ -53,19 +50,17 @@ def sweep() -> int:
 
     This is what makes a lost message, a killed worker or a broker outage only a delay.
     """
-    from rollout.models import Rollout
+    from rollout.services.engine import engine_tables_exist, rollouts_due
     from rollout.services.webhooks import webhook_deliveries_due
 
-    if not _database_ready(Rollout._meta.db_table):
+    if not engine_tables_exist():
         # A worker started on a fresh clone before `manage.py migrate`: one line each sweep,
         # not a traceback, until the tables exist.
         logger.warning("rollout.sweep skipped: the database has no tables yet "
                        "(run `python manage.py migrate`)")
         return 0
 
-    due = list(Rollout.objects.filter(state=State.RUNNING.value,
-                                      next_step_at__lte=timezone.now())
-               .values_list("id", flat=True))
+    due = rollouts_due()
     for rollout_id in due:
         advance.delay(rollout_id)
     deliveries = list(webhook_deliveries_due())
@@ -87,19 +82,6 @@ def sweep() -> int:
                ",".join(map(str, due)) or "-", ",".join(map(str, deliveries)) or "-",
                ",".join(map(str, jobs)) or "-", ",".join(map(str, designs)) or "-")
     return len(due)
-
-
-_tables_found = False
-
-
-def _database_ready(table: str) -> bool:
-    """Whether the app's tables exist (asked until they do, then never again)."""
-    global _tables_found
-    if not _tables_found:
-        from django.db import connection
-
-        _tables_found = table in connection.introspection.table_names()
-    return _tables_found
 
 
 class SweepLogFilter(logging.Filter):

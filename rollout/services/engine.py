@@ -110,6 +110,31 @@ def rollout_advance(*, rollout_id: int, now: datetime | None = None) -> Step:
     return step
 
 
+#: the most due rollouts one sweep sends (the longest overdue first; the next sweep sends more)
+MAX_DUE_PER_SWEEP = 1000
+
+_tables_found = False
+
+
+def rollouts_due(*, now: datetime | None = None, limit: int = MAX_DUE_PER_SWEEP) -> list[int]:
+    """Ids of the running rollouts whose next step is due at `now`, longest overdue first (at
+    most `limit`): what the periodic sweep sends to `rollout_advance` again."""
+    return list(Rollout.objects.filter(state=State.RUNNING.value,
+                                       next_step_at__lte=now or timezone.now())
+                .order_by("next_step_at", "id").values_list("id", flat=True)[:limit])
+
+
+def engine_tables_exist() -> bool:
+    """Whether the database has the rollouts' tables (a worker started on a fresh clone before
+    `manage.py migrate` has none). Asked until they exist, then never again."""
+    global _tables_found
+    if not _tables_found:
+        from django.db import connection
+
+        _tables_found = Rollout._meta.db_table in connection.introspection.table_names()
+    return _tables_found
+
+
 def _due_step(rollout: Rollout, phases: list[Phase], now: datetime) -> Step:
     """What the state machine says is due for the rollout at `now`."""
     return next_step(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rollout import tasks
 from rollout.domain.schema import Demand
 from rollout.models import DesignJob, SimulationJob
+from rollout.services import engine
 from rollout.services.design_jobs import STALE_AFTER as DESIGN_STALE_AFTER
 from rollout.services.design_jobs import DesignParams, design_job_create
 from rollout.services.simulations import STALE_AFTER, simulation_job_create
@@ -41,6 +42,21 @@ def test_sweep__running_rollouts_due__re_enqueued(who: People,
     # Then the rollout is sent to the workers again
     assert count == 1
     assert sent_tasks == [SentTask("rollout.advance", (due.id,))]
+
+
+def test_rollouts_due__more_than_the_bound__longest_overdue_first(who: People) -> None:
+    # Given three running rollouts, due ten, five and one minute ago, and one not yet due
+    make_live(original_version())
+    version = rerouted_version()
+    rollouts = [rollout_factory(version, ["NE"], who=who, state="running") for _ in range(4)]
+    now = timezone.now()
+    for rollout, minutes in zip(rollouts, (5, 10, 1, -3), strict=True):
+        rollout.next_step_at = now - timedelta(minutes=minutes)
+        rollout.save(update_fields=["next_step_at"])
+
+    # Then a sweep bounded to two sends the two longest overdue
+    assert engine.rollouts_due(now=now, limit=2) == [rollouts[1].id, rollouts[0].id]
+    assert engine.rollouts_due(now=now) == [rollouts[1].id, rollouts[0].id, rollouts[2].id]
 
 
 def test_sweep__job_nobody_worked_on_for_a_while__sent_again(
@@ -123,7 +139,7 @@ def test_sweep__database_not_migrated__one_warning_and_nothing_sent(
     # Given a worker whose database has no tables yet (a fresh clone before migrate)
     from django.db import connection
 
-    monkeypatch.setattr(tasks, "_tables_found", False)
+    monkeypatch.setattr(engine, "_tables_found", False)
     monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
 
     # When the sweep runs
