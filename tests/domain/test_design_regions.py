@@ -136,6 +136,21 @@ def test_region_design__keep_and_max_moves__kept_exactly_and_moves_bounded(seed:
     _assert_guarantees(bundle, design, 3)
 
 
+def test_region_design__every_region_kept__the_base_regions_unchanged() -> None:
+    # Given base regions, all of them kept (nothing left to draw: a design that changes nothing)
+    bundle = random_bundle(2, zones=40, fcs=6, capacity=None)
+    codes = tuple(r.code for r in bundle.regions.regions)
+
+    # When
+    design = region_design(bundle=bundle, request=DesignRequest(regions=len(codes),
+                                                                keep=codes))
+
+    # Then every region is as it was, nothing moved, nothing missed
+    assert design.moved_zones == [] and design.violations == []
+    assert {r.code: (set(r.zones), set(r.facilities)) for r in design.regions} == {
+        r.code: (set(r.zones), set(r.facilities)) for r in bundle.regions.regions}
+
+
 def test_region_design__max_moves_zero_same_k__base_regions_back() -> None:
     # Given base regions and no moves allowed
     bundle = random_bundle(3, zones=40, fcs=6, capacity=None)

@@ -82,6 +82,8 @@ def assign_hubs(sites: Sites, *, bundle: Bundle, labels: IntArray, label: np.nda
     docstring). Returns a new array; facilities left in no region read -1."""
     net = sites.net
     label = label.copy()
+    if p == 0:  # every region kept: no free region to place a hub in
+        return label
     n_regions = int(max(labels.max(initial=-1), label.max(initial=-1))) + 1
     hubs = sites.movable & (net.facility_type != "fc")
     votes = route_votes(bundle=bundle, net=net, labels=labels, label=label,
