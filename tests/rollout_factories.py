@@ -20,6 +20,7 @@ from rollout.models import Activation, Rollout, Version
 from rollout.services import live as live_service
 from rollout.services.activations import activation_create, region_rollback
 from rollout.services.engine import rollout_advance
+from rollout.services.live_network import latest_activations
 from rollout.services.roles import Role, role_grant
 from rollout.services.rollbacks import rollout_rollback
 from rollout.services.rollouts import (
@@ -127,7 +128,7 @@ def rollout_factory(
 
 def live_versions() -> dict[str, str | None]:
     """Region code -> the version id it is live on (None: taken out of service)."""
-    return {code: a.version_id for code, a in live_service.latest_activations().items()}
+    return {code: a.version_id for code, a in latest_activations().items()}
 
 
 class Clock:

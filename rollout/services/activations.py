@@ -13,12 +13,8 @@ from rollout.domain.text import reason_problem
 from rollout.models import Activation, LiveLock, Phase, Rollout, Version
 from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
-from rollout.services.live import (
-    LiveBasis,
-    live_network_errors,
-    live_state_forget,
-    live_state_publish,
-)
+from rollout.services.live import live_network_errors, live_state_forget, live_state_publish
+from rollout.services.live_network import LiveBasis
 from rollout.services.roles import Role, role_require
 from rollout.services.webhooks import webhook_event
 

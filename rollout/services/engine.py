@@ -44,12 +44,8 @@ from rollout.services.gate_sources import (
     reading_stored,
 )
 from rollout.services.kpis import observations_latest, simulation_run
-from rollout.services.live import (
-    LiveBasis,
-    latest_activations,
-    live_network_errors,
-    live_state_publish,
-)
+from rollout.services.live import live_network_errors, live_state_publish
+from rollout.services.live_network import LiveBasis, latest_activations
 from rollout.services.plans import RolloutNotFound
 from rollout.services.route_tables import version_route_table
 from rollout.services.timeline import (

@@ -22,12 +22,8 @@ from rollout.domain.promql import promql_template_problem
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Activation, Rollout, Version
 from rollout.selectors import version_bundle
-from rollout.services.live import (
-    LiveBasis,
-    composite_checked,
-    live_checked,
-    live_network_with,
-)
+from rollout.services.live import composite_checked, live_checked
+from rollout.services.live_network import LiveBasis, live_network_with
 
 
 class RolloutRefused(RolloutError):

@@ -15,7 +15,8 @@ from rollout.domain.lifecycle import Action, PhaseState, State, transition
 from rollout.domain.text import reason_problem
 from rollout.models import Activation, Phase, Rollout, Version
 from rollout.services.activations import activation_create, live_state_lock
-from rollout.services.live import LiveBasis, live_network_errors, live_state_publish
+from rollout.services.live import live_network_errors, live_state_publish
+from rollout.services.live_network import LiveBasis
 from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, role_require
 from rollout.services.timeline import rollout_event_record, rollout_lock

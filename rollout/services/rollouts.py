@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from rollout.domain.lifecycle import Action, PhaseState, State, transition
 from rollout.models import Gate, Phase, Rollout, Version
-from rollout.services.live import latest_activations
+from rollout.services.live_network import latest_activations
 from rollout.services.plans import (
     FourEyesViolation,
     GatePlan,

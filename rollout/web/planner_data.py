@@ -9,7 +9,7 @@ from rollout.domain.composite import claimed_zones
 from rollout.models import Version
 from rollout.selectors.regions import known_region_codes
 from rollout.selectors.versions import version_bundle
-from rollout.services.live import latest_activations
+from rollout.services.live_network import latest_activations
 from rollout.web.usmap import region_colours
 
 

@@ -29,7 +29,7 @@ from rollout.models import Activation, FreezeWindow, Phase, Rollout
 from rollout.selectors.freezes import freeze_window_list
 from rollout.selectors.regions import known_region_codes
 from rollout.selectors.rollouts import phase_list, rollout_event_list, rollout_list_with_phases
-from rollout.services.live import latest_activations
+from rollout.services.live_network import latest_activations
 from rollout.services.roles import CANCEL_ROLES, Role, user_roles
 from rollout.services.rollbacks import rollback_targets
 from rollout.web.gate_data import gate_plan_rows, gate_result_row

@@ -12,7 +12,7 @@ from django.db import transaction
 from rollout.domain.lifecycle import State
 from rollout.models import Activation, Rollout, Version
 from rollout.services.activations import activation_create
-from rollout.services.live import latest_activations
+from rollout.services.live_network import latest_activations
 from rollout.services.roles import Role, role_grant
 from rollout.services.rollouts import (
     GatePlan,

@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from rollout.domain.lifecycle import PhaseState, State
 from rollout.models import Activation, AuditEvent, Phase, Rollout, RolloutEvent
-from rollout.services.live import composite_findings, live_network_with
+from rollout.services.live import composite_findings
+from rollout.services.live_network import live_network_with
 from rollout.services.roles import Role
 from rollout.services.tokens import token_create
 from tests.factories import version_factory

@@ -6,13 +6,8 @@ import pytest
 
 from rollout.models import Activation, AuditEvent, WebhookDelivery, WebhookSubscription
 from rollout.services.activations import ActivationRefused, region_rollback
-from rollout.services.live import (
-    composite_findings,
-    latest_activations,
-    live_state,
-    live_state_forget,
-    zones_ever_claimed,
-)
+from rollout.services.live import composite_findings, live_state, live_state_forget
+from rollout.services.live_network import latest_activations, zones_ever_claimed
 from rollout.services.roles import RoleRequired
 from rollout.services.route_index import route_lookup
 from tests.factories import version_factory

@@ -9,7 +9,8 @@ from django.db import transaction
 from rollout.models import Activation, LiveStateRecord
 from rollout.services import live as live_service
 from rollout.services.activations import region_rollback
-from rollout.services.live import LiveBasis, live_checked, live_state
+from rollout.services.live import live_checked, live_state
+from rollout.services.live_network import LiveBasis
 from rollout.services.plans import PhasePlan, plan_check
 from tests.factories import version_factory
 from tests.rollout_factories import People, make_live, original_version, rerouted_version

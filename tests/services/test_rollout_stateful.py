@@ -31,7 +31,8 @@ from rollout.selectors.versions import version_bundle
 from rollout.services.activations import ActivationRefused, region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.kpis import kpi_observation_record, simulation_run
-from rollout.services.live import composite_findings, latest_activations, live_state
+from rollout.services.live import composite_findings, live_state
+from rollout.services.live_network import latest_activations
 from rollout.services.rollouts import (
     GatePlan,
     PhasePlan,

@@ -22,7 +22,7 @@ from rollout.models import Activation, KpiSnapshot
 from rollout.selectors.activations import activation_list_by_id
 from rollout.selectors.kpis import kpi_observed_latest, kpi_snapshot_list_around
 from rollout.services.git_mirror import git_mirror_status
-from rollout.services.live import latest_activations, live_state
+from rollout.services.live import live_state
 from rollout.services.live_history import (
     InstantRefused,
     instant_parse,
@@ -30,6 +30,7 @@ from rollout.services.live_history import (
     live_sequence_before,
     live_state_kept,
 )
+from rollout.services.live_network import latest_activations
 from rollout.services.roles import Role
 from rollout.web.access import role_required
 from rollout.web.flight_data import (

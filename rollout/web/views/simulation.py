@@ -29,7 +29,7 @@ from rollout.models import SimulationJob, Version
 from rollout.selectors.simulations import simulation_jobs, simulation_run_count
 from rollout.selectors.versions import VersionNotFound, version_get, version_list
 from rollout.services.kpis import SimulationRefused
-from rollout.services.live import latest_activations
+from rollout.services.live_network import latest_activations
 from rollout.services.roles import Role
 from rollout.services.simulations import simulation_request
 from rollout.web.access import actor_of, role_required
