@@ -14,9 +14,10 @@ from rollout.domain.design.constrained import (
     ConstrainedProblem,
     constrained_solve,
 )
+from rollout.domain.design.costs import zone_fc_km
 from rollout.domain.design.frame import DesignRequest
 from rollout.domain.design.regions import region_design
-from rollout.domain.network import NetworkIndex, great_circle_km
+from rollout.domain.network import NetworkIndex
 from tests.domain.design_instances import random_bundle
 
 
@@ -118,8 +119,7 @@ def test_region_design__small_constrained__proven_optimal_as_brute_force(seed: i
     request = DesignRequest(regions=2, headroom=0.1, max_moves=3)
     net = NetworkIndex(bundle.network)
     fcs = net.fc_positions
-    km = great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
-                         net.facility_lat[fcs][None, :], net.facility_lon[fcs][None, :])
+    km = zone_fc_km(net, fcs)
     band = {z: b for b, r in enumerate(bundle.regions.regions) for z in r.zones}
     expected = _brute_force(ConstrainedProblem(
         km=km, weights=net.zone_demand.astype(float), p=2,

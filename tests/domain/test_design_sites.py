@@ -7,8 +7,9 @@ import numpy as np
 
 from rollout.domain.assignment import Assignment
 from rollout.domain.bundle import Bundle
+from rollout.domain.design.costs import zone_fc_km
 from rollout.domain.design.sites import Sites, assign_fcs, assign_hubs, route_votes, unreached
-from rollout.domain.network import NetworkIndex, great_circle_km
+from rollout.domain.network import NetworkIndex
 from rollout.domain.schema import Facility, Lane, Network, Region, Regions, Route, Routing, Zone
 
 _LANES = [("FC-W", "SC-W"), ("SC-W", "DS-W"), ("FC-E", "SC-E"), ("SC-E", "DS-E"),
@@ -51,8 +52,7 @@ def _place(bundle: Bundle, medians: tuple[str, ...] = ("FC-W", "FC-E"),
     net = NetworkIndex(bundle.network)
     base_region = Assignment(bundle, net).facility_region
     fcs = np.array([f for f in net.fc_positions.tolist() if base_region[f] >= 0])
-    km = great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
-                         net.facility_lat[fcs][None, :], net.facility_lon[fcs][None, :])
+    km = zone_fc_km(net, fcs)
     ids = [net.facility_ids[f] for f in fcs.tolist()]
     order = sorted(medians, key=ids.index)
     west = order.index("FC-W")

@@ -7,6 +7,7 @@ with a capacity, or `max_moves`) and the instance is small enough for the constr
 constrained model (`constrained_solve`) the rest; its design replaces the p-median's, FCs placed
 by the model included. Both bound the same objective, the demand-weighted km from each zone to
 its region's centre, so the better of their lower bounds holds for the constrained design.
+Either way every centre ends with at least one zone (`every_centre_served`).
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def centres_solve(*, km: FloatArray, weights: FloatArray, p: int, fc_limits: Flo
     medians = np.asarray(solution.medians, dtype=np.intp)
     stats = {"pmedian_seconds": solution.seconds, "pmedian_objective": solution.objective,
              "pmedian_gap": solution.gap if solution.gap is not None else -1.0}
-    found = Centres(medians, np.searchsorted(medians, solution.assignment).astype(np.intp),
-                    None, solution.lower_bound, stats)
+    found = Centres(medians, every_centre_served(
+        np.searchsorted(medians, solution.assignment).astype(np.intp), km=km, weights=weights,
+        medians=medians), None, solution.lower_bound, stats)
     if not constrained:
         return found
     result = constrained_solve(
@@ -72,4 +74,27 @@ def centres_solve(*, km: FloatArray, weights: FloatArray, p: int, fc_limits: Flo
     lower_bound = float(lower) if np.isfinite(lower) else found.lower_bound
     if result.centres is None or result.zone_region is None or result.fc_region is None:
         return Centres(medians, found.zone_region, None, lower_bound, stats)
-    return Centres(result.centres, result.zone_region, result.fc_region, lower_bound, stats)
+    return Centres(result.centres, every_centre_served(
+        result.zone_region, km=km, weights=weights, medians=result.centres), result.fc_region,
+        lower_bound, stats)
+
+
+def every_centre_served(zone_region: IntArray, *, km: FloatArray, weights: FloatArray,
+                        medians: IntArray) -> IntArray:
+    """`zone_region` with every centre given at least one zone (one with demand when there is
+    one). Optimal p-medians may leave a centre no zone is nearest to when costs tie, as path
+    costs do for zones behind the same station; such a centre takes the zone that costs least
+    to move to it from a region that keeps another zone. At most one pass over the zones per
+    empty region."""
+    labels = zone_region.copy()
+    rows = np.arange(labels.size)
+    for region in np.flatnonzero(np.bincount(labels, minlength=medians.size) == 0).tolist():
+        movable = np.bincount(labels, minlength=medians.size)[labels] > 1
+        with_demand = movable & (weights > 0)
+        if with_demand.any():
+            movable = with_demand
+        if not movable.any():
+            break
+        regret = km[:, medians[region]] - km[rows, medians[labels]]
+        labels[int(np.argmin(np.where(movable, regret, np.inf)))] = region
+    return labels

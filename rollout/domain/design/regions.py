@@ -1,9 +1,11 @@
 """Region design: propose K regions for a bundle's network from demand, capacity and geography.
 
 1. **Medians.** Zones weighted by demand are the clients, the regional FCs (those a base region
-   lists) outside kept regions the candidate sites, great-circle km from zone centroid to FC the
-   cost (zones × FCs only). The p-median solver (`pmedian_solve`) opens K − len(keep) FCs: each
-   is the centre of a region and every zone first joins the region of its nearest open FC. That
+   lists) outside kept regions the candidate sites, and the cost the km a package travels from
+   the FC to the zone as the simulator counts it (`costs.zone_fc_km`: the fastest lane path to
+   the zone's station plus the last mile; zones × FCs only). The p-median solver
+   (`pmedian_solve`) opens K − len(keep) FCs: each is the centre of a region and every zone
+   first joins the region of its cheapest open FC (every centre gets at least one zone). That
    step is optimal (or says its gap) for the uncapacitated problem.
 2. **FCs** (`sites.assign_fcs`). Every other free regional FC joins the region of the zone
    nearest to it (so a region's capacity is the FCs in its area). Facilities no base region
@@ -23,10 +25,11 @@ exactly as in the base version, no facility in two regions, every station of a f
 reached from its FCs through its own facilities (no E131). Best effort, reported in
 `violations` when missed: contiguity, capacity, balance and `max_moves`.
 
-Bounds: the solver's `time_limit` (default 5 s) plus the repairs (see `repair`) and one route
-resolution (`sites`); memory is a few zones × FCs float arrays, the solver's block temporaries
-(`interchange`, `bound`) and the sparse adjacency (about 6 entries a zone). The Lagrangian bound
-runs at every size, so the p-median step always reports its gap (`stats["pmedian_gap"]`).
+Bounds: the solver's `time_limit` (default 5 s) plus the cost matrix (one fastest-path search
+per candidate FC: `costs`), the repairs (see `repair`) and one route resolution (`sites`);
+memory is a few zones × FCs float arrays, the solver's block temporaries (`interchange`,
+`bound`) and the sparse adjacency (about 6 entries a zone). The Lagrangian bound runs at every
+size, so the p-median step always reports its gap (`stats["pmedian_gap"]`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import zone_adjacency
 from rollout.domain.design.centres import centres_solve
 from rollout.domain.design.codes import region_codes, zone_homes, zones_moved
+from rollout.domain.design.costs import zone_fc_km
 from rollout.domain.design.frame import DesignRequest, design_frame
 from rollout.domain.design.repair import (
     Partition,
@@ -57,7 +61,7 @@ from rollout.domain.design.sites import (
     region_capacity,
     region_costs,
 )
-from rollout.domain.network import NetworkIndex, great_circle_km
+from rollout.domain.network import NetworkIndex
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,11 @@ class RegionDesign:
     violations: list[str]
     #: facilities a base region lists that the proposal leaves in no region (unreachable)
     shared: list[str]
-    #: demand-weighted great-circle km from each zone to its region's nearest FC
+    #: demand-weighted km (`costs.zone_fc_km`) from each zone to its region's nearest FC
     objective: float
     seconds: float
     stats: dict[str, float] = field(default_factory=dict)
-    #: demand-weighted great-circle km from each free zone to its region's centre (median) FC:
+    #: demand-weighted km (`costs.zone_fc_km`) from each free zone to its region's centre FC:
     #: the objective the solver bounds
     centre_km: float = 0.0
     #: a proven lower bound on `centre_km` for any design meeting the capacity and max-moves
@@ -125,8 +129,7 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     stats: dict[str, float] = {}
     medians, fc_region, lower_bound = np.zeros(0, dtype=np.intp), None, None
     if p:
-        km = great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
-                             net.facility_lat[fcs][None, :], net.facility_lon[fcs][None, :])
+        km = zone_fc_km(net, fcs)
         free_base = np.setdiff1d(np.arange(len(base.region_codes)), kept)
         base_index = np.full(len(base.region_codes) + 1, -1, dtype=np.intp)
         base_index[free_base] = np.arange(free_base.size)
