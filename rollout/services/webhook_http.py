@@ -177,7 +177,11 @@ def webhook_post(*, target: Target, body: bytes, headers: dict[str, str], timeou
             response = connection.getresponse()
             status, location = response.status, response.getheader("Location", "")
         except (OSError, http.client.HTTPException) as exc:
-            late = f" (no answer within {timeout:g} s)" if cut.is_set() else ""
+            # The watchdog cut it, or the socket's own timeout (the same deadline) fired first:
+            # under load the watchdog's thread may run a moment late.
+            timed_out = cut.is_set() or isinstance(exc, TimeoutError) \
+                or time.monotonic() >= deadline
+            late = f" (no answer within {timeout:g} s)" if timed_out else ""
             raise DeliveryFailed(f"{address}: {type(exc).__name__}: {exc}{late}") from exc
         finally:
             watchdog.cancel()

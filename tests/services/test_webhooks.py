@@ -31,7 +31,7 @@ from pytest_django.fixtures import Settings
 
 from rollout import tasks
 from rollout.models import AuditEvent, WebhookDelivery, WebhookSubscription
-from rollout.services import engine
+from rollout.services import engine, webhook_http
 from rollout.services.engine import rollout_advance
 from rollout.services.rollouts import rollout_rollback
 from rollout.services.webhooks import (
@@ -445,6 +445,35 @@ def test_webhook_deliver__receiver_hangs__attempt_cut_at_the_timeout(
     assert (result.status, result.attempts, result.response_status) == ("pending", 1, None)
     assert "no answer within 0.3 s" in result.last_error
     assert len(hook.requests) == 1
+
+
+def test_webhook_deliver__socket_timeout_before_the_watchdog__says_no_answer_too(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a hanging receiver and a watchdog that runs late (a loaded machine: here, never),
+    # so the socket's own timeout ends the wait
+    class LateTimer:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.daemon = True
+
+        def start(self) -> None:
+            pass
+
+        def cancel(self) -> None:
+            pass
+
+    monkeypatch.setattr(webhook_http.threading, "Timer", LateTimer)
+    settings.RRM_WEBHOOK_TIMEOUT_SECONDS = 0.3
+    with receiver(hold=threading.Event()) as hook:
+        subscription(url=hook.url)
+        [delivery] = webhook_event(event="activation", payload={})
+
+        # When the delivery is sent
+        result = webhook_deliver(delivery_id=delivery.id)
+
+    # Then the error says the same as when the watchdog cuts it
+    assert result is not None
+    assert "TimeoutError" in result.last_error
+    assert "no answer within 0.3 s" in result.last_error
 
 
 # --- where a delivery may go ----------------------------------------------------------------
