@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field
 from rollout.domain.demand import MAX_ITEMS, SimulationDemand
 from rollout.domain.promql import MAX_QUERY_CHARS
 from rollout.domain.text import text_problem
+from rollout.services.plans import MAX_BAKE_MINUTES, MAX_GATES, MAX_PHASES, MAX_REGRESSION_PCT
 
 
 class FindingOut(Schema):
@@ -90,13 +91,13 @@ class SimulateIn(Schema):
 
 class PhaseIn(Schema):
     regions: list[str] = Field(min_length=1)
-    bake_minutes: float = Field(default=60.0, ge=0, le=60 * 24 * 30)
+    bake_minutes: float = Field(default=60.0, ge=0, le=MAX_BAKE_MINUTES)
     start_after: datetime | None = None
 
 
 class GateIn(Schema):
     kpi: str
-    max_regression_pct: float = Field(ge=0, le=1e6)
+    max_regression_pct: float = Field(ge=0, le=MAX_REGRESSION_PCT)
     query: str = Field(
         default="", max_length=MAX_QUERY_CHARS,
         description="a PromQL query naming $region: the gate reads Prometheus "
@@ -107,8 +108,8 @@ class GateIn(Schema):
 
 class RolloutIn(Schema):
     version: str
-    phases: list[PhaseIn] = Field(min_length=1, max_length=100)
-    gates: list[GateIn] = Field(default_factory=list, max_length=50)
+    phases: list[PhaseIn] = Field(min_length=1, max_length=MAX_PHASES)
+    gates: list[GateIn] = Field(default_factory=list, max_length=MAX_GATES)
     on_gate_failure: Literal["rollback", "pause"] = "rollback"
 
 

@@ -25,6 +25,14 @@ from rollout.selectors import version_bundle
 from rollout.services.live import composite_checked, live_checked
 from rollout.services.live_network import LiveBasis, live_network_with
 
+#: the bounds of a plan, checked here whoever asks (the API's schema and the planner's form
+#: show the same): a bake of at most 30 days, at most 100 phases and 50 gates, and a gate's
+#: allowed regression of at most 1,000,000%
+MAX_BAKE_MINUTES = 60 * 24 * 30
+MAX_PHASES = 100
+MAX_GATES = 50
+MAX_REGRESSION_PCT = 1e6
+
 
 class RolloutRefused(RolloutError):
     """A plan or request that a check refuses; `findings` hold the plan check's errors."""
@@ -118,6 +126,10 @@ def plan_validate(*, version: Version, phases: list[PhasePlan], gates: list[Gate
                              "never be rolled out")
     if not phases:
         raise PlanRejected("a rollout needs at least one phase")
+    if len(phases) > MAX_PHASES:
+        raise PlanRejected(f"a rollout has at most {MAX_PHASES} phases, got {len(phases)}")
+    if len(gates) > MAX_GATES:
+        raise PlanRejected(f"a rollout has at most {MAX_GATES} gates, got {len(gates)}")
     known = set(version.stats.get("region_codes", []))
     seen: set[str] = set()
     for number, phase in enumerate(phases, start=1):
@@ -130,14 +142,16 @@ def plan_validate(*, version: Version, phases: list[PhasePlan], gates: list[Gate
             if region in seen:
                 raise PlanRejected(f"phase {number}: region {region} is in two phases")
             seen.add(region)
-        if phase.bake_minutes < 0:
-            raise PlanRejected(f"phase {number}: bake time cannot be negative")
+        if not 0 <= phase.bake_minutes <= MAX_BAKE_MINUTES:  # NaN is refused too
+            raise PlanRejected(f"phase {number}: bake time must be 0 to {MAX_BAKE_MINUTES:,} "
+                               f"minutes (30 days), got {phase.bake_minutes:g}")
     for gate in gates:
         if gate.kpi not in KPI_NAMES:
             raise PlanRejected(f"gate on unknown KPI {gate.kpi!r} "
                                  f"(known: {', '.join(KPI_NAMES)})")
-        if not gate.max_regression_pct >= 0:
-            raise PlanRejected(f"gate {gate.kpi}: max regression must be >= 0")
+        if not 0 <= gate.max_regression_pct <= MAX_REGRESSION_PCT:
+            raise PlanRejected(f"gate {gate.kpi}: max regression must be 0 to "
+                               f"{MAX_REGRESSION_PCT:,.0f}%, got {gate.max_regression_pct:g}")
         if gate.query:
             problem = promql_template_problem(gate.query)
             if problem:

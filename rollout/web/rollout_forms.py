@@ -18,7 +18,7 @@ from django.utils import timezone
 from rollout.domain.promql import MAX_QUERY_CHARS
 from rollout.domain.simulate import KPI_NAMES
 from rollout.models import Rollout, Version
-from rollout.services.plans import GatePlan, PhasePlan, plan_digest
+from rollout.services.plans import MAX_BAKE_MINUTES, GatePlan, PhasePlan, plan_digest
 
 DEFAULT_BAKE = 30.0
 #: what an operator types (24-hour, the server's time zone); the "T" forms are what a
@@ -77,7 +77,7 @@ class PhaseForm(forms.Form):
         label="Regions", required=False, max_length=2000,
         help_text="Region codes separated by commas, e.g. NE, MA")
     bake_minutes = NumberField(label="Bake (minutes)", min_value=0, initial=DEFAULT_BAKE,
-                               max_value=60 * 24 * 30, required=False)
+                               max_value=MAX_BAKE_MINUTES, required=False)
     start_after = StartField(
         label="Earliest start", required=False, input_formats=DATETIME_INPUTS,
         widget=forms.DateTimeInput(format=DATETIME_SHOWN, attrs={

@@ -224,6 +224,23 @@ def test_rollout_create__bad_gate_query__refused_nothing_stored(
     assert not Rollout.objects.exists()
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (("--bake-minutes", "1e12"), "bake time must be 0 to 43,200 minutes (30 days), got 1e+12"),
+    (("--bake-minutes", "nan"), "bake time must be 0 to 43,200 minutes"),
+    (("--gate", "trucks:inf"), "max regression must be 0 to 1,000,000%, got inf"),
+    (("--gate", "trucks:-1"), "max regression must be 0 to 1,000,000%, got -1"),
+], ids=["bake-huge", "bake-nan", "gate-inf", "gate-negative"])
+def test_rollout_create__plan_out_of_bounds__exit_1_nothing_stored(
+        who: People, args: tuple[str, ...], message: str) -> None:
+    # The command has no schema in front of the service: the service's bounds hold all the same
+    # (a bake of 1e12 minutes used to be stored, then fail every step at activation).
+    status, said = exit_status("rollout", "create", original_version().id, "--phase", "NE",
+                               *args, "--as", "edna")
+
+    assert status == 1 and message in said
+    assert not Rollout.objects.exists()
+
+
 # --- region_rollback, active, route ---------------------------------------------------------
 
 

@@ -187,3 +187,21 @@ def test_plan_check_confirm__check_found_errors__plan_rejected_with_them(who: Pe
     with pytest.raises(PlanRejected, match="the plan check failed") as rejected:
         plan_check_confirm(rollout=rollout, checked=checked)
     assert rejected.value.findings == [error]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("phases", "gates", "message"), [
+    (101, 0, "at most 100 phases, got 101"),
+    (1, 51, "at most 50 gates, got 51"),
+], ids=["phases", "gates"])
+def test_plan_validate__more_phases_or_gates_than_the_bound__rejected(
+        phases: int, gates: int, message: str) -> None:
+    version = original_version()
+
+    with pytest.raises(PlanRejected) as rejected:
+        plan_validate(version=version,
+                      phases=[PhasePlan(regions=["NE"], bake_minutes=1)] * phases,
+                      gates=[GatePlan(kpi="trucks", max_regression_pct=1)] * gates,
+                      on_gate_failure="rollback")
+
+    assert message in str(rejected.value)
