@@ -21,6 +21,7 @@ from rollout.api.auth import caller
 from rollout.api.common import version_out
 from rollout.api.ratelimit import check_write_rate
 from rollout.api.schemas import ErrorOut, VersionOut
+from rollout.domain.text import MAX_TEXT_CHARS
 from rollout.models import DesignJob
 from rollout.selectors.versions import version_get
 from rollout.services.design_jobs import (
@@ -82,7 +83,7 @@ class DesignJobOut(Schema):
 
 
 class DesignSaveIn(Schema):
-    message: str = Field(min_length=1, max_length=10_000)
+    message: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
 @router.post("/designs", response={202: DesignJobOut, **REFUSALS})

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field
 
 from rollout.domain.demand import MAX_ITEMS, SimulationDemand
 from rollout.domain.promql import MAX_QUERY_CHARS
-from rollout.domain.text import text_problem
+from rollout.domain.text import MAX_TEXT_CHARS, text_problem
 from rollout.services.plans import MAX_BAKE_MINUTES, MAX_GATES, MAX_PHASES, MAX_REGRESSION_PCT
 
 
@@ -38,7 +38,7 @@ class Page(Schema):
 
 class VersionIn(Schema):
     files: dict[str, str] = Field(description="file name -> YAML text", min_length=1)
-    message: str = Field(min_length=1, max_length=10_000)
+    message: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     parent: str | None = None
 
 
@@ -71,7 +71,7 @@ class VersionFromGitIn(Schema):
                      description="a branch, tag or commit")
     path: str = Field(default="", max_length=500,
                       description="the bundle's folder (or single file) in the repository")
-    message: str = Field(min_length=1, max_length=10_000)
+    message: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     parent: str | None = None
 
 
@@ -125,12 +125,12 @@ StoredText = Annotated[str, AfterValidator(_storable)]
 
 
 class ReasonIn(Schema):
-    reason: StoredText = Field(min_length=1, max_length=10_000)
+    reason: StoredText = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
 class RegionRollbackIn(Schema):
     version: str | None = Field(description="version id; null takes the region out of service")
-    reason: StoredText = Field(min_length=1, max_length=10_000)
+    reason: StoredText = Field(min_length=1, max_length=MAX_TEXT_CHARS)
 
 
 class ObservationIn(Schema):

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from rollout.domain.errors import ErrorKind, RolloutError
-from rollout.domain.text import reason_problem
+from rollout.domain.text import reason_require
 from rollout.models import Activation, LiveLock, Phase, Rollout, Version
 from rollout.selectors.versions import version_bundle
 from rollout.services.audit import audit_record
@@ -71,9 +71,7 @@ def region_rollback(*, region: str, version: Version | None, reason: str,
                     actor: AbstractBaseUser | None) -> Activation:
     """Put one region back on an earlier version (or out of service with version None)."""
     user = role_require(user=actor, role=Role.OPERATOR)
-    problem = reason_problem(reason, missing="a rollback needs a reason")
-    if problem:
-        raise ActivationRefused(problem)
+    reason_require(reason, missing="a rollback needs a reason")
     if version is not None and not version.valid:
         raise ActivationRefused(f"version {version.id} has errors and can never be live")
     if version is not None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rollout.domain.errors import NotFoundError
 from rollout.domain.lifecycle import PhaseState, State
-from rollout.domain.text import reason_problem
+from rollout.domain.text import reason_require
 from rollout.models import FreezeWindow, Rollout
 from rollout.services.audit import audit_record
 from rollout.services.plans import RolloutRefused
@@ -28,9 +28,7 @@ def freeze_create(*, starts_at: datetime, ends_at: datetime, reason: str,
     user = role_require(user=actor, role=Role.APPROVER)
     if ends_at <= starts_at:
         raise RolloutRefused("a freeze must end after it starts")
-    problem = reason_problem(reason, missing="a freeze needs a reason")
-    if problem:
-        raise RolloutRefused(problem)
+    reason_require(reason, missing="a freeze needs a reason")
     with transaction.atomic():
         window = FreezeWindow.objects.create(starts_at=starts_at, ends_at=ends_at,
                                              reason=reason, created_by=user)
@@ -60,9 +58,7 @@ def freeze_end(*, window_id: int, reason: str, actor: AbstractBaseUser | None,
     would look at it before then.
     """
     user = role_require(user=actor, role=Role.APPROVER)
-    problem = reason_problem(reason, missing="ending a change freeze needs a written reason")
-    if problem:
-        raise RolloutRefused(problem)
+    reason_require(reason, missing="ending a change freeze needs a written reason")
     with transaction.atomic():
         window = FreezeWindow.objects.select_for_update().filter(id=window_id).first()
         if window is None:
@@ -99,9 +95,7 @@ def phase_freeze_override(*, rollout_id: int, phase_number: int, reason: str,
                           actor: AbstractBaseUser | None) -> Rollout:
     """Let phase `phase_number` (1-based) start inside a change freeze, with a written reason."""
     user = role_require(user=actor, role=Role.OPERATOR)
-    problem = reason_problem(reason, missing="overriding a change freeze needs a written reason")
-    if problem:
-        raise RolloutRefused(problem)
+    reason_require(reason, missing="overriding a change freeze needs a written reason")
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         phase = rollout.phases.filter(index=phase_number - 1).first()

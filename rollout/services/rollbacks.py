@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rollout.domain.findings import Finding
 from rollout.domain.lifecycle import Action, PhaseState, State, transition
-from rollout.domain.text import reason_problem
+from rollout.domain.text import reason_require
 from rollout.models import Activation, Phase, Rollout, Version
 from rollout.services.activations import activation_create, live_state_lock
 from rollout.services.live import live_network_errors, live_state_publish
@@ -29,9 +29,7 @@ def rollout_rollback(*, rollout_id: int, actor: AbstractBaseUser | None, reason:
     """One click: every region the rollout activated goes back to the version it had before
     the rollout (or out of service if it was not live), in one transaction."""
     user = role_require(user=actor, role=Role.OPERATOR)
-    problem = reason_problem(reason, missing="a rollback needs a reason")
-    if problem:
-        raise RolloutRefused(problem)
+    reason_require(reason, missing="a rollback needs a reason")
     with transaction.atomic():
         rollout = rollout_lock(rollout_id=rollout_id)
         rollout_rollback_locked(rollout=rollout, actor=user, reason=reason)

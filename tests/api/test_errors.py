@@ -40,6 +40,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "FourEyesViolation": (403, 1),
     "TokenForbidden": (403, 1),
     "PlanRejected": (422, 1),
+    "ReasonRejected": (422, 1),  # a blank, too long or unstorable written reason (was 409)
     "WebhookRefused": (422, 1),
     "KpiValidationError": (422, 1),
     "OrdersError": (422, 1),

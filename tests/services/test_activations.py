@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rollout.domain.text import ReasonRejected
 from rollout.models import Activation, AuditEvent, WebhookDelivery, WebhookSubscription
 from rollout.services.activations import ActivationRefused, region_rollback
 from rollout.services.live import composite_findings, live_state, live_state_forget
@@ -161,7 +162,7 @@ def test_region_rollback__without_a_reason__refused(who: People, reason: str) ->
     original = original_version()
     make_live(original)
 
-    with pytest.raises(ActivationRefused, match="a rollback needs a reason"):
+    with pytest.raises(ReasonRejected, match="a rollback needs a reason"):
         region_rollback(region="NE", version=original, reason=reason, actor=who.operator)
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from rollout.domain.text import ReasonRejected
 from rollout.models import Activation, FreezeWindow, Rollout
-from rollout.services.activations import ActivationRefused, region_rollback
+from rollout.services.activations import region_rollback
 from rollout.services.freezes import freeze_create, freeze_end, phase_freeze_override
-from rollout.services.plans import RolloutRefused
 from rollout.services.roles import Role, role_grant
 from rollout.services.rollouts import rollout_rollback
 from tests.rollout_factories import (
@@ -37,7 +37,7 @@ def test_rollout_rollback__nul_in_the_reason__refused_rollout_still_running(
         who: People) -> None:
     rollout = running(who)
 
-    with pytest.raises(RolloutRefused, match="the reason contains a NUL character"):
+    with pytest.raises(ReasonRejected, match="the reason contains a NUL character"):
         rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason=NUL_REASON)
 
     assert Rollout.objects.get(id=rollout.id).state == "running"
@@ -46,7 +46,7 @@ def test_rollout_rollback__nul_in_the_reason__refused_rollout_still_running(
 def test_rollout_rollback__blank_reason__still_asks_for_one(who: People) -> None:
     rollout = running(who)
 
-    with pytest.raises(RolloutRefused, match="a rollback needs a reason"):
+    with pytest.raises(ReasonRejected, match="a rollback needs a reason"):
         rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason="  ")
 
 
@@ -55,7 +55,7 @@ def test_region_rollback__nul_in_the_reason__refused_nothing_activated(who: Peop
     make_live(version)
     before = Activation.objects.count()
 
-    with pytest.raises(ActivationRefused, match="NUL character"):
+    with pytest.raises(ReasonRejected, match="NUL character"):
         region_rollback(region="NE", version=version, reason=NUL_REASON, actor=who.operator)
 
     assert Activation.objects.count() == before
@@ -71,12 +71,12 @@ def test_freezes__nul_in_a_reason__create_end_and_override_refused(who: People) 
 
     # When each freeze action is given a reason with a NUL
     # Then each is refused, and the freeze is as it was
-    with pytest.raises(RolloutRefused, match="NUL character"):
+    with pytest.raises(ReasonRejected, match="NUL character"):
         freeze_create(starts_at=now, ends_at=now + timedelta(hours=1), reason=NUL_REASON,
                       actor=who.approver)
-    with pytest.raises(RolloutRefused, match="NUL character"):
+    with pytest.raises(ReasonRejected, match="NUL character"):
         freeze_end(window_id=window.id, reason=NUL_REASON, actor=who.approver)
-    with pytest.raises(RolloutRefused, match="NUL character"):
+    with pytest.raises(ReasonRejected, match="NUL character"):
         phase_freeze_override(rollout_id=rollout.id, phase_number=1, reason=NUL_REASON,
                               actor=who.approver)
     assert list(FreezeWindow.objects.values_list("reason", flat=True)) == ["peak"]
@@ -93,5 +93,5 @@ def test_rollback_button__nul_in_the_reason__page_says_why_rollout_still_running
                                             headers={"Accept": "application/json"})
 
     # Then the answer says why (no server error) and nothing was rolled back
-    assert response.status_code == 409 and "NUL character" in response.json()["detail"]
+    assert response.status_code == 422 and "NUL character" in response.json()["detail"]
     assert Rollout.objects.get(id=rollout.id).state == "running"

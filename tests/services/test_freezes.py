@@ -10,6 +10,7 @@ import pytest
 
 from rollout.domain.errors import ErrorKind
 from rollout.domain.lifecycle import PhaseState, StepKind
+from rollout.domain.text import ReasonRejected
 from rollout.models import Activation, AuditEvent, FreezeWindow
 from rollout.services.engine import rollout_advance
 from rollout.services.freezes import FreezeNotFound, freeze_create, freeze_end
@@ -60,7 +61,7 @@ def test_freeze_create__without_approver_role__refused(who: People, role: str) -
 
 def test_freeze_create__blank_reason__refused(who: People) -> None:
     now = Clock().now
-    with pytest.raises(RolloutRefused, match="reason"):
+    with pytest.raises(ReasonRejected, match="reason"):
         freeze_create(starts_at=now, ends_at=now + timedelta(hours=1), reason="  ",
                       actor=who.approver)
 
@@ -144,7 +145,7 @@ def test_freeze_end__blank_reason__refused(who: People) -> None:
     clock = Clock()
     open_window = window(who, clock, starts_in=-10, lasts=120)
 
-    with pytest.raises(RolloutRefused, match="reason"):
+    with pytest.raises(ReasonRejected, match="reason"):
         freeze_end(window_id=open_window.id, reason=" ", actor=who.approver)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from rollout.domain.lifecycle import StepKind, TransitionRefused
+from rollout.domain.text import ReasonRejected
 from rollout.models import AuditEvent
 from rollout.services.engine import rollout_advance
 from rollout.services.freezes import freeze_create, phase_freeze_override
@@ -47,7 +48,7 @@ def test_freeze_override__without_reason_or_role__refused() -> None:
     who = people()
     rollout = rollout_factory(original_version(), ["NE", "MA", "SE"], who=who, state="running")
 
-    with pytest.raises(RolloutRefused):
+    with pytest.raises(ReasonRejected):
         phase_freeze_override(rollout_id=rollout.id, phase_number=1, reason=" ",
                               actor=who.operator)
     with pytest.raises(RoleRequired):

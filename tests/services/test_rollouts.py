@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from rollout.domain.lifecycle import PhaseState, TransitionRefused
+from rollout.domain.text import ReasonRejected
 from rollout.models import Activation, AuditEvent, Gate, Phase, Rollout, RolloutEvent
 from rollout.services.engine import rollout_advance
 from rollout.services.live import composite_findings, live_state
@@ -121,13 +122,13 @@ INVALID_PLANS: dict[str, tuple[list[PhasePlan], list[GatePlan], str, str]] = {
     "region twice in a phase": (phases_of(["NE", "NE"]), [], "rollback",
                                 "phase 1: region NE is in two phases"),
     "negative bake": (phases_of(["NE"], bake_minutes=-1), [], "rollback",
-                      "phase 1: bake time cannot be negative"),
+                      "phase 1: bake time must be 0 to 43,200 minutes"),
     "unknown gate KPI": (phases_of(["NE"]), [GatePlan("happiness", 1.0)], "rollback",
                          "gate on unknown KPI 'happiness'"),
     "negative regression limit": (phases_of(["NE"]), [GatePlan("trucks", -1.0)], "rollback",
-                                  "gate trucks: max regression must be >= 0"),
+                                  "gate trucks: max regression must be 0 to 1,000,000%"),
     "NaN regression limit": (phases_of(["NE"]), [GatePlan("trucks", float("nan"))], "rollback",
-                             "gate trucks: max regression must be >= 0"),
+                             "gate trucks: max regression must be 0 to 1,000,000%"),
     "unknown failure policy": (phases_of(["NE"]), [], "shrug",
                                "on_gate_failure must be rollback or pause"),
 }
@@ -524,7 +525,7 @@ def test_rollout_rollback__twice__second_refused(who: People) -> None:
 def test_rollout_rollback__without_a_reason__refused(who: People, reason: str) -> None:
     rollout = rollout_factory(original_version(), who=who, state="running")
 
-    with pytest.raises(RolloutRefused, match="a rollback needs a reason"):
+    with pytest.raises(ReasonRejected, match="a rollback needs a reason"):
         rollout_rollback(rollout_id=rollout.id, actor=who.operator, reason=reason)
     rollout.refresh_from_db()
     assert rollout.state == "running"

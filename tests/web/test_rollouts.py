@@ -384,6 +384,21 @@ def test_rollout_rollback__without_a_reason__refused_nothing_changes(who: People
     assert live_versions() == before and state_of(rollout) == "running"
 
 
+def test_rollout_rollback__reason_over_the_bound__refused_nothing_changes(
+        who: People) -> None:
+    # This page posts the reason without a form: the service's bound is what holds
+    rollout = running_rollout(who)
+    rollout_advance(rollout_id=rollout.id, now=Clock().now)
+    before = live_versions()
+
+    response = client_as(who.operator).post(f"/rollouts/{rollout.id}/rollback/",
+                                            {"reason": "x" * 10_001}, **JSON)  # type: ignore[arg-type]
+
+    assert response.status_code == 422
+    assert "10,001 characters, over the 10,000 allowed" in json.loads(response.content)["detail"]
+    assert live_versions() == before and state_of(rollout) == "running"
+
+
 @pytest.mark.parametrize("role", ["viewer", "editor", "approver"])
 def test_rollout_rollback__not_an_operator__403(who: People, role: str) -> None:
     rollout = running_rollout(who)
