@@ -25,6 +25,7 @@ from prometheus_client.core import (
 
 from rollout.api.auth import caller_of_token
 from rollout.selectors.metrics import BusinessMetrics, HistogramData, metrics_business
+from rollout.services.roles import Role, RoleRequired
 from rollout.telemetry.exposition import CONTENT_TYPE, exposition_text
 
 
@@ -97,11 +98,16 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not settings.RRM_METRICS_PUBLIC:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip() or caller_of_token(token) is None:
+        who = caller_of_token(token) if scheme.lower() == "bearer" and token.strip() else None
+        if who is None:
             response = JsonResponse(
                 {"detail": "GET /metrics needs an Authorization: Bearer <token> header with a "
                            "valid API token (any role), or RRM_METRICS_PUBLIC=true"},
                 status=401)
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
+        try:  # any role may scrape; a token whose user has since lost every role may not
+            who.require_any(*Role)
+        except RoleRequired as exc:
+            return JsonResponse({"detail": str(exc)}, status=403)
     return HttpResponse(exposition_text(extra=[BusinessCollector()]), content_type=CONTENT_TYPE)

@@ -15,10 +15,13 @@ from rollout.models import Activation, Phase, Rollout, WebhookDelivery
 from rollout.services.activations import region_rollback
 from rollout.services.engine import rollout_advance
 from rollout.services.kpis import kpi_observation_record
+from rollout.services.roles import Role, role_grant
 from rollout.services.rollbacks import rollout_rollback
 from rollout.services.rollouts import GatePlan
+from rollout.services.tokens import token_create, tokens_forget
 from rollout.services.webhooks import webhook_deliver, webhook_subscribe
 from tests.api.helpers import ApiClient, Tokens
+from tests.factories import user_factory
 from tests.metrics_scrape import Scrape
 from tests.rollout_factories import (
     Clock,
@@ -62,6 +65,22 @@ def test_metrics__no_valid_token__401_with_json_detail(header: str | None) -> No
 def test_metrics__token_of_any_role__200_prometheus_text(role: str, tokens: Tokens) -> None:
     # Given a token of each role; When it scrapes; Then it gets the metrics
     assert "rrm_live_state_sequence" in scrape(tokens.of(role)).names()
+
+
+def test_metrics__token_whose_user_lost_every_role__403() -> None:
+    # Given a viewer's token, and then every role taken from the viewer (the cache's time up)
+    former = user_factory("former-viewer")
+    role_grant(user=former, role=Role.VIEWER)
+    _, token = token_create(user=former, role=Role.VIEWER)
+    former.groups.clear()
+    tokens_forget()
+
+    # When it scrapes
+    response = Client().get("/metrics", headers={"Authorization": f"Bearer {token}"})
+
+    # Then it is refused, as the API refuses it
+    assert response.status_code == 403
+    assert "viewer" in response.json()["detail"]
 
 
 def test_metrics__public_setting__200_without_token(settings: pytest.FixtureRequest) -> None:
