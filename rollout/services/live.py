@@ -50,7 +50,7 @@ class LiveState:
         self.at_activation = at_activation
         self.table = table
         self._composite = composite
-        self._answers: dict[str, dict[str, object] | None] = {}
+        self._answers: dict[str, dict[str, object]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -77,25 +77,29 @@ class LiveState:
         return self.table.gaps
 
     def route(self, zone: str) -> dict[str, object] | None:
-        """The zone's live answer (kept once asked: a warm lookup is a dict lookup)."""
+        """The zone's live answer (a live zone's is kept once asked: a warm lookup is a dict
+        lookup). Only live zones are kept, so what is kept is bounded by the live network,
+        whatever zone names callers send."""
         try:
             return self._answers[zone]
         except KeyError:
-            answer = self._answers[zone] = self.table.answer(zone)
+            answer = self.table.answer(zone)
+            if answer is not None:
+                self._answers[zone] = answer
             return answer
 
     def routes(self, zones: Iterable[str]) -> tuple[list[dict[str, object]], list[str]]:
-        """(answers of the live zones, the zones not live), in the order asked. Zones never
-        asked before are answered together (one gather per table)."""
+        """(answers of the live zones, the zones not live), in the order asked. Zones not kept
+        yet are answered together (one gather per table); live ones are kept (as `route`)."""
         asked = list(zones)
         known = self._answers
         new = [zone for zone in dict.fromkeys(asked) if zone not in known]
-        if new:
-            known.update(zip(new, self.table.answers(new), strict=True))
+        fresh = dict(zip(new, self.table.answers(new), strict=True)) if new else {}
+        known.update((zone, answer) for zone, answer in fresh.items() if answer is not None)
         found: list[dict[str, object]] = []
         missing: list[str] = []
         for zone in asked:
-            answer = known[zone]
+            answer = known.get(zone)
             if answer is None:
                 missing.append(zone)
             else:

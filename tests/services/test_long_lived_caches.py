@@ -42,3 +42,22 @@ def test_live_state__rebuilt__is_frozen() -> None:
     gc.unfreeze()
     state = live_state()
     assert not any(obj is state for obj in gc.get_objects())
+
+
+def test_live_state_routes__unknown_zones__answered_none_and_not_kept() -> None:
+    # Given the live state, and callers asking for zones that do not exist, one by one and
+    # ten thousand at once (a viewer token can send as many as it likes)
+    make_live(original_version())
+    state = live_state()
+    live_zone = next(iter(state.zone_owner))
+    unknown = [f"nope-{i:06d}" for i in range(10_000)]
+
+    # When they ask
+    singles = [state.route(zone) for zone in unknown[:100]]
+    found, missing = state.routes([live_zone, *unknown])
+
+    # Then the unknown zones are answered "not live" and only the live zone is kept: what is
+    # kept is bounded by the live network, not by what callers send
+    assert singles == [None] * 100
+    assert [answer["zone"] for answer in found] == [live_zone] and missing == unknown
+    assert list(state._answers) == [live_zone]
