@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,9 +35,11 @@ from rollout.services.designs import Progress, design_files_save, design_request
 from rollout.services.enqueue import DESIGN_JOB_RUN
 from rollout.services.jobs import (
     JobKind,
+    JobLimit,
     job_claim,
     job_find_or_create,
     job_finish,
+    job_limit_per_user,
     job_request_key,
     jobs_stale,
 )
@@ -64,10 +66,8 @@ class DesignJobNotFound(NotFoundError):
     """No design job has that id."""
 
 
-class DesignJobLimit(RolloutError):
+class DesignJobLimit(JobLimit):
     """The user already has MAX_ACTIVE_PER_USER designs pending or running (429)."""
-
-    kind = ErrorKind.RATE_LIMITED
 
 
 class DesignJobNotDone(RolloutError):
@@ -119,15 +119,6 @@ def design_job_create(*, version: Version, params: DesignParams,
     design_request_check(bundle=simulation_bundle(version=version), request=request)
     key = job_request_key({"version": version.id, **params.as_dict()})
 
-    def refuse() -> None:
-        # Counted under a lock on the user's row, so two requests at once cannot both pass.
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        active = DesignJob.objects.filter(requested_by=user, state__in=DesignJob.ACTIVE).count()
-        if active >= MAX_ACTIVE_PER_USER:
-            raise DesignJobLimit(f"{user.get_username()} already has {active} designs pending "
-                                 f"or running (at most {MAX_ACTIVE_PER_USER}); wait for one "
-                                 "to finish")
-
     def create() -> DesignJob:
         job = DesignJob.objects.create(version=version, params=params.as_dict(),
                                        request_key=key, requested_by=user)
@@ -136,7 +127,9 @@ def design_job_create(*, version: Version, params: DesignParams,
                                                      **params.as_dict()})
         return job
 
-    return job_find_or_create(DESIGN_JOBS, key=key, create=create, refuse=refuse)
+    return job_find_or_create(DESIGN_JOBS, key=key, create=create, refuse=job_limit_per_user(
+        DESIGN_JOBS, user=user, limit=MAX_ACTIVE_PER_USER, what="designs",
+        error=DesignJobLimit))
 
 
 def design_job_get(*, job_id: int, actor: AbstractBaseUser | None) -> DesignJob:

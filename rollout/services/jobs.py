@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models.jobs import BackgroundJob, JobState
 from rollout.services.enqueue import task_send
 
@@ -55,6 +57,29 @@ class JobKind(Generic[J]):
         alive_at = Coalesce(*self.heartbeat, "created_at")
         return jobs.filter(state__in=BackgroundJob.ACTIVE).alias(alive_at=alive_at).filter(
             alive_at__lt=cutoff)  # type: ignore[return-value]  # alias() keeps the model
+
+
+class JobLimit(RolloutError):
+    """The user already has as many jobs of a kind pending or running as one may (429)."""
+
+    kind = ErrorKind.RATE_LIMITED
+
+
+def job_limit_per_user(kind: JobKind[J], *, user: User, limit: int, what: str,
+                       error: type[JobLimit] = JobLimit) -> Callable[[], None]:
+    """The `refuse` of `job_find_or_create` that bounds `user`'s active jobs of `kind` to
+    `limit` (`what`: the jobs' name in the message, "designs"). It counts under a lock on the
+    user's row, in the transaction that creates the job, so two requests at once cannot both
+    pass."""
+    def refuse() -> None:
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        active = kind.model._default_manager.filter(
+            requested_by=user, state__in=BackgroundJob.ACTIVE).count()
+        if active >= limit:
+            raise error(f"{user.get_username()} already has {active} {what} pending or "
+                        f"running (at most {limit}); wait for one to finish")
+
+    return refuse
 
 
 def job_find_or_create(kind: JobKind[J], *, key: str, create: Callable[[], J],

@@ -4,7 +4,8 @@ otherwise computed by a Celery worker as a `SimulationJob` that the caller polls
 Every request is checked here, before anything is computed or stored: the caller's role, the
 demand's bounds and the work of one simulation (`rollout.domain.demand.bounded_demand`). A
 web worker never computes more than RRM_SIMULATE_INLINE_ITEMS items; identical requests while a
-job is pending or running share that job.
+job is pending or running share that job, and a user has at most MAX_ACTIVE_PER_USER other
+jobs pending or running (`SimulationJobLimit`, 429).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from rollout.models import SimulationJob, Version
 from rollout.services.enqueue import SIMULATION_JOB_RUN
 from rollout.services.jobs import (
     JobKind,
+    JobLimit,
     job_claim,
     job_find_or_create,
     job_finish,
+    job_limit_per_user,
     job_request_key,
     jobs_stale,
 )
@@ -51,9 +54,16 @@ INLINE_CATALOG = 1_000_000
 STALE_AFTER = timedelta(minutes=5)
 #: a job whose worker died this many times is failed rather than started again
 MAX_ATTEMPTS = 3
+#: the most pending or running simulation jobs one user may have (joining an identical one is
+#: free): each may be a day of 5,000,000 items for a worker of the `jobs` queue
+MAX_ACTIVE_PER_USER = 3
 SIMULATION_JOBS = JobKind(model=SimulationJob, task=SIMULATION_JOB_RUN,
                           log_name="simulation_job", stale_after=STALE_AFTER,
                           max_attempts=MAX_ATTEMPTS)
+
+
+class SimulationJobLimit(JobLimit):
+    """The user already has MAX_ACTIVE_PER_USER simulation jobs pending or running (429)."""
 
 
 class SimulationJobNotFound(NotFoundError):
@@ -126,9 +136,13 @@ def simulation_job_create(
         if side is not None:
             _checked_work(side, demand)
     key = _request_key(version, baseline, demand)
-    return job_find_or_create(SIMULATION_JOBS, key=key, create=lambda: SimulationJob.objects.create(
-        version=version, baseline=baseline, request_key=key,
-        demand=None if demand is None else demand.model_dump(), requested_by=user))
+    return job_find_or_create(
+        SIMULATION_JOBS, key=key,
+        create=lambda: SimulationJob.objects.create(
+            version=version, baseline=baseline, request_key=key,
+            demand=None if demand is None else demand.model_dump(), requested_by=user),
+        refuse=job_limit_per_user(SIMULATION_JOBS, user=user, limit=MAX_ACTIVE_PER_USER,
+                                  what="simulations", error=SimulationJobLimit))
 
 
 def simulation_jobs_stale(*, limit: int = 100) -> list[int]:

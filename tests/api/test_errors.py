@@ -58,7 +58,9 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "DesignRefused": (422, 1),  # a design proposal whose files have check errors
     "DesignJobNotFound": (404, 2),
     "DesignJobNotDone": (409, 1),  # saving a design job that is not done
+    "JobLimit": (429, 1),  # a user with too many background jobs pending or running
     "DesignJobLimit": (429, 1),  # a user with too many design jobs pending or running
+    "SimulationJobLimit": (429, 1),  # a user with too many simulation jobs pending or running
 }
 
 

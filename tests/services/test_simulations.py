@@ -20,8 +20,10 @@ from rollout.models import SimulationJob, SimulationRun
 from rollout.services.kpis import SimulationRefused
 from rollout.services.roles import RoleRequired
 from rollout.services.simulations import (
+    MAX_ACTIVE_PER_USER,
     MAX_ATTEMPTS,
     STALE_AFTER,
+    SimulationJobLimit,
     simulation_compare,
     simulation_job_create,
     simulation_job_run,
@@ -250,3 +252,22 @@ def test_simulation_job_create__identical_at_the_same_moment__one_job(
 
     assert len(ids) == 2 and ids[0] == ids[1]
     assert SimulationJob.objects.count() == 1
+
+
+def test_simulation_job_create__user_at_the_bound__refused_but_may_join_an_identical_one(
+        who: People) -> None:
+    # Given a viewer with the most active simulation jobs allowed
+    version = original_version()
+    jobs = [simulation_job_create(version=version, actor=who.viewer, demand=Demand(seed=seed))
+            for seed in range(MAX_ACTIVE_PER_USER)]
+
+    # When they ask for another one, it is refused saying why, and nothing is stored
+    with pytest.raises(SimulationJobLimit) as refused:
+        simulation_job_create(version=version, actor=who.viewer, demand=Demand(seed=99))
+    assert f"at most {MAX_ACTIVE_PER_USER}" in str(refused.value)
+    assert SimulationJob.objects.count() == MAX_ACTIVE_PER_USER
+    # But an identical request joins its job, and another user is not held back
+    assert simulation_job_create(version=version, actor=who.viewer,
+                                 demand=Demand(seed=0)).id == jobs[0].id
+    assert simulation_job_create(version=version, actor=who.editor,
+                                 demand=Demand(seed=99)).state == "pending"
