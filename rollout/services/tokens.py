@@ -37,6 +37,13 @@ class TokenRefused(RolloutError, ValueError):
     kind = ErrorKind.UNUSABLE
 
 
+#: the longest a token may live when it expires at all (days)
+MAX_EXPIRY_DAYS = 3650
+#: the most active (not revoked, not expired) tokens one user may hold: each has its own write
+#: rate limit, so the bound also bounds what one user may write per minute
+MAX_ACTIVE_TOKENS = 20
+
+
 class TokenForbidden(RolloutError):
     """Revoking another user's token without being a superuser."""
 
@@ -59,12 +66,18 @@ def token_create(*, user: User, role: Role, name: str = "", expires_in_days: int
     """A new token for `user` with `role`. Returns the row and the token text, which is never
     stored and cannot be shown again.
 
-    With an `actor` (the UI, the API) the actor must hold `role` itself, so no one can mint a
-    token that does more than they may. Without one (`manage.py create_token`, run by whoever
+    With an `actor` (the UI, the API) the token is the actor's own (`TokenForbidden` otherwise)
+    and the actor must hold `role` itself, so no one can mint a token that does more than they
+    may. Bounds: expiry at most MAX_EXPIRY_DAYS, at most MAX_ACTIVE_TOKENS active tokens per
+    user (`TokenRefused`). Without one (`manage.py create_token`, run by whoever
     administers the machine) the user is given the role too, as DESIGN section 9 promises.
     """
-    if expires_in_days is not None and expires_in_days <= 0:
-        raise TokenRefused("a token must expire in at least one day")
+    if expires_in_days is not None and not 0 < expires_in_days <= MAX_EXPIRY_DAYS:
+        raise TokenRefused(f"a token must expire in 1 to {MAX_EXPIRY_DAYS:,} days (or never), "
+                           f"got {expires_in_days}")
+    if actor is not None and actor.pk != user.pk:
+        raise TokenForbidden(f"{getattr(actor, 'username', 'this user')} may create tokens "
+                             f"for themselves only, not for {user.username}")
     if actor is not None and not role_held(user=actor, role=role):
         who = getattr(actor, "username", "this user")
         raise TokenRefused(f"{who} does not hold the {role.value} role, so cannot create a "
@@ -72,6 +85,13 @@ def token_create(*, user: User, role: Role, name: str = "", expires_in_days: int
     prefix = secrets.token_hex(6)
     text = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
+        # Counted under a lock on the user's row, so two requests at once cannot both pass.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(
+            expires_at__lte=timezone.now()).count()
+        if active >= MAX_ACTIVE_TOKENS:
+            raise TokenRefused(f"{user.username} already has {active} active tokens (at most "
+                               f"{MAX_ACTIVE_TOKENS}); revoke one first")
         if actor is None:
             role_grant(user=user, role=role)
         token = ApiToken.objects.create(

@@ -7,10 +7,14 @@ import pytest
 from rollout.models import ApiToken
 from rollout.services.roles import Role, role_allowed, role_grant, user_roles
 from rollout.services.tokens import (
+    MAX_ACTIVE_TOKENS,
+    MAX_EXPIRY_DAYS,
+    TokenForbidden,
     TokenRefused,
     token_authenticate,
     token_create,
     token_create_for_username,
+    token_revoke,
 )
 from rollout.web.views.tokens import token_roles
 from tests.factories import user_factory
@@ -89,3 +93,37 @@ def test_token_roles__observer_or_superuser__observer_offered_on_the_token_page(
 def test_caller_may__token_role_and_user_roles__both_must_allow(
         token_role: Role, held: set[Role], role: Role, allowed: bool) -> None:
     assert role_allowed(held=held, role=role, token_role=token_role) is allowed
+
+
+@pytest.mark.parametrize("days", [0, -1, MAX_EXPIRY_DAYS + 1, 10**9])
+def test_token_create__expiry_out_of_bounds__refused_nothing_stored(who: People,
+                                                                    days: int) -> None:
+    # (10**9 days used to overflow the date arithmetic in `manage.py create_token`)
+    with pytest.raises(TokenRefused, match=f"1 to {MAX_EXPIRY_DAYS:,} days"):
+        token_create(user=who.viewer, role=Role.VIEWER, expires_in_days=days)
+    assert not ApiToken.objects.filter(user=who.viewer).exists()
+
+
+def test_token_create__for_another_user__forbidden(who: People) -> None:
+    with pytest.raises(TokenForbidden, match="for themselves only"):
+        token_create(user=who.operator, role=Role.VIEWER, actor=who.viewer)
+    assert not ApiToken.objects.exists()
+
+
+def test_token_create__more_active_tokens_than_the_bound__refused_until_one_is_revoked(
+        who: People) -> None:
+    # Given a user with the most active tokens allowed (plus a revoked one, which does not count)
+    tokens = [token_create(user=who.viewer, role=Role.VIEWER, actor=who.viewer)[0]
+              for _ in range(MAX_ACTIVE_TOKENS)]
+    token_revoke(token_id=tokens[0].id, actor=who.viewer)
+    token_create(user=who.viewer, role=Role.VIEWER, actor=who.viewer)
+
+    # When they ask for one more, it is refused saying why
+    with pytest.raises(TokenRefused, match=f"at most {MAX_ACTIVE_TOKENS}"):
+        token_create(user=who.viewer, role=Role.VIEWER, actor=who.viewer)
+
+    # And after revoking one there is room again
+    token_revoke(token_id=tokens[1].id, actor=who.viewer)
+    token_create(user=who.viewer, role=Role.VIEWER, actor=who.viewer)
+    assert ApiToken.objects.filter(user=who.viewer, revoked_at__isnull=True).count() == \
+        MAX_ACTIVE_TOKENS

@@ -23,10 +23,8 @@ from django.views.decorators.http import require_POST
 from rollout.models import ApiToken
 from rollout.selectors.tokens import token_get, token_list
 from rollout.services.roles import Role, role_allowed, user_roles
-from rollout.services.tokens import TokenRefused, token_create, token_revoke
+from rollout.services.tokens import MAX_EXPIRY_DAYS, TokenRefused, token_create, token_revoke
 from rollout.web.access import role_required
-
-MAX_DAYS = 3650
 
 
 def token_roles(user: User) -> list[Role]:
@@ -40,7 +38,7 @@ class TokenForm(forms.Form):
                            help_text="What the token is for, e.g. “CI deploy job”.")
     role = forms.ChoiceField(label="Role")
     expires_in_days = forms.IntegerField(
-        required=False, min_value=1, max_value=MAX_DAYS, label="Expires in (days)",
+        required=False, min_value=1, max_value=MAX_EXPIRY_DAYS, label="Expires in (days)",
         help_text="Leave empty for a token that does not expire.")
 
     def __init__(self, *args: Any, roles: list[Role], **kwargs: Any) -> None:
