@@ -28,6 +28,7 @@ from rollout.domain.bundle import bundle_file_names
 from rollout.domain.errors import ErrorKind, RolloutError
 from rollout.models import Version
 from rollout.services.git_repo import NETWORK_TIMEOUT_S, GitFailed, GitRepo
+from rollout.services.roles import Role, role_require_or_process
 from rollout.services.versions import LATEST, GitSource, VersionCreateResult, version_create
 
 #: transports git may use for an import (`ext::` would run a command)
@@ -57,6 +58,9 @@ def version_import_git(*, repository: str, ref: str, path: str = "", message: st
 
     The repository must be one RRM_GIT_IMPORT_ALLOWED names unless `by_administrator` (the
     command line, run by whoever administers the machine) says otherwise."""
+    # Before the fetch, so a caller who may not store a version has nothing fetched (the
+    # same rule version_create applies when it stores).
+    role_require_or_process(actor=author, roles=(Role.EDITOR,))
     if not by_administrator:
         _check_allowed(repository)
     files, source = git_bundle_read(repository=repository, ref=ref, path=path)

@@ -20,6 +20,7 @@ from rollout.services.git_import import (
     GitImportRefused,
     version_import_git,
 )
+from rollout.services.roles import RoleRequired
 from tests.rollout_factories import People
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +142,18 @@ def test_import__by_an_editor__only_from_allowed_repositories(
                                 message="allowed", author=who.editor)
 
     assert result.created and result.version.author == who.editor
+
+
+def test_import__by_a_viewer__refused_before_anything_is_fetched(
+        repo: Path, who: People, settings: Any, tmp_path: Path) -> None:
+    settings.RRM_GIT_IMPORT_ALLOWED = [str(repo.parent) + "/"]
+
+    with pytest.raises(RoleRequired):
+        version_import_git(repository=str(repo), ref="main", path="config", message="x",
+                           author=who.viewer)
+
+    assert not (tmp_path / "var" / "git-imports").exists()  # no clone, no fetch
+    assert not Version.objects.exists()
 
 
 def test_import_config_command__git__prints_the_id_last(repo: Path) -> None:
