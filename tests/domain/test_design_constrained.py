@@ -133,7 +133,11 @@ def test_region_design__small_constrained__proven_optimal_as_brute_force(seed: i
     if np.isinf(expected):
         assert design.violations
         return
-    assert design.centre_km == pytest.approx(expected)
+    assert design.stats["constrained_objective"] == pytest.approx(expected)
+    assert design.stats["constrained_optimal"] == 1.0
     assert design.lower_bound == pytest.approx(expected)
-    assert design.gap == pytest.approx(0.0, abs=1e-9)
+    # the cost repair may then move zones to the FC the simulator ships from, which the centre
+    # objective does not count: the gap says how far that took the design from the bound
+    assert design.centre_km >= expected * (1 - 1e-9)
+    assert design.gap == pytest.approx((design.centre_km - expected) / design.centre_km)
     assert design.violations == []

@@ -9,6 +9,7 @@ from rollout.domain.design.adjacency import components, zone_adjacency
 from rollout.domain.design.repair import (
     Partition,
     balance_ratio,
+    improve_cost,
     limit_moves,
     repair_balance,
     repair_capacity,
@@ -119,3 +120,31 @@ def test_limit_moves__moved_zones__sent_home_until_within_the_bound() -> None:
 
 def test_balance_ratio__empty_region__infinite() -> None:
     assert balance_ratio(np.array([3.0, 0.0])) == float("inf")
+
+
+def test_improve_cost__zones_served_cheaper_elsewhere__move_there_keeping_contiguity() -> None:
+    # Given region 0 reaching past the middle of the strip (columns 0-5 of 8), whose last
+    # columns region 1's centre serves for less
+    part = _row([0] * 6 + [1] * 2)
+    before = float(part.weights @ part.costs[np.arange(16), part.labels])
+
+    # When
+    improve_cost(part)
+
+    # Then the border columns moved over, each region one area, and the km went down
+    assert part.labels[:8].tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert _connected(part)
+    assert float(part.weights @ part.costs[np.arange(16), part.labels]) < before
+
+
+def test_improve_cost__target_at_its_limit_or_locked__nothing_moves() -> None:
+    # Given the same strip, region 1 full (a limit of its 4 zones) and, then, locked
+    full = _row([0] * 6 + [1] * 2, limits=[100, 4])
+    locked = _row([0] * 6 + [1] * 2, locked=[False, True])
+
+    # When
+    improve_cost(full)
+    improve_cost(locked)
+
+    # Then no zone moved: capacity and kept regions come first
+    assert full.labels[:8].tolist() == locked.labels[:8].tolist() == [0] * 6 + [1] * 2

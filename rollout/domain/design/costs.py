@@ -26,12 +26,21 @@ from rollout.domain.paths import LaneLookup, last_mile, resolve_paths
 UNREACHABLE_KM = 100_000.0
 
 
-def zone_fc_km(net: NetworkIndex, fcs: IntArray) -> FloatArray:
-    """[zones, len(fcs)]: km from each of `fcs` (facility positions) to each zone, along the
-    fastest lane path to the zone's station plus the last mile (module docstring)."""
+def zone_fc_crow_km(net: NetworkIndex, fcs: IntArray) -> FloatArray:
+    """[zones, len(fcs)]: great-circle km from each zone to each of `fcs`: what "nearest" means
+    to the simulator when it picks a region's FC for a zone (DESIGN section 4)."""
     fcs = np.asarray(fcs, dtype=np.intp)
-    road = road_km(great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
-                                   net.facility_lat[fcs][None, :], net.facility_lon[fcs][None, :]))
+    return np.asarray(great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
+                                      net.facility_lat[fcs][None, :],
+                                      net.facility_lon[fcs][None, :]), dtype=np.float64)
+
+
+def zone_fc_km(net: NetworkIndex, fcs: IntArray, *, crow: FloatArray | None = None) -> FloatArray:
+    """[zones, len(fcs)]: km from each of `fcs` (facility positions) to each zone, along the
+    fastest lane path to the zone's station plus the last mile (module docstring). `crow`:
+    `zone_fc_crow_km(net, fcs)` when the caller has it already."""
+    fcs = np.asarray(fcs, dtype=np.intp)
+    road = road_km(zone_fc_crow_km(net, fcs) if crow is None else crow)
     station = net.zone_station
     stations = np.unique(station[station >= 0])
     if not stations.size or not fcs.size:

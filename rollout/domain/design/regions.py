@@ -12,8 +12,11 @@
    lists (national FCs, shared hubs) stay in no region.
 3. **Repairs** (`repair`, greedy, best effort): contiguity (Delaunay adjacency of the zone
    centroids), then capacity (a region's demand within its FCs' capacity × (1 − headroom)),
-   then balance (largest / smallest region demand), then stability (at most `max_moves` zones
-   away from their base region). A later repair never breaks what an earlier one achieved.
+   then cost (a zone moves to a region whose nearest FC by great-circle, the one the simulator
+   ships from, serves it for fewer km: `sites.region_costs`; not with `max_moves`, where
+   stability comes first), then balance (largest / smallest region demand), then stability
+   (at most `max_moves` zones away from their base region). A later repair never breaks what
+   an earlier one achieved.
    Then the **hubs** (`sites.assign_hubs`): sort centres and stations move with the routes of
    the zones through them, repaired until every station is reached in its region (check
    E131); a station no region reaches is left in no region and listed in `shared`.
@@ -43,11 +46,12 @@ from rollout.domain.bundle import Bundle
 from rollout.domain.design.adjacency import zone_adjacency
 from rollout.domain.design.centres import centres_solve
 from rollout.domain.design.codes import region_codes, zone_homes, zones_moved
-from rollout.domain.design.costs import zone_fc_km
+from rollout.domain.design.costs import zone_fc_crow_km, zone_fc_km
 from rollout.domain.design.frame import DesignRequest, design_frame
 from rollout.domain.design.repair import (
     Partition,
     balance_ratio,
+    improve_cost,
     limit_moves,
     repair_balance,
     repair_capacity,
@@ -125,11 +129,12 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     labels = np.full(n_zones, -1, dtype=np.intp)
     for index, region in enumerate(kept.tolist()):
         labels[base.zone_region == region] = p + index
-    km = np.zeros((n_zones, fcs.size))
+    km = crow = np.zeros((n_zones, fcs.size))
     stats: dict[str, float] = {}
     medians, fc_region, lower_bound = np.zeros(0, dtype=np.intp), None, None
     if p:
-        km = zone_fc_km(net, fcs)
+        crow = zone_fc_crow_km(net, fcs)
+        km = zone_fc_km(net, fcs, crow=crow)
         free_base = np.setdiff1d(np.arange(len(base.region_codes)), kept)
         base_index = np.full(len(base.region_codes) + 1, -1, dtype=np.intp)
         base_index[free_base] = np.arange(free_base.size)
@@ -150,13 +155,15 @@ def region_design(*, bundle: Bundle, request: DesignRequest) -> RegionDesign:
     n_regions = p + kept.size
     capacity, unlimited = region_capacity(net, facility_label, n_regions)
     limits = np.where(unlimited, np.inf, capacity * (1.0 - request.headroom))
-    costs = region_costs(km, facility_label[fcs], n_regions)
+    costs = region_costs(km, crow, facility_label[fcs], n_regions)
     part = Partition(labels=labels, weights=weights, costs=costs, limits=limits,
                      locked=np.arange(n_regions) >= p, adjacency=zone_adjacency(
                          net.zone_lat, net.zone_lon), contiguous=request.contiguous)
     if request.contiguous:
         repair_contiguity(part)
     repair_capacity(part)
+    if request.max_moves is None:  # with a budget of moves, stability comes before km
+        improve_cost(part)
     if request.balance is not None:
         repair_balance(part, request.balance)
     if request.max_moves is not None:

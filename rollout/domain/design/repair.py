@@ -1,12 +1,12 @@
-"""Repairs of a zone partition after the p-median: contiguity, capacity, balance, moves.
+"""Repairs of a zone partition after the p-median: contiguity, capacity, cost, balance, moves.
 
 A `Partition` labels every zone with a region. Locked regions (kept from the base version)
 never gain or lose a zone. Every repair moves zones one at a time (or a whole detached fragment
 at once) and only through `Partition.can_move`, which refuses a move that would break what an
 earlier repair established: a region's contiguity (when asked for), a target region's capacity,
-an emptied region. So the repairs run in order (contiguity, capacity, balance, moves) and each
-keeps the guarantees of the ones before it. They are greedy and best effort: whatever is still
-violated at the end is reported by `violations`, never hidden.
+an emptied region. So the repairs run in order (contiguity, capacity, cost, balance, moves) and
+each keeps the guarantees of the ones before it. They are greedy and best effort: whatever is
+still violated at the end is reported by `violations`, never hidden.
 
 Bounds: each repair looks at every zone at most a fixed number of times (`_MAX_PASSES` scans of
 its candidate moves), and each move's contiguity check is one breadth-first search of the
@@ -28,7 +28,8 @@ _MAX_PASSES = 8
 class Partition:
     """Zones labelled with regions, with each region's demand and capacity limit.
 
-    `costs[i, r]` is zone i's cost per unit of demand in region r (km to r's centre); `limits[r]`
+    `costs[i, r]` is zone i's cost per unit of demand in region r (km from r's FC that would
+    serve it: `sites.region_costs`); `limits[r]`
     is the most demand region r may hold (inf when unlimited); `locked[r]` marks kept regions.
     """
 
@@ -117,6 +118,31 @@ def repair_capacity(part: Partition) -> None:
     with room (keeping contiguity when asked), until it fits or no move is left."""
     for region in part.over_capacity().tolist():
         _shed(part, region)
+
+
+def improve_cost(part: Partition) -> None:
+    """Move zones to a free region that serves them for less (`costs`: the km from that
+    region's nearest FC), the largest saving of demand-weighted km first, through `can_move`,
+    so contiguity, capacity and every region's zones hold. The p-median placed each zone by its
+    region's centre; this counts the FC the simulator would ship from. Runs after the capacity
+    repair and before balance, which takes back what it needs."""
+    rows = np.arange(part.labels.size)
+    for _ in range(_MAX_PASSES):
+        current = part.costs[rows, part.labels]
+        gain = (current - part.costs.min(axis=1)) * part.weights
+        zones = np.flatnonzero((gain > 1e-9) & ~part.locked[part.labels])
+        moved = False
+        for zone in zones[np.argsort(-gain[zones], kind="stable")].tolist():
+            here = part.costs[zone, part.labels[zone]]
+            for region in np.argsort(part.costs[zone], kind="stable").tolist():
+                if part.costs[zone, region] >= here:
+                    break
+                if part.can_move(zone, region):
+                    part.move(zone, region)
+                    moved = True
+                    break
+        if not moved:
+            return
 
 
 def repair_balance(part: Partition, ratio: float) -> None:

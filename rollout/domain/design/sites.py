@@ -193,12 +193,16 @@ def region_capacity(net: NetworkIndex, facility_label: np.ndarray,
             .astype(np.float64), unlimited)
 
 
-def region_costs(km: np.ndarray, fc_label: np.ndarray, n_regions: int) -> np.ndarray:
-    """zones × regions: km from each zone to the region's nearest FC (inf for kept regions,
-    which the repairs never touch)."""
+def region_costs(km: np.ndarray, crow: np.ndarray, fc_label: np.ndarray,
+                 n_regions: int) -> np.ndarray:
+    """zones × regions: what serving each zone from the region costs as the simulator counts
+    it: the km (`km`, lane path plus last mile) from the region's FC nearest the zone by
+    great-circle (`crow`), the one `nearest_in_region` ships from when it stocks the item (inf
+    for kept regions, which the repairs never touch)."""
     costs = np.full((km.shape[0], n_regions), np.inf)
+    rows = np.arange(km.shape[0])
     for region in range(n_regions):
         columns = np.flatnonzero(fc_label == region)
         if columns.size:
-            costs[:, region] = km[:, columns].min(axis=1)
+            costs[:, region] = km[rows, columns[crow[:, columns].argmin(axis=1)]]
     return costs
