@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from rollout.domain.design.problem import FloatArray, IntArray
-from rollout.domain.network import NetworkIndex, great_circle_km, road_km
+from rollout.domain.network import NetworkIndex, road_km
 from rollout.domain.paths import LaneLookup, last_mile, resolve_paths
 
 #: added to the road km from an FC that has no lane path to the zone's station
@@ -30,9 +30,10 @@ def zone_fc_crow_km(net: NetworkIndex, fcs: IntArray) -> FloatArray:
     """[zones, len(fcs)]: great-circle km from each zone to each of `fcs`: what "nearest" means
     to the simulator when it picks a region's FC for a zone (DESIGN section 4)."""
     fcs = np.asarray(fcs, dtype=np.intp)
-    return np.asarray(great_circle_km(net.zone_lat[:, None], net.zone_lon[:, None],
-                                      net.facility_lat[fcs][None, :],
-                                      net.facility_lon[fcs][None, :]), dtype=np.float64)
+    # The simulator's and the router's own reading (NetworkIndex.zone_distance_km, FCs x
+    # zones), so "nearest" and its ties are theirs.
+    return np.ascontiguousarray(
+        net.zone_distance_km(fcs, np.arange(net.n_zones)).T, dtype=np.float64)
 
 
 def zone_fc_km(net: NetworkIndex, fcs: IntArray, *, crow: FloatArray | None = None) -> FloatArray:

@@ -46,8 +46,7 @@ class DesignFrame:
     base: Assignment
     #: positions (in `base.region_codes`) of the regions kept as they are, sorted
     kept: np.ndarray
-    #: per zone / per facility: in a kept region
-    locked_zone: np.ndarray
+    #: per facility: in a kept region
     locked_facility: np.ndarray
     #: positions of the zones free to move
     free_zones: np.ndarray
@@ -74,7 +73,7 @@ def design_frame(*, bundle: Bundle, request: DesignRequest) -> DesignFrame:
                       if not locked_facility[f] and base.facility_region[f] >= 0], np.intp)
     p = request.regions - kept.size
     _check_sizes(request, p, free_zones.size, fcs.size)
-    return DesignFrame(net=net, base=base, kept=kept, locked_zone=locked_zone,
+    return DesignFrame(net=net, base=base, kept=kept,
                        locked_facility=locked_facility, free_zones=free_zones, fcs=fcs, p=p)
 
 
