@@ -172,6 +172,25 @@ def wait_for(condition: Callable[[], T | None], *, timeout: float, what: str,
         time.sleep(interval)
 
 
+@contextlib.contextmanager
+def celery_worker_running(args: list[str], *, env: dict[str, str],
+                          log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`celery -A regions_config worker ARGS` in its own process group, its output in
+    `log_path`, once it says it is ready; SIGKILLed with its pool when the block ends."""
+    argv = [PYTHON, "-m", "celery", "-A", "regions_config", "worker", *args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: " ready." in log_path.read_text(errors="replace"),
+                 timeout=WORKER_READY_SECONDS, what=f"the worker ({' '.join(args)}) to be ready")
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=WORKER_STOP_SECONDS)
+
+
 class RedisServer:
     """The Redis on the broker URL's port: stop it (no save) and start it again."""
 

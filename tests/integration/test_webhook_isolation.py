@@ -8,10 +8,7 @@ rollout can only finish while its deliveries are still on the wire if nothing wa
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,7 +20,12 @@ import pytest
 
 from rollout.domain.lifecycle import State
 from rollout.models import Rollout, WebhookDelivery, WebhookSubscription
-from tests.integration.helpers import PYTHON, REPO, CeleryWorker, wait_for, worker_database_url
+from tests.integration.helpers import (
+    CeleryWorker,
+    celery_worker_running,
+    wait_for,
+    worker_database_url,
+)
 from tests.integration.scenario import (
     baseline_live,
     east_coast_versions,
@@ -78,20 +80,11 @@ def webhook_worker(worker: CeleryWorker, tmp_path: Path) -> Iterator[Path]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "DATABASE_URL": worker_database_url(),
            "RRM_VAR_DIR": str(tmp_path / "var"), "RRM_WEBHOOK_ALLOW_PRIVATE": "true",
            "RRM_WEBHOOK_TIMEOUT_SECONDS": str(int(HOLD_SECONDS))}
-    argv = [PYTHON, "-m", "celery", "-A", "regions_config", "worker", "-Q", "webhooks",
-            "--pool=threads", "--concurrency=4", "--loglevel=INFO",
-            "--hostname", f"rrm-it-webhooks-{uuid.uuid4().hex[:8]}@%h"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: " ready." in log_path.read_text(errors="replace"), timeout=60,
-                 what="the webhooks worker to be ready")
+    with celery_worker_running(
+            ["-Q", "webhooks", "--pool=threads", "--concurrency=4", "--loglevel=INFO",
+             "--hostname", f"rrm-it-webhooks-{uuid.uuid4().hex[:8]}@%h"],
+            env=env, log_path=log_path):
         yield log_path
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 def test_rollout__receiver_never_answers__rollout_completes_while_deliveries_hang(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import urllib.request
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import REPO, wait_for
+from tests.integration.helpers import REPO, celery_worker_running, wait_for
 from tests.integration.soak import free_port
 from tests.metrics_scrape import Scrape
 
@@ -43,15 +42,8 @@ def test_worker_metrics__prefork_pool__scrape_sums_the_children_task_counts(
                RRM_WORKER_METRICS_PORT=str(port), PYTHONUNBUFFERED="1",
                DJANGO_SETTINGS_MODULE="regions_config.settings")
     log_path = tmp_path / "worker.log"
-    argv = [sys.executable, "-m", "celery", "-A", "regions_config", "worker",
-            "--pool=prefork", "--concurrency=2", "-Q", "celery", "--loglevel=INFO"]
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: " ready." in log_path.read_text(errors="replace"), timeout=60,
-                 what="the worker to be ready")
-
+    with celery_worker_running(["--pool=prefork", "--concurrency=2", "-Q", "celery",
+                                "--loglevel=INFO"], env=env, log_path=log_path) as worker:
         # When six tasks are sent to it (the sweep: harmless on an empty database)
         send = "from regions_config.celery import app\n" + \
                f"for _ in range({TASKS}): app.send_task('rollout.sweep')\n"
@@ -73,7 +65,3 @@ def test_worker_metrics__prefork_pool__scrape_sums_the_children_task_counts(
         children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
         files = {path.stem.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}
         assert set(children) & files
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=15)
